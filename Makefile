@@ -1,0 +1,134 @@
+# Eclipse RV. `make help` lists the targets.
+#
+# Two builds of the same sources: the kernel (riscv64-unknown-elf-gcc,
+# freestanding) and the host unit tests (gcc with sanitizers, HOST_BUILD),
+# where src/hw/ sends register accesses to a fake virtio device.
+
+BUILD     ?= build
+CROSS     ?= riscv64-unknown-elf-
+CC        := $(CROSS)gcc
+OBJCOPY   := $(CROSS)objcopy
+HOSTCC    ?= gcc
+QEMU      ?= qemu-system-riscv64
+PYTHON    ?= python3
+
+# legacy (version 1, QEMU's default) or modern (version 2)
+TRANSPORT ?= legacy
+# extra kernel boot arguments, e.g. BOOTARGS="vq_size=16 irq=off"
+BOOTARGS  ?=
+# the build-time default virtqueue size (a power of two, at most 32768)
+VIRTQ_SIZE ?= 256
+
+WARN      := -Wall -Wextra -Werror
+CFLAGS    := -march=rv64gc -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib \
+             -fno-stack-protector -fno-pie -fno-omit-frame-pointer -O2 -g \
+             $(WARN) -Isrc -MMD -MP -DVIRTQ_DEFAULT_SIZE=$(VIRTQ_SIZE)
+LDFLAGS   := -nostdlib -no-pie -T kernel.ld -Wl,--no-warn-rwx-segments
+HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -Isrc -Itests/unit -fsanitize=address,undefined \
+             -fno-omit-frame-pointer -DVIRTQ_DEFAULT_SIZE=$(VIRTQ_SIZE)
+
+KERNEL_SRCS := $(wildcard src/*.c src/*/*.c src/*.S src/*/*.S)
+KERNEL_OBJS := $(patsubst src/%,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
+# Files that build for the host too: everything below src/lib, src/virtio,
+# src/blk and src/fs except shell commands (*_cmd.c) and kernel glue
+# (*_kern.c). Files directly in src/ are kernel-only.
+PORTABLE_SRCS := $(filter-out %_cmd.c %_kern.c, \
+                   $(wildcard src/lib/*.c src/virtio/*.c src/blk/*.c src/fs/*.c))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+SAMPLE_IMG := $(BUILD)/sample.img
+DISK_IMG   := $(BUILD)/disk.img
+
+QEMU_BASE := $(QEMU) -machine virt -smp 1 -m 128M -nographic -bios default
+ifeq ($(TRANSPORT),modern)
+QEMU_BASE += -global virtio-mmio.force-legacy=false
+endif
+QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0
+QEMU_RUN  := $(QEMU_BASE) -kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
+
+# host tools (mkfs-eclipsefs, eclipsefs-dump) and their rules live in mk/
+HOST_TOOLS :=
+.PHONY: all kernel tools qemu qemu-gdb qemu-trace gdb test unit grade handout bench fuzz \
+        format format-check docs deps clean help
+
+all: kernel tools ## build the kernel and the host tools
+
+kernel: $(BUILD)/kernel.elf ## build build/kernel.elf
+
+tools: $(HOST_TOOLS) ## build the host tools (mkfs-eclipsefs, eclipsefs-dump)
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "  variables: TRANSPORT=legacy|modern  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n"
+
+# --- dependencies -----------------------------------------------------------
+deps: ## install what is missing (Debian/Ubuntu), or say what to install
+	@tools/install-deps --check-only >/dev/null 2>&1 || tools/install-deps
+
+# --- kernel -----------------------------------------------------------------
+$(BUILD)/kernel/%.c.o: src/%.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.S.o: src/%.S | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel.ld
+	$(CC) $(CFLAGS) $(LDFLAGS) $(KERNEL_OBJS) -lgcc -o $@
+	@echo "built $@"
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# --- disks ------------------------------------------------------------------
+# The course's sample disk is made from disk/: add a file there and it shows
+# up in `ls` after the next `make qemu`.
+$(SAMPLE_IMG): $(BUILD)/tools/mkfs-eclipsefs $(shell find disk 2>/dev/null)
+	$(BUILD)/tools/mkfs-eclipsefs $@ disk
+
+# --- running ----------------------------------------------------------------
+$(DISK_IMG): | $(SAMPLE_IMG)
+	cp $(SAMPLE_IMG) $@
+
+qemu: kernel $(DISK_IMG) ## boot into the shell with the sample disk (Ctrl-A X quits)
+	$(QEMU_RUN) $(QEMU_DISK)
+
+qemu-gdb: kernel $(DISK_IMG) ## boot stopped, with a GDB stub on :1234 (then: make gdb)
+	@echo "*** waiting for gdb: run 'make gdb' in another terminal"
+	$(QEMU_RUN) $(QEMU_DISK) -S -gdb tcp::1234
+
+gdb: kernel ## attach gdb-multiarch to `make qemu-gdb` (uses .gdbinit)
+	gdb-multiarch -q -x .gdbinit $(BUILD)/kernel.elf
+
+qemu-trace: kernel $(DISK_IMG) ## boot with QEMU's virtio trace events beside the kernel log
+	$(QEMU_RUN) $(QEMU_DISK) -trace 'virtio_*' -trace 'virtio_blk_*'
+
+# --- tests ------------------------------------------------------------------
+$(BUILD)/unit-tests: $(UNIT_SRCS) $(PORTABLE_SRCS) $(wildcard src/*/*.h src/*.h tests/unit/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTFLAGS) $(UNIT_SRCS) $(PORTABLE_SRCS) -lcriterion -o $@
+
+unit: $(BUILD)/unit-tests ## run the host unit tests (Criterion, ASan, UBSan)
+	$(BUILD)/unit-tests
+
+test: all $(BUILD)/unit-tests | deps ## unit tests, every QEMU grader, handout proofs
+	$(PYTHON) tests/run_all.py
+
+grade: kernel $(SAMPLE_IMG) ## run the QEMU graders (LAB=n for one lab, GRADE_JSON=f for JSON)
+	$(PYTHON) tests/grade/grade.py $(if $(LAB),--lab $(LAB)) $(if $(GRADE_JSON),--json $(GRADE_JSON))
+
+handout: ## write the student tree to build/handout (LAB=n: labs before n solved)
+	$(PYTHON) tools/handout.py --lab $(or $(LAB),0) --out $(BUILD)/handout$(if $(LAB),-lab$(LAB))
+
+# --- housekeeping -----------------------------------------------------------
+format: ## format every C source with .clang-format
+	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tools/*.[ch])
+
+format-check: ## fail if any C source is not formatted
+	clang-format --dry-run -Werror $(wildcard src/*.[ch] src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tools/*.[ch])
+
+clean: ## remove build/
+	rm -rf $(BUILD)

@@ -1,0 +1,46 @@
+// One interface for every block device the kernel can read a file system
+// from: a virtio-blk disk or the built-in ramdisk. Everything above this
+// line speaks in 512-byte sectors and byte buffers; nothing above it knows
+// about rings or descriptors.
+#ifndef BLK_BLKDEV_H
+#define BLK_BLKDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SECTOR_SIZE 512
+
+struct blkdev;
+
+struct blkdev_ops {
+	// Transfer len bytes (a non-zero multiple of SECTOR_SIZE) starting at
+	// sector. The caller (blk_read/blk_write) has already checked the range.
+	int (*read)(struct blkdev *dev, uint64_t sector, void *buf, size_t len);
+	int (*write)(struct blkdev *dev, uint64_t sector, const void *buf, size_t len);
+	// Make every completed write durable. A device with no write cache
+	// may leave this NULL.
+	int (*flush)(struct blkdev *dev);
+};
+
+struct blkdev {
+	const char *name;     // for messages: "virtio-blk (slot 7)", "ramdisk"
+	uint64_t sectors;     // capacity in 512-byte sectors
+	uint32_t block_size;  // the device's preferred I/O size, >= 512
+	bool read_only;       // writes are refused with -EROFS
+	const struct blkdev_ops *ops;
+	void *priv;           // the backend's own state
+};
+
+// Checked entry points: range against capacity, length a non-zero multiple
+// of SECTOR_SIZE, read-only devices refuse writes. Return 0 or -errno.
+int blk_read(struct blkdev *dev, uint64_t sector, void *buf, size_t len);
+int blk_write(struct blkdev *dev, uint64_t sector, const void *buf, size_t len);
+int blk_flush(struct blkdev *dev);
+
+// The disk the kernel mounts its file system from: the first virtio-blk
+// device, or the ramdisk when there is none. NULL before blk_root_set().
+struct blkdev *blk_root(void);
+void blk_root_set(struct blkdev *dev);
+
+#endif

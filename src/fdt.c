@@ -1,0 +1,148 @@
+// A minimal device-tree walker (devicetree spec 0.4, chapter 5). The tree
+// is big-endian; every offset and length in it is checked against the
+// size in its header before use.
+#include "errno.h"
+#include "fdt.h"
+#include "lib/string.h"
+
+#define FDT_MAGIC      0xd00dfeed
+#define FDT_BEGIN_NODE 1
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP        4
+#define FDT_END        9
+
+struct boot_info boot_info;
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t be_cells(const uint8_t *p, uint32_t cells)
+{
+	return cells == 2 ? (uint64_t)be32(p) << 32 | be32(p + 4) : be32(p);
+}
+
+static size_t bounded_strlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+static int node_is(const char *name, const char *want)
+{
+	size_t n = strlen(want);
+
+	// "memory@80000000" matches "memory"
+	return strncmp(name, want, n) == 0 && (name[n] == '\0' || name[n] == '@');
+}
+
+int fdt_read(const void *fdt, struct boot_info *bi)
+{
+	const uint8_t *base = fdt;
+
+	memset(bi, 0, sizeof(*bi));
+	bi->ram_base = 0x80000000UL;
+	bi->ram_size = 128UL << 20;
+	bi->timebase_hz = 10000000;
+	if (!fdt || be32(base) != FDT_MAGIC)
+		return -EINVAL;
+
+	uint32_t total = be32(base + 4);
+	uint32_t off_struct = be32(base + 8), off_strings = be32(base + 12);
+	uint32_t size_struct = be32(base + 36), size_strings = be32(base + 32);
+	if (total < 40 || off_struct > total || size_struct > total - off_struct ||
+	    off_strings > total || size_strings > total - off_strings)
+		return -EINVAL;
+	bi->fdt_addr = (uintptr_t)fdt;
+	bi->fdt_size = total;
+
+	const uint8_t *p = base + off_struct, *end = p + size_struct;
+	const char *path[4] = {0}; // node names by depth, enough for /cpus/cpu@0
+	int depth = -1;
+	uint32_t addr_cells = 2, size_cells = 2;
+
+	while (p + 4 <= end) {
+		uint32_t tok = be32(p);
+		p += 4;
+		if (tok == FDT_BEGIN_NODE) {
+			const char *name = (const char *)p;
+			size_t len = bounded_strlen(name, end - p);
+			if (len == (size_t)(end - p))
+				return -EINVAL;
+			depth++;
+			if (depth < 4)
+				path[depth] = name;
+			p += (len + 1 + 3) & ~3UL;
+		} else if (tok == FDT_END_NODE) {
+			depth--;
+		} else if (tok == FDT_PROP) {
+			if (p + 8 > end)
+				return -EINVAL;
+			uint32_t len = be32(p), nameoff = be32(p + 4);
+			const uint8_t *val = p + 8;
+			if (len > (size_t)(end - val) || nameoff >= size_strings)
+				return -EINVAL;
+			const char *prop = (const char *)base + off_strings + nameoff;
+			p = val + ((len + 3) & ~3U);
+
+			if (depth == 0 && !strcmp(prop, "#address-cells") && len == 4)
+				addr_cells = be32(val);
+			else if (depth == 0 && !strcmp(prop, "#size-cells") && len == 4)
+				size_cells = be32(val);
+			else if (depth == 1 && node_is(path[1], "memory") && !strcmp(prop, "reg") &&
+				 addr_cells <= 2 && size_cells <= 2 &&
+				 len >= 4 * (addr_cells + size_cells)) {
+				bi->ram_base = be_cells(val, addr_cells);
+				bi->ram_size = be_cells(val + 4 * addr_cells, size_cells);
+			} else if (depth == 1 && node_is(path[1], "cpus") &&
+				   !strcmp(prop, "timebase-frequency") && len == 4) {
+				uint32_t hz = be32(val);
+				// below 1 MHz our microsecond arithmetic would divide by zero
+				if (hz >= 1000000)
+					bi->timebase_hz = hz;
+			} else if (depth == 1 && node_is(path[1], "chosen") &&
+				   !strcmp(prop, "bootargs") && len > 0) {
+				size_t n = len < sizeof(bi->bootargs) ? len : sizeof(bi->bootargs);
+				memcpy(bi->bootargs, val, n);
+				bi->bootargs[n - 1] = '\0';
+			}
+		} else if (tok == FDT_NOP) {
+			continue;
+		} else if (tok == FDT_END) {
+			break;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+const char *bootarg(const char *key, char *out, int outlen)
+{
+	const char *s = boot_info.bootargs;
+	size_t klen = strlen(key);
+
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		const char *word = s;
+		while (*s && *s != ' ')
+			s++;
+		if ((size_t)(s - word) >= klen && !strncmp(word, key, klen) &&
+		    (word[klen] == '=' || word + klen == s)) {
+			const char *v = word[klen] == '=' ? word + klen + 1 : "1";
+			int n = word[klen] == '=' ? (int)(s - v) : 1;
+			if (n >= outlen)
+				n = outlen - 1;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return out;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,25 @@
+// The few facts we read from the flattened device tree OpenSBI passes in a1.
+#ifndef FDT_H
+#define FDT_H
+
+#include <stdint.h>
+
+struct boot_info {
+	uint64_t fdt_addr, fdt_size; // where the tree lies; never reused
+	uint64_t ram_base, ram_size; // from /memory
+	uint64_t timebase_hz;        // from /cpus/timebase-frequency
+	char bootargs[256];          // from /chosen/bootargs ("" when absent)
+};
+
+// Fill *bi from the tree at fdt; defaults (128 MiB at 0x80000000, 10 MHz)
+// stand for whatever the tree does not say. Returns 0 or -EINVAL when
+// there is no valid tree at that address.
+int fdt_read(const void *fdt, struct boot_info *bi);
+
+// Boot arguments: "key=value" words separated by spaces. Returns the value
+// of key copied into out, or NULL when absent. "key" alone gives "1".
+const char *bootarg(const char *key, char *out, int outlen);
+
+extern struct boot_info boot_info;
+
+#endif

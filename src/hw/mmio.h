@@ -1,0 +1,72 @@
+// The only place that touches a device register. Every MMIO access in the
+// kernel (virtio, UART, PLIC, the test device) goes through these.
+//
+// On RISC-V, device registers and normal memory are ordered separately:
+// a plain store to a ring followed by a store to a register may reach the
+// device in either order. So, like Linux's readl/writel, each accessor
+// carries the fence it needs:
+//   mmio_write*: "fence w,o" first, so every earlier memory write (the
+//                descriptors, the available index) is visible before the
+//                device sees the register write (for example a notify);
+//   mmio_read*:  "fence i,r" after, so no later memory read (the used ring)
+//                is performed before the register read that told us to.
+//
+// The host build (HOST_BUILD) sends every access to the fake device in
+// tests/unit instead of memory.
+#ifndef HW_MMIO_H
+#define HW_MMIO_H
+
+#include <stdint.h>
+
+#ifdef HOST_BUILD
+uint32_t host_mmio_read32(uintptr_t addr);
+void host_mmio_write32(uintptr_t addr, uint32_t val);
+uint8_t host_mmio_read8(uintptr_t addr);
+void host_mmio_write8(uintptr_t addr, uint8_t val);
+
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+	return host_mmio_read32(addr);
+}
+static inline void mmio_write32(uintptr_t addr, uint32_t val)
+{
+	host_mmio_write32(addr, val);
+}
+static inline uint8_t mmio_read8(uintptr_t addr)
+{
+	return host_mmio_read8(addr);
+}
+static inline void mmio_write8(uintptr_t addr, uint8_t val)
+{
+	host_mmio_write8(addr, val);
+}
+#else
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+	uint32_t val = *(volatile uint32_t *)addr;
+	// the register read completes before later memory reads
+	__asm__ volatile("fence i,r" ::: "memory");
+	return val;
+}
+static inline void mmio_write32(uintptr_t addr, uint32_t val)
+{
+	// earlier memory writes are visible before the device sees this one
+	__asm__ volatile("fence w,o" ::: "memory");
+	*(volatile uint32_t *)addr = val;
+}
+static inline uint8_t mmio_read8(uintptr_t addr)
+{
+	uint8_t val = *(volatile uint8_t *)addr;
+	// the register read completes before later memory reads
+	__asm__ volatile("fence i,r" ::: "memory");
+	return val;
+}
+static inline void mmio_write8(uintptr_t addr, uint8_t val)
+{
+	// earlier memory writes are visible before the device sees this one
+	__asm__ volatile("fence w,o" ::: "memory");
+	*(volatile uint8_t *)addr = val;
+}
+#endif
+
+#endif

@@ -1,0 +1,34 @@
+// Physical memory: a page allocator over the RAM the kernel does not use,
+// and the DMA interface drivers use to get memory a device can reach.
+#ifndef MEM_H
+#define MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SIZE 4096UL
+
+struct boot_info;
+void mem_init(const struct boot_info *bi);
+
+// Zeroed, page-aligned, physically contiguous memory of at least `size`
+// bytes, or NULL. Every caller must handle NULL.
+void *dma_alloc(size_t size);
+void dma_free(void *p, size_t size);
+
+// The address a device must be given for a kernel pointer. Translation is
+// off (satp = 0), so this is the identity today; drivers call it anyway so
+// that turning on paging later changes only this function.
+uint64_t virt_to_phys(const void *p);
+// Whether the device can reach p: inside RAM. Buffers elsewhere (none yet,
+// but a caller could pass a device address) need a bounce buffer.
+int dma_addressable(const void *p, size_t len);
+
+// Fault injection for tests: the nth dma_alloc from now (1 = the next one)
+// returns NULL. 0 turns it off.
+void dma_fail_nth(unsigned n);
+
+// Pages free and in all, for `mem` and the benchmarks.
+void mem_stats(size_t *free_pages, size_t *total_pages);
+
+#endif

@@ -1,0 +1,19 @@
+// Calls into OpenSBI, the M-mode firmware below us (SBI spec v1.0).
+#ifndef SBI_H
+#define SBI_H
+
+#include <stdint.h>
+
+struct sbiret {
+	long error;
+	long value;
+};
+
+void sbi_console_putchar(int c);
+void sbi_set_timer(uint64_t when);
+// System reset extension: shutdown. QEMU exits with status 0 whatever the
+// reason given, so failures use the sifive_test device instead (power.c).
+void sbi_shutdown(void);
+long sbi_spec_version(void);
+
+#endif

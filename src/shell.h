@@ -1,0 +1,23 @@
+// Shell commands register themselves: each subsystem declares its commands
+// with SHELL_COMMAND in its own *_cmd.c file, and the linker gathers them
+// into one table (section "shell_cmds", see kernel.ld). Adding a command
+// never means editing shell.c.
+#ifndef SHELL_H
+#define SHELL_H
+
+struct shell_cmd {
+	const char *name;  // what the user types
+	const char *usage; // arguments, e.g. "[-l] [PATH]"
+	const char *help;  // one line for `help`
+	int (*run)(int argc, char **argv); // 0 on success, else non-zero
+};
+
+#define SHELL_COMMAND(name_, usage_, help_, fn_)                                                   \
+	static const struct shell_cmd shell_cmd_##fn_                                              \
+		__attribute__((used, section("shell_cmds"), aligned(8))) = {name_, usage_, help_, fn_}
+
+void shell_run(void);
+// Parse an unsigned number in decimal or 0x-prefixed hex; -EINVAL if malformed.
+int shell_parse_u64(const char *s, unsigned long *out);
+
+#endif

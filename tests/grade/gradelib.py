@@ -1,0 +1,214 @@
+"""The grading library: boot the kernel in QEMU, talk to its shell over the
+serial line, match what it prints, and score.
+
+A lab's grader (tests/grade/labN.py) registers tests with @test. Each test
+gets a Ctx that knows the transport under test and where the kernel is, and
+boots QEMU through ctx.boot(). A test fails by raising Fail (the helpers
+ctx.expect() and Run.expect() do that), and the runner (grade.py) prints its
+message with the last lines of the kernel's output and the QEMU command
+line that reproduces it.
+
+Python 3 standard library only.
+"""
+
+import os
+import re
+import select
+import shlex
+import subprocess
+import tempfile
+import time
+
+PROMPT = b"eclipse> "
+TRANSPORTS = ("legacy", "modern")
+QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
+
+TESTS = []
+
+
+class Fail(Exception):
+    """A check did not hold. The message says what was expected."""
+
+
+class Skip(Exception):
+    """The test cannot run here (e.g. a shared vector is absent)."""
+
+
+def test(lab, name, points=1, transports=TRANSPORTS):
+    """Register fn(ctx) as a test of `lab`, once per transport."""
+
+    def register(fn):
+        for t in transports:
+            TESTS.append(Test(lab, name, points, t, fn))
+        return fn
+
+    return register
+
+
+class Test:
+    def __init__(self, lab, name, points, transport, fn):
+        self.lab, self.name, self.points = lab, name, points
+        self.transport, self.fn = transport, fn
+
+    @property
+    def title(self):
+        suffix = f" [{self.transport}]" if self.transport else ""
+        return f"lab{self.lab}: {self.name}{suffix}"
+
+
+class Run:
+    """What one QEMU boot printed and how it ended."""
+
+    def __init__(self, cmdline, output, status, timed_out, elapsed):
+        self.cmdline, self.output = cmdline, output
+        self.status, self.timed_out, self.elapsed = status, timed_out, elapsed
+
+    def expect(self, pattern, what=None):
+        """The output has a line matching the regex; return the match."""
+        m = re.search(pattern, self.output, re.M)
+        if not m:
+            raise Fail(f"expected {what or repr(pattern)} in the kernel's output")
+        return m
+
+    def reject(self, pattern, what=None):
+        """No line of the output matches the regex."""
+        m = re.search(pattern, self.output, re.M)
+        if m:
+            raise Fail(f"did not expect {what or repr(pattern)}, got: {m.group(0)!r}")
+
+    def expect_exit(self, status=0):
+        if self.timed_out:
+            raise Fail("QEMU did not exit in time: the kernel hung or never powered off")
+        if self.status != status:
+            raise Fail(f"QEMU exit status {self.status}, expected {status}")
+
+    def section(self, command):
+        """The output of one shell command: from its echo to the next prompt."""
+        marker = "eclipse> " + command + "\n"
+        i = self.output.find(marker)
+        if i < 0:
+            raise Fail(f"the shell never ran {command!r}")
+        rest = self.output[i + len(marker):]
+        j = rest.find("eclipse> ")
+        return rest if j < 0 else rest[:j]
+
+    def tail(self, n=15):
+        return "\n".join(self.output.rstrip("\n").split("\n")[-n:])
+
+
+class Ctx:
+    """One test's view: the transport, the kernel, a scratch directory."""
+
+    def __init__(self, transport, root, tmpdir):
+        self.transport = transport
+        self.root = root
+        self.kernel = os.path.join(root, "build", "kernel.elf")
+        self.tmpdir = tmpdir
+        self.runs = []
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def scratch(self, name):
+        return os.path.join(self.tmpdir, name)
+
+    def boot(self, commands=(), disks=(), devices=(), append=None, timeout=20,
+             memory="128M", extra=(), wait_prompt=True):
+        """Boot QEMU, run shell commands one per prompt, then `poweroff`.
+
+        disks: paths of raw images, or dicts {file, readonly, opts, dev_opts,
+        slot}; each becomes a virtio-blk device. devices: extra -device
+        strings, e.g. "virtio-rng-device". commands: strings; `poweroff` is
+        added unless the last command already ends the run.
+        """
+        cmd = [QEMU, "-machine", "virt", "-smp", "1", "-m", memory,
+               "-nographic", "-bios", "default", "-kernel", self.kernel]
+        if self.transport == "modern":
+            cmd += ["-global", "virtio-mmio.force-legacy=false"]
+        for i, d in enumerate(disks):
+            if isinstance(d, str):
+                d = {"file": d}
+            drive = d.get("drive") or (
+                f"file={d['file']},if=none,format=raw,id=d{i}"
+                + (",readonly=on" if d.get("readonly") else "")
+                + d.get("opts", ""))
+            dev = f"virtio-blk-device,drive=d{i}" + d.get("dev_opts", "")
+            if "slot" in d:
+                dev += f",bus=virtio-mmio-bus.{d['slot']}"
+            cmd += ["-drive", drive, "-device", dev]
+        for dev in devices:
+            cmd += ["-device", dev]
+        if append:
+            cmd += ["-append", append]
+        cmd += list(extra)
+        commands = list(commands)
+        if wait_prompt and (not commands or not commands[-1].startswith("poweroff")):
+            commands.append("poweroff")
+        run = run_qemu(cmd, commands, timeout, wait_prompt)
+        self.runs.append(run)
+        return run
+
+    def expect(self, cond, message):
+        if not cond:
+            raise Fail(message)
+
+
+def run_qemu(cmd, commands, timeout, wait_prompt=True):
+    """Start QEMU, feed one command each time the prompt appears, and collect
+    everything it prints until it exits or `timeout` seconds pass."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    out = bytearray()
+    pending = list(commands)
+    prompts_seen = 0
+    timed_out = False
+    try:
+        while True:
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+            # a new prompt at the very end of the output asks for input
+            if pending and out.endswith(PROMPT) and out.count(PROMPT) > prompts_seen:
+                prompts_seen = out.count(PROMPT)
+                try:
+                    proc.stdin.write(pending.pop(0).encode() + b"\r")
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        status = proc.wait()
+    text = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "")
+    # the shell echoes what we type; keep the echo so a log reads naturally
+    return Run(shlex.join(cmd), text, status, timed_out, time.monotonic() - start)
+
+
+def make_disk(path, size, fill=None):
+    """A raw disk image of `size` bytes; fill(sector) -> 512 bytes, or zeros."""
+    with open(path, "wb") as f:
+        if fill is None:
+            f.truncate(size)
+            return path
+        for s in range(size // 512):
+            f.write(fill(s))
+    return path
+
+
+def sector_pattern(sector):
+    """A pattern a test can recognise: each sector says which one it is."""
+    head = f"SECTOR {sector:08d} ".encode()
+    body = bytes((sector * 7 + i) & 0xFF for i in range(512 - len(head)))
+    return head + body
+
+
+def scratch_dir():
+    return tempfile.mkdtemp(prefix="eclipse-grade-")

@@ -1,0 +1,24 @@
+// What the kernel normally provides, for the host build of the driver code:
+// kprintf into a buffer the tests can search, DMA memory from the C heap
+// with fault injection, and a clock the tests control.
+#ifndef HOST_KERNEL_H
+#define HOST_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Everything kprintf printed since the last host_log_clear().
+const char *host_log(void);
+void host_log_clear(void);
+// Whether the log contains s.
+int host_log_has(const char *s);
+
+// The clock: each read of time_now() advances it by host_time_step ticks,
+// so a polling loop that waits for a device that never answers ends.
+extern uint64_t host_time_step;
+void host_time_reset(void);
+
+// DMA allocations still outstanding (a leak check for tests).
+long host_dma_outstanding(void);
+
+#endif
