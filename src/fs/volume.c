@@ -1,0 +1,210 @@
+// Finding the EclipseFS volume on a disk: the whole disk, or the GPT
+// partition whose first bytes are the magic (as Eclipse OS's file-system
+// service does). Everything read from the disk is untrusted: the GPT
+// header and the partition array are CRC-checked, and every LBA, count and
+// size is checked against the disk before it is used.
+#include "fs/volume.h"
+#include "errno.h"
+#include "lib/crc32.h"
+#include "lib/string.h"
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+// The volume's reader: the disk's, shifted and cut to the volume.
+static int volume_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct efs_location *loc = ctx;
+
+	if (off > loc->io.size || len > loc->io.size - off)
+		return -ERANGE;
+	return loc->disk.read(loc->disk.ctx, loc->offset + off, buf, len);
+}
+
+static int disk_read(const struct efs_location *loc, uint64_t off, void *buf, size_t len)
+{
+	if (off > loc->disk.size || len > loc->disk.size - off)
+		return -ERANGE;
+	return loc->disk.read(loc->disk.ctx, off, buf, len);
+}
+
+static void found(struct efs_location *loc, uint64_t offset, uint64_t size, uint32_t partition)
+{
+	char digits[12];
+	int n = 0;
+
+	loc->offset = offset;
+	loc->partition = partition;
+	loc->io.read = volume_read;
+	loc->io.ctx = loc;
+	loc->io.size = size;
+	if (partition == 0) {
+		memcpy(loc->where, "whole disk", sizeof("whole disk"));
+		return;
+	}
+	memcpy(loc->where, "GPT partition ", 14);
+	do {
+		digits[n++] = '0' + partition % 10;
+		partition /= 10;
+	} while (partition);
+	for (int i = 0; i < n; i++)
+		loc->where[14 + i] = digits[n - 1 - i];
+	loc->where[14 + n] = '\0';
+}
+
+static int nothing(struct efs_location *loc, int err, const char *why)
+{
+	loc->error = why;
+	return err;
+}
+
+// Does the disk hold the magic at byte offset off?
+static int has_magic(const struct efs_location *loc, uint64_t off)
+{
+	char magic[EFS_MAGIC_LEN];
+	int r = disk_read(loc, off, magic, sizeof(magic));
+
+	if (r < 0)
+		return r;
+	return memcmp(magic, EFS_MAGIC, EFS_MAGIC_LEN) == 0;
+}
+
+// The MBR in sector 0 must be protective: signature 0x55AA and a
+// partition record of type 0xEE covering the GPT.
+static bool protective_mbr(const uint8_t *mbr)
+{
+	if (mbr[510] != 0x55 || mbr[511] != 0xAA)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (mbr[446 + 16 * i + 4] == 0xEE)
+			return true;
+	return false;
+}
+
+// CRC32 of the partition entry array, read a sector at a time so that no
+// buffer the size of the array is needed.
+static int array_crc(const struct efs_location *loc, uint64_t off, uint64_t len, uint32_t *crc)
+{
+	uint8_t buf[GPT_SECTOR];
+
+	*crc = 0;
+	while (len > 0) {
+		size_t n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		int r = disk_read(loc, off, buf, n);
+
+		if (r < 0)
+			return r;
+		*crc = crc32_update(*crc, buf, n);
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int find_in_gpt(struct efs_location *loc)
+{
+	uint8_t sec[GPT_SECTOR];
+	uint64_t sectors = loc->disk.size / GPT_SECTOR;
+	uint32_t hsize, stored, count, esize, acrc;
+	uint64_t alba, alen;
+	int r;
+
+	if (sectors < 3)
+		return nothing(loc, -ENOENT,
+			       "disk does not start with ECLIPSEFS and is too small for a GPT");
+	r = disk_read(loc, 0, sec, sizeof(sec));
+	if (r < 0)
+		return r;
+	if (!protective_mbr(sec))
+		return nothing(loc, -ENOENT,
+			       "disk does not start with ECLIPSEFS and has no protective MBR");
+
+	// UEFI 5.3.2: the GPT header at LBA 1, its CRC32 taken over
+	// header_size bytes with the CRC field itself zeroed.
+	r = disk_read(loc, GPT_SECTOR, sec, sizeof(sec));
+	if (r < 0)
+		return r;
+	if (memcmp(sec, "EFI PART", 8) != 0)
+		return nothing(loc, -EBADMSG, "protective MBR but no GPT header at LBA 1");
+	hsize = le32(sec + 12);
+	if (hsize < 92 || hsize > GPT_SECTOR)
+		return nothing(loc, -EBADMSG, "GPT header_size is not between 92 and 512");
+	stored = le32(sec + 16);
+	memset(sec + 16, 0, 4);
+	if (crc32_update(0, sec, hsize) != stored)
+		return nothing(loc, -EBADMSG, "GPT header CRC32 does not match");
+	if (le64(sec + 24) != 1)
+		return nothing(loc, -EBADMSG, "GPT header's MyLBA is not 1");
+
+	alba = le64(sec + 72);
+	count = le32(sec + 80);
+	esize = le32(sec + 84);
+	acrc = le32(sec + 88);
+	if (esize < 128 || esize > GPT_ENTRY_SIZE_MAX || esize % 8 != 0)
+		return nothing(loc, -EBADMSG,
+			       "GPT partition entry size is not a multiple of 8 in 128..4096");
+	if (count > GPT_ENTRIES_MAX)
+		return nothing(loc, -EBADMSG, "GPT has more than 1024 partition entries");
+	alen = (uint64_t)count * esize;
+	if (alba < 2 || alba >= sectors || alen > loc->disk.size - alba * GPT_SECTOR)
+		return nothing(loc, -EBADMSG, "GPT partition entry array lies outside the disk");
+	r = array_crc(loc, alba * GPT_SECTOR, alen, &stored);
+	if (r < 0)
+		return r;
+	if (stored != acrc)
+		return nothing(loc, -EBADMSG, "GPT partition entry array CRC32 does not match");
+
+	// 5.3.3: type GUID (16 bytes), unique GUID (16), first and last LBA,
+	// both inclusive. An all-zero type GUID marks an unused entry.
+	for (uint32_t i = 0; i < count; i++) {
+		static const uint8_t unused[16];
+		uint8_t e[48];
+		uint64_t first, last;
+
+		r = disk_read(loc, alba * GPT_SECTOR + (uint64_t)i * esize, e, sizeof(e));
+		if (r < 0)
+			return r;
+		if (memcmp(e, unused, sizeof(unused)) == 0)
+			continue;
+		first = le64(e + 32);
+		last = le64(e + 40);
+		if (first > last || last >= sectors)
+			return nothing(loc, -EBADMSG, "a GPT partition lies outside the disk");
+		r = has_magic(loc, first * GPT_SECTOR);
+		if (r < 0)
+			return r;
+		if (r) {
+			found(loc, first * GPT_SECTOR, (last - first + 1) * GPT_SECTOR, i + 1);
+			return 0;
+		}
+	}
+	return nothing(loc, -ENOENT, "no GPT partition starts with ECLIPSEFS");
+}
+
+int efs_find_volume(const struct efs_io *disk, struct efs_location *loc)
+{
+	int r;
+
+	memset(loc, 0, sizeof(*loc));
+	loc->disk = *disk;
+	loc->error = "";
+	if (disk->size < EFS_MAGIC_LEN)
+		return nothing(loc, -ENOENT, "disk is too small to hold an EclipseFS volume");
+	r = has_magic(loc, 0);
+	if (r == 1) {
+		found(loc, 0, disk->size, 0);
+		return 0;
+	}
+	if (r == 0)
+		r = find_in_gpt(loc);
+	if (r < 0 && loc->error[0] == '\0')
+		loc->error = "the disk could not be read";
+	return r;
+}
