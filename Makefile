@@ -24,7 +24,7 @@ CFLAGS    := -march=rv64gc -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib \
              -fno-stack-protector -fno-pie -fno-omit-frame-pointer -O2 -g \
              $(WARN) -Isrc -MMD -MP -DVIRTQ_DEFAULT_SIZE=$(VIRTQ_SIZE)
 LDFLAGS   := -nostdlib -no-pie -T kernel.ld -Wl,--no-warn-rwx-segments
-HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -Isrc -Itests/unit -fsanitize=address,undefined \
+HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -iquote src -iquote tests/unit -fsanitize=address,undefined \
              -fno-omit-frame-pointer -DVIRTQ_DEFAULT_SIZE=$(VIRTQ_SIZE)
 
 KERNEL_SRCS := $(wildcard src/*.c src/*/*.c src/*.S src/*/*.S)
@@ -77,9 +77,13 @@ $(BUILD)/kernel/%.S.o: src/%.S | deps
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+# the ramdisk carries the sample image inside the kernel
+$(BUILD)/kernel/blk/ramdisk_image.S.o: CFLAGS += -DSAMPLE_IMG='"$(SAMPLE_IMG)"'
+$(BUILD)/kernel/blk/ramdisk_image.S.o: $(SAMPLE_IMG)
+
 $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel.ld
-	$(CC) $(CFLAGS) $(LDFLAGS) $(KERNEL_OBJS) -lgcc -o $@
-	@echo "built $@"
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) $(KERNEL_OBJS) -lgcc -o $@
 
 -include $(KERNEL_OBJS:.o=.d)
 

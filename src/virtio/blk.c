@@ -1,0 +1,546 @@
+// virtio-blk (spec 5.2). A request is a chain of three buffers:
+//
+//   header (16 bytes, device reads)  type, reserved, sector
+//   data   (len bytes)               device writes it for IN, reads it for OUT
+//   status (1 byte, device writes)   OK, IOERR or UNSUPP
+//
+// The data buffer is the caller's own memory (zero copy); header and status
+// live in a DMA slot of ours, one slot per request in flight.
+#include "blk/blkdev.h"
+#include "console.h"
+#include "errno.h"
+#include "fdt.h"
+#include "hw/barrier.h"
+#include "hw/time.h"
+#include "lib/string.h"
+#include "mem.h"
+#include "virtio/blk.h"
+#include "virtio/mmio.h"
+#include "virtio/scan.h"
+#include "virtio/virtio.h"
+#include "virtio/virtqueue.h"
+
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+#define STATUS_UNWRITTEN    0xff // what we put in status, so a device that never writes it is seen
+
+#define DEFAULT_TIMEOUT_MS 5000
+#define DEFAULT_MAX_REQ    (1U << 20) // bytes per request when the device sets no size_max
+
+// The part of each request the device sees besides the data (spec 5.2.6).
+struct vblk_slot {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+	uint8_t status;
+	uint8_t pad[15]; // 32 bytes a slot: header and status never share a slot
+};
+
+// The driver's state, in one place. The device can touch only `vq`'s rings,
+// `slots` and the callers' data buffers.
+static struct vblk {
+	bool present;
+	struct virtio_dev dev;
+	struct virtq vq;
+	struct vblk_slot *slots;   // DMA: nslots request headers and statuses
+	struct vblk_io **slot_io;  // the transfer each busy slot carries, or NULL
+	void *slot_mem;            // one allocation for both arrays above
+	size_t slot_bytes;
+	uint16_t nslots;           // requests that fit in the queue at once
+	uint16_t in_flight;
+
+	uint64_t capacity;     // 512-byte sectors (config, checked)
+	uint32_t blk_size;     // logical block size in bytes, >= 512
+	uint32_t max_req;      // bytes of data in one request
+	bool read_only, flush; // VIRTIO_BLK_F_RO, VIRTIO_BLK_F_FLUSH
+	bool polling;          // completions by polling (true) or interrupt
+	uint64_t timeout_ticks;
+	char serial[VIRTIO_BLK_ID_BYTES + 1];
+	struct blkdev bdev;
+
+	uint64_t requests, irqs, irq_completions, errors, timeouts, resets;
+} vblk;
+
+static const uint64_t vblk_wanted =
+	VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+	VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) |
+	VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
+	VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
+
+static uint64_t bootarg_num(const char *key, uint64_t dflt)
+{
+	char v[24];
+	uint64_t n = 0;
+
+	if (!bootarg(key, v, sizeof(v)))
+		return dflt;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return dflt;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	return n;
+}
+
+static bool bootarg_off(const char *key)
+{
+	char v[8];
+
+	return bootarg(key, v, sizeof(v)) && !strcmp(v, "off");
+}
+
+// Read the configuration (spec 5.2.4) and believe none of it unchecked.
+static int read_config(void)
+{
+	struct virtio_dev *d = &vblk.dev;
+	uint32_t v;
+	int err;
+
+	if ((err = vdev_config_read(d, 0, &vblk.capacity, 8)) < 0)
+		return err;
+	vblk.blk_size = SECTOR_SIZE;
+	if (vdev_has(d, VIRTIO_BLK_F_BLK_SIZE) && (err = vdev_config_read(d, 20, &v, 4)) == 0) {
+		if (v >= SECTOR_SIZE && v <= 65536 && !(v & (v - 1)))
+			vblk.blk_size = v;
+		else
+			kprintf("virtio-blk: ignoring block size %u (not a power of two in 512..64K)\n",
+				v);
+	}
+	vblk.max_req = (uint32_t)bootarg_num("blk_max_kib", DEFAULT_MAX_REQ / 1024) * 1024;
+	if (vdev_has(d, VIRTIO_BLK_F_SIZE_MAX) && (err = vdev_config_read(d, 8, &v, 4)) == 0 &&
+	    v >= vblk.blk_size && v < vblk.max_req)
+		vblk.max_req = v; // one data descriptor, so size_max bounds the request
+	vblk.max_req -= vblk.max_req % vblk.blk_size;
+	if (vblk.max_req == 0)
+		vblk.max_req = vblk.blk_size;
+	vblk.read_only = vdev_has(d, VIRTIO_BLK_F_RO);
+	vblk.flush = vdev_has(d, VIRTIO_BLK_F_FLUSH);
+	return err;
+}
+
+// Spec 3.1.1 in full for this device: init, queue 0, request slots,
+// DRIVER_OK. Used at probe time and again after a reset.
+static int vblk_start(void)
+{
+	struct virtio_dev *d = &vblk.dev;
+	uint64_t wanted = vblk_wanted;
+	int err;
+
+	if (bootarg_off("indirect"))
+		wanted &= ~VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
+	if (bootarg_off("event_idx"))
+		wanted &= ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+	if ((err = vdev_init(d, wanted, 0)) < 0)
+		return err;
+	if ((err = read_config()) < 0)
+		goto fail;
+	uint16_t qmax = (uint16_t)bootarg_num("vq_size", VIRTQ_DEFAULT_SIZE);
+	if ((err = vdev_queue_setup(d, &vblk.vq, 0, qmax ? qmax : VIRTQ_DEFAULT_SIZE)) < 0)
+		goto fail;
+	// without indirect descriptors a request takes three ring entries
+	vblk.nslots = vblk.vq.use_indirect ? vblk.vq.num : (uint16_t)(vblk.vq.num / 3);
+	if (vblk.nslots == 0) {
+		kprintf("virtio-blk: a %u-entry queue cannot hold a 3-descriptor request\n",
+			vblk.vq.num);
+		err = -ENOSPC;
+		goto fail_queue;
+	}
+	vblk.slot_bytes = (sizeof(struct vblk_slot) + sizeof(struct vblk_io *)) * vblk.nslots;
+	vblk.slot_mem = dma_alloc(vblk.slot_bytes);
+	if (!vblk.slot_mem) {
+		kprintf("virtio-blk: no memory for %u request slots\n", vblk.nslots);
+		err = -ENOMEM;
+		goto fail_queue;
+	}
+	vblk.slots = vblk.slot_mem;
+	vblk.slot_io = (struct vblk_io **)(vblk.slots + vblk.nslots);
+	vblk.in_flight = 0;
+	virtq_enable_interrupts(&vblk.vq, !vblk.polling);
+	// 3.1.1 step 8: the driver is ready
+	vdev_driver_ok(d);
+	if ((err = vdev_check_needs_reset(d)) < 0)
+		goto fail_slots;
+	return 0;
+
+fail_slots:
+	dma_free(vblk.slot_mem, vblk.slot_bytes);
+	vblk.slot_mem = 0;
+fail_queue:
+	vdev_reset(d);
+	vdev_queue_release(d, &vblk.vq);
+fail:
+	vdev_fail(d);
+	return err;
+}
+
+static void vblk_stop(void)
+{
+	vdev_reset(&vblk.dev);
+	if (vblk.slot_mem)
+		dma_free(vblk.slot_mem, vblk.slot_bytes);
+	vblk.slot_mem = 0;
+	vdev_queue_release(&vblk.dev, &vblk.vq);
+}
+
+// After a timeout or a protocol error nothing the device holds can be
+// trusted: reset it (which makes it drop every request), fail what was in
+// flight, and start it again so later requests work.
+static int vblk_recover(int why)
+{
+	for (uint16_t i = 0; i < vblk.nslots; i++) {
+		if (vblk.slot_io[i]) {
+			vblk.slot_io[i]->result = why;
+			vblk.slot_io[i] = 0;
+		}
+	}
+	vblk.resets++;
+	kprintf("virtio-blk: resetting the device (%s)\n", errstr(why));
+	vblk_stop();
+	int err = vblk_start();
+	if (err < 0) {
+		kprintf("virtio-blk: device did not come back: %s\n", errstr(err));
+		vblk.present = false;
+	}
+	return why;
+}
+
+static int check_io(const struct vblk_io *io)
+{
+	uint64_t sectors = io->len / SECTOR_SIZE;
+
+	if (io->type == VIRTIO_BLK_T_FLUSH)
+		return 0;
+	if (io->type == VIRTIO_BLK_T_GET_ID)
+		return io->buf && io->len == VIRTIO_BLK_ID_BYTES ? 0 : -EINVAL;
+	if (io->type != VIRTIO_BLK_T_IN && io->type != VIRTIO_BLK_T_OUT)
+		return -EINVAL;
+	if (io->len == 0 || io->len % vblk.blk_size || io->sector % (vblk.blk_size / SECTOR_SIZE))
+		return -EINVAL;
+	if (io->len > vblk.max_req)
+		return -E2BIG;
+	if (io->sector > vblk.capacity || sectors > vblk.capacity - io->sector)
+		return -ERANGE;
+	if (io->type == VIRTIO_BLK_T_OUT && vblk.read_only)
+		return -EROFS;
+	if (!io->buf || !dma_addressable(io->buf, io->len))
+		return -EFAULT;
+	return 0;
+}
+
+// Put one request on the queue. -ENOSPC: no free slot or descriptors.
+static int vblk_submit(struct vblk_io *io, uint16_t slot)
+{
+	struct vblk_slot *s = &vblk.slots[slot];
+	struct virtq_buf bufs[3];
+	int n = 0;
+
+	/* BEGIN LAB 4 SOLUTION */
+	s->type = io->type;
+	s->reserved = 0;
+	s->sector = io->type == VIRTIO_BLK_T_IN || io->type == VIRTIO_BLK_T_OUT ? io->sector : 0;
+	s->status = STATUS_UNWRITTEN;
+	bufs[n++] = (struct virtq_buf){virt_to_phys(s), 16, false};
+	if (io->type != VIRTIO_BLK_T_FLUSH)
+		bufs[n++] = (struct virtq_buf){virt_to_phys(io->buf), io->len,
+					       io->type != VIRTIO_BLK_T_OUT};
+	bufs[n++] = (struct virtq_buf){virt_to_phys(&s->status), 1, true};
+	/* END LAB 4 SOLUTION */
+	/* BEGIN LAB 4 STUB
+	// TODO(lab 4): fill the slot's header and describe header, data and
+	// status in bufs[]. Read lab-guides/lab4-read.md, "Step 3: the request".
+	(void)s, (void)bufs;
+	return -ENOSYS;
+	END LAB 4 STUB */
+	int err = virtq_add_chain(&vblk.vq, bufs, n, &vblk.slot_io[slot]);
+	if (err < 0)
+		return err;
+	vblk.slot_io[slot] = io;
+	vblk.in_flight++;
+	vblk.requests++;
+	return 0;
+}
+
+// Take every finished request off the used ring. Returns how many, or
+// -EPROTO if the device wrote nonsense.
+static int vblk_collect(void)
+{
+	int got = 0;
+	void *token;
+	uint32_t written;
+	int r;
+
+	while ((r = virtq_get_used(&vblk.vq, &token, &written)) > 0) {
+		struct vblk_io **slot_io = token;
+		uint16_t slot = (uint16_t)(slot_io - vblk.slot_io);
+		struct vblk_io *io = *slot_io;
+		// the status byte was written by the device: read it once, after
+		// the used entry that says it is there
+		uint8_t status = READ_ONCE(vblk.slots[slot].status);
+		uint32_t expect = io->type == VIRTIO_BLK_T_IN ? io->len + 1 : 1;
+
+		if (status == VIRTIO_BLK_S_OK && written < expect && io->type != VIRTIO_BLK_T_GET_ID)
+			io->result = -EIO; // the device says OK but wrote less than asked
+		else if (status == VIRTIO_BLK_S_OK)
+			io->result = 0;
+		else if (status == VIRTIO_BLK_S_IOERR)
+			io->result = -EIO;
+		else if (status == VIRTIO_BLK_S_UNSUPP)
+			io->result = -ENOTSUP;
+		else
+			io->result = -EPROTO; // never written, or a value the spec does not have
+		if (io->result < 0) {
+			vblk.errors++;
+			kprintf("virtio-blk: request type %u sector %lu: status %u, %u bytes written: "
+				"%s\n",
+				io->type, (unsigned long)io->sector, status, written,
+				errstr(io->result));
+		}
+		*slot_io = 0;
+		vblk.in_flight--;
+		got++;
+	}
+	return r < 0 ? r : got;
+}
+
+// Wait until at least one request finishes, or the timeout passes.
+static int vblk_wait(void)
+{
+	uint64_t deadline = time_now() + vblk.timeout_ticks;
+
+	for (;;) {
+		int got = vblk_collect();
+		if (got != 0)
+			return got;
+		if (time_now() > deadline)
+			return -ETIMEDOUT;
+		if (!vblk.polling)
+			__asm__ volatile("wfi"); // an interrupt or the timer wakes us
+	}
+}
+
+int vblk_run(struct vblk_io *io, int n, int depth)
+{
+	int next = 0, first_err = 0;
+	uint16_t slot = 0;
+
+	if (!vblk.present)
+		return -ENODEV;
+	if (depth < 1 || depth > vblk.nslots)
+		depth = vblk.nslots;
+	for (int i = 0; i < n; i++)
+		io[i].result = 1; // not finished
+	for (;;) {
+		// start as many as the queue and the depth allow
+		while (next < n && vblk.in_flight < depth) {
+			int err = check_io(&io[next]);
+			if (err == 0) {
+				while (vblk.slot_io[slot]) // a free slot exists: in_flight < nslots
+					slot = (uint16_t)((slot + 1) % vblk.nslots);
+				err = vblk_submit(&io[next], slot);
+				if (err == -ENOSPC)
+					break; // full: wait for a completion, then go on
+			}
+			if (err < 0)
+				io[next].result = err;
+			next++;
+		}
+		virtq_kick(&vblk.vq);
+		if (vblk.in_flight == 0 && next == n)
+			break;
+		int got = vblk_wait();
+		if (got < 0) {
+			if (got == -ETIMEDOUT) {
+				vblk.timeouts++;
+				kprintf("virtio-blk: no completion in %lu ms\n",
+					(unsigned long)time_ticks_to_us(vblk.timeout_ticks) / 1000);
+			}
+			vblk_recover(got);
+			for (int i = next; i < n; i++)
+				io[i].result = -ECANCELED;
+			break;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (io[i].result < 0 && !first_err)
+			first_err = io[i].result;
+	return first_err;
+}
+
+int vblk_rw(uint32_t type, uint64_t sector, void *buf, uint64_t len)
+{
+	struct vblk_io batch[32];
+	uint8_t *p = buf;
+
+	// send the transfer as requests of up to max_req bytes, a batch of
+	// them in flight at once
+	while (len > 0) {
+		int n = 0;
+		for (; n < 32 && len > 0; n++) {
+			uint32_t chunk = len < vblk.max_req ? (uint32_t)len : vblk.max_req;
+			batch[n] = (struct vblk_io){type, sector, p, chunk, 0};
+			sector += chunk / SECTOR_SIZE;
+			p += chunk;
+			len -= chunk;
+		}
+		int err = vblk_run(batch, n, 0);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int vblk_read(struct blkdev *bd, uint64_t sector, void *buf, size_t len)
+{
+	(void)bd;
+	return vblk_rw(VIRTIO_BLK_T_IN, sector, buf, len);
+}
+
+static int vblk_write(struct blkdev *bd, uint64_t sector, const void *buf, size_t len)
+{
+	(void)bd;
+	/* BEGIN LAB 5 SOLUTION */
+	return vblk_rw(VIRTIO_BLK_T_OUT, sector, (void *)buf, len);
+	/* END LAB 5 SOLUTION */
+	/* BEGIN LAB 5 STUB
+	// TODO(lab 5): send an OUT request. Read lab-guides/lab5-write.md,
+	// "Step 1: writing".
+	(void)sector, (void)buf, (void)len;
+	return -ENOSYS;
+	END LAB 5 STUB */
+}
+
+static int vblk_flush(struct blkdev *bd)
+{
+	(void)bd;
+	/* BEGIN LAB 5 SOLUTION */
+	// without VIRTIO_BLK_F_FLUSH the device has no volatile write cache:
+	// a completed write is already durable (spec 5.2.6.2)
+	if (!vblk.flush)
+		return 0;
+	struct vblk_io io = {VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0};
+	return vblk_run(&io, 1, 1);
+	/* END LAB 5 SOLUTION */
+	/* BEGIN LAB 5 STUB
+	// TODO(lab 5): send a FLUSH request. Read lab-guides/lab5-write.md,
+	// "Step 2: flushing".
+	return -ENOSYS;
+	END LAB 5 STUB */
+}
+
+static const struct blkdev_ops vblk_ops = {vblk_read, vblk_write, vblk_flush};
+
+int vblk_probe(void)
+{
+	const struct virtio_slot *s = virtio_find(VIRTIO_ID_BLOCK);
+	int err;
+
+	if (!s) {
+		kprintf("virtio-blk: no block device found\n");
+		return -ENODEV;
+	}
+	memset(&vblk, 0, sizeof(vblk));
+	vdev_open(&vblk.dev, s);
+	vblk.polling = true; // until lab 7's interrupt path is switched on
+	vblk.timeout_ticks = time_us_to_ticks(bootarg_num("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
+	kprintf("virtio-blk: slot %d, %s transport\n", s->index,
+		s->version == 1 ? "legacy" : "modern");
+	if ((err = vblk_start()) < 0) {
+		kprintf("virtio-blk: initialisation failed: %s\n", errstr(err));
+		return err;
+	}
+	vblk.present = true;
+	kprintf("virtio-blk: capacity %lu sectors (%lu KiB), block size %u, max request %u "
+		"bytes%s%s\n",
+		(unsigned long)vblk.capacity, (unsigned long)(vblk.capacity / 2), vblk.blk_size,
+		vblk.max_req, vblk.read_only ? ", read-only" : "", vblk.flush ? ", flush" : "");
+	kprintf("virtio: slot %d: DRIVER_OK, status 0x%x\n", s->index, vdev_status(&vblk.dev));
+
+	// the serial number, if the device will tell (GET_ID is optional)
+	struct vblk_io id = {VIRTIO_BLK_T_GET_ID, 0, vblk.serial, VIRTIO_BLK_ID_BYTES, 0};
+	if (vblk_run(&id, 1, 1) < 0)
+		memcpy(vblk.serial, "(none)", 7);
+	vblk.serial[VIRTIO_BLK_ID_BYTES] = '\0';
+	for (char *c = vblk.serial; *c; c++)
+		if (*c < ' ' || *c > '~')
+			*c = '?'; // untrusted bytes, printed raw
+	kprintf("virtio-blk: serial \"%s\"\n", vblk.serial);
+
+	static char name[32];
+	ksnprintf(name, sizeof(name), "virtio-blk (slot %d)", s->index);
+	vblk.bdev = (struct blkdev){name, vblk.capacity, vblk.blk_size, vblk.read_only, &vblk_ops,
+				    &vblk};
+	blk_root_set(&vblk.bdev);
+	return 0;
+}
+
+bool vblk_present(void)
+{
+	return vblk.present;
+}
+
+void vblk_remove(void)
+{
+	if (vblk.present)
+		vblk_stop();
+	vblk.present = false;
+}
+
+void vblk_set_polling(bool poll)
+{
+	vblk.polling = poll;
+	if (vblk.present)
+		virtq_enable_interrupts(&vblk.vq, !poll);
+}
+
+bool vblk_polling(void)
+{
+	return vblk.polling;
+}
+
+void vblk_set_timeout_ms(uint32_t ms)
+{
+	vblk.timeout_ticks = time_us_to_ticks((uint64_t)ms * 1000);
+}
+
+void vblk_interrupt(void)
+{
+	// only acknowledge here: the waiting loop collects the completions
+	uint32_t bits = vdev_ack_interrupt(&vblk.dev);
+
+	vblk.irqs++;
+	if (bits & VIRTIO_MMIO_INT_VRING)
+		vblk.irq_completions++;
+	if (bits & VIRTIO_MMIO_INT_CONFIG)
+		kprintf("virtio-blk: configuration changed (capacity may differ)\n");
+}
+
+void vblk_info(void)
+{
+	if (!vblk.present) {
+		kprintf("blk: no virtio-blk device\n");
+		return;
+	}
+	kprintf("blk: %s, %s transport\n", vblk.bdev.name,
+		vblk.dev.version == 1 ? "legacy" : "modern");
+	kprintf("blk: capacity %lu sectors (%lu KiB), block size %u, max request %u bytes\n",
+		(unsigned long)vblk.capacity, (unsigned long)(vblk.capacity / 2), vblk.blk_size,
+		vblk.max_req);
+	vdev_print_features("accepted", vblk.dev.features, VIRTIO_ID_BLOCK);
+	kprintf("blk: queue size %u, %u request slots, serial \"%s\", %s%s\n", vblk.vq.num,
+		vblk.nslots, vblk.serial, vblk.read_only ? "read-only" : "read-write",
+		vblk.flush ? ", flush" : "");
+	kprintf("blk: %lu requests, %lu errors, %lu timeouts, %lu resets, %lu interrupts, "
+		"completions by %s\n",
+		(unsigned long)vblk.requests, (unsigned long)vblk.errors,
+		(unsigned long)vblk.timeouts, (unsigned long)vblk.resets, (unsigned long)vblk.irqs,
+		vblk.polling ? "polling" : "interrupt");
+}
+
+void vblk_dump_queue(void)
+{
+	if (vblk.present)
+		virtq_dump(&vblk.vq);
+	else
+		kprintf("vq: no virtio-blk device\n");
+}
