@@ -121,28 +121,3 @@ int fdt_read(const void *fdt, struct boot_info *bi)
 	}
 	return 0;
 }
-
-const char *bootarg(const char *key, char *out, int outlen)
-{
-	const char *s = boot_info.bootargs;
-	size_t klen = strlen(key);
-
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		const char *word = s;
-		while (*s && *s != ' ')
-			s++;
-		if ((size_t)(s - word) >= klen && !strncmp(word, key, klen) &&
-		    (word[klen] == '=' || word + klen == s)) {
-			const char *v = word[klen] == '=' ? word + klen + 1 : "1";
-			int n = word[klen] == '=' ? (int)(s - v) : 1;
-			if (n >= outlen)
-				n = outlen - 1;
-			memcpy(out, v, n);
-			out[n] = '\0';
-			return out;
-		}
-	}
-	return 0;
-}

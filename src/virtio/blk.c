@@ -11,6 +11,7 @@
 #include "errno.h"
 #include "fdt.h"
 #include "hw/barrier.h"
+#include "hw/cpu.h"
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
@@ -315,7 +316,7 @@ static int vblk_wait(void)
 		if (time_now() > deadline)
 			return -ETIMEDOUT;
 		if (!vblk.polling)
-			__asm__ volatile("wfi"); // an interrupt or the timer wakes us
+			cpu_idle(); // an interrupt or the timer wakes us
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "host_kernel.h"
 #include "hw/time.h"
 #include "lib/format.h"
+#include "fdt.h"
 #include "mem.h"
 
 uint64_t time_hz = 10000000;
@@ -135,3 +136,15 @@ int dma_addressable(const void *p, size_t len)
 	(void)p, (void)len;
 	return 1;
 }
+
+// The driver waits for an interrupt; the fake device may act meanwhile.
+void (*host_idle_hook)(void);
+
+void host_cpu_idle(void)
+{
+	if (host_idle_hook)
+		host_idle_hook();
+}
+
+// What boot arguments the driver sees in a test.
+struct boot_info boot_info;

@@ -15,6 +15,9 @@ int host_log_has(const char *s);
 
 // The clock: each read of time_now() advances it by host_time_step ticks,
 // so a polling loop that waits for a device that never answers ends.
+// Set by a test: runs whenever the driver idles waiting for the device.
+extern void (*host_idle_hook)(void);
+
 extern uint64_t host_time_step;
 void host_time_reset(void);
 
