@@ -6,17 +6,40 @@
 #include "errno.h"
 #include "fdt.h"
 #include "hw/time.h"
+#include "lib/string.h"
 #include "mem.h"
 #include "shell.h"
+#include "trap.h"
 #include "virtio/blk.h"
 #include "virtio/scan.h"
 
 uint64_t time_hz = 10000000;
 
+static void start_interrupts(void)
+{
+	char v[8];
+	int irq = vblk_irq();
+	int err = irq_register((unsigned)irq, vblk_interrupt);
+
+	if (err < 0) {
+		kprintf("irq: PLIC source %d not set up (%s); completions by polling\n", irq,
+			errstr(err));
+		return;
+	}
+	irq_enable();
+	if (bootarg("irq", v, sizeof(v)) && !strcmp(v, "off")) {
+		kprintf("irq: irq=off: completions by polling\n");
+		return;
+	}
+	vblk_set_polling(false);
+	kprintf("irq: virtio-blk on PLIC source %d, completions by interrupt\n", irq);
+}
+
 void kmain(unsigned long hartid, void *dtb)
 {
 	// lab 0: we are alive, on this hart, with this device tree
 	kprintf("\nEclipse RV: hart %lu, device tree at %p\n", hartid, dtb);
+	trap_init(); // from here on, a stray exception is reported, not a hang
 	if (fdt_read(dtb, &boot_info) < 0)
 		kprintf("boot: no valid device tree at %p; assuming 128 MiB of RAM\n", dtb);
 	time_hz = boot_info.timebase_hz;
@@ -37,6 +60,9 @@ void kmain(unsigned long hartid, void *dtb)
 		blk_root_set(ramdisk_init());
 		kprintf("blk: using the built-in ramdisk (%lu sectors) instead\n",
 			(unsigned long)blk_root()->sectors);
+	} else {
+		// lab 7: completions by interrupt, unless irq=off asks for polling
+		start_interrupts();
 	}
 
 	shell_run();

@@ -61,6 +61,7 @@ static struct vblk {
 	struct blkdev bdev;
 
 	uint64_t requests, irqs, irq_completions, errors, timeouts, resets;
+	uint16_t max_in_flight; // the most requests the device held at once
 } vblk;
 
 static const uint64_t vblk_wanted =
@@ -258,6 +259,8 @@ static int vblk_submit(struct vblk_io *io, uint16_t slot)
 		return err;
 	vblk.slot_io[slot] = io;
 	vblk.in_flight++;
+	if (vblk.in_flight > vblk.max_in_flight)
+		vblk.max_in_flight = vblk.in_flight;
 	vblk.requests++;
 	return 0;
 }
@@ -304,7 +307,10 @@ static int vblk_collect(void)
 	return r < 0 ? r : got;
 }
 
-// Wait until at least one request finishes, or the timeout passes.
+// Wait until at least one request finishes, or the timeout passes. In
+// interrupt mode the hart sleeps; the device's interrupt, or the timer
+// armed for the deadline, wakes it (see hw/cpu.h for why interrupts are
+// masked around the check and the wfi).
 static int vblk_wait(void)
 {
 	uint64_t deadline = time_now() + vblk.timeout_ticks;
@@ -315,8 +321,14 @@ static int vblk_wait(void)
 			return got;
 		if (time_now() > deadline)
 			return -ETIMEDOUT;
-		if (!vblk.polling)
-			cpu_idle(); // an interrupt or the timer wakes us
+		if (!vblk.polling) {
+			unsigned long was_on = cpu_intr_off();
+			if (!virtq_has_used(&vblk.vq)) {
+				cpu_wake_at(deadline);
+				cpu_idle();
+			}
+			cpu_intr_restore(was_on); // the interrupt handler runs here
+		}
 	}
 }
 
@@ -459,7 +471,7 @@ int vblk_probe(void)
 
 	// the serial number, if the device will tell (GET_ID is optional)
 	struct vblk_io id = {VIRTIO_BLK_T_GET_ID, 0, vblk.serial, VIRTIO_BLK_ID_BYTES, 0};
-	if (vblk_run(&id, 1, 1) < 0)
+	if (vblk_run(&id, 1, 1) < 0 || vblk.serial[0] == '\0')
 		memcpy(vblk.serial, "(none)", 7);
 	vblk.serial[VIRTIO_BLK_ID_BYTES] = '\0';
 	for (char *c = vblk.serial; *c; c++)
@@ -478,6 +490,11 @@ int vblk_probe(void)
 bool vblk_present(void)
 {
 	return vblk.present;
+}
+
+int vblk_irq(void)
+{
+	return vblk.present ? VIRTIO_MMIO_IRQ(vblk.dev.slot) : -ENODEV;
 }
 
 void vblk_remove(void)
@@ -531,10 +548,11 @@ void vblk_info(void)
 	kprintf("blk: queue size %u, %u request slots, serial \"%s\", %s%s\n", vblk.vq.num,
 		vblk.nslots, vblk.serial, vblk.read_only ? "read-only" : "read-write",
 		vblk.flush ? ", flush" : "");
-	kprintf("blk: %lu requests, %lu errors, %lu timeouts, %lu resets, %lu interrupts, "
-		"completions by %s\n",
+	kprintf("blk: %lu requests, %lu errors, %lu timeouts, %lu resets, at most %u in flight\n",
 		(unsigned long)vblk.requests, (unsigned long)vblk.errors,
-		(unsigned long)vblk.timeouts, (unsigned long)vblk.resets, (unsigned long)vblk.irqs,
+		(unsigned long)vblk.timeouts, (unsigned long)vblk.resets, vblk.max_in_flight);
+	kprintf("blk: %lu interrupts (%lu with used buffers), completions by %s\n",
+		(unsigned long)vblk.irqs, (unsigned long)vblk.irq_completions,
 		vblk.polling ? "polling" : "interrupt");
 }
 

@@ -36,6 +36,8 @@ struct vblk_io {
 // block device. Prints the lab 2-4 checkpoint lines. Returns 0 or -errno.
 int vblk_probe(void);
 bool vblk_present(void);
+// The PLIC source the device interrupts on, or -ENODEV.
+int vblk_irq(void);
 
 // Run n transfers with at most `depth` in flight at once, completing them
 // in whatever order the device finishes; waits for free descriptors when

@@ -1,0 +1,17 @@
+// `irq`: what the trap handler has seen (lab 7).
+#include "console.h"
+#include "shell.h"
+#include "trap.h"
+
+static int cmd_irq(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	kprintf("irq: interrupts %s; %lu external, %lu timer, %lu spurious\n",
+		irq_enabled() ? "on" : "off", (unsigned long)irq_stats.external,
+		(unsigned long)irq_stats.timer, (unsigned long)irq_stats.spurious);
+	for (unsigned i = 1; i < 16; i++)
+		if (irq_stats.per_irq[i])
+			kprintf("irq: source %u: %lu\n", i, (unsigned long)irq_stats.per_irq[i]);
+	return 0;
+}
+SHELL_COMMAND("irq", "", "interrupt counters", cmd_irq);
