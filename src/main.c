@@ -3,6 +3,7 @@
 #include "blk/blkdev.h"
 #include "blk/ramdisk.h"
 #include "console.h"
+#include "fs/fs.h"
 #include "errno.h"
 #include "fdt.h"
 #include "hw/time.h"
@@ -64,6 +65,9 @@ void kmain(unsigned long hartid, void *dtb)
 		// lab 7: completions by interrupt, unless irq=off asks for polling
 		start_interrupts();
 	}
+
+	// lab 6: the file system on whatever disk we have
+	fs_mount_root(blk_root());
 
 	shell_run();
 }

@@ -36,6 +36,7 @@ int blk_write(struct blkdev *dev, uint64_t sector, const void *buf, size_t len)
 		return err;
 	if (dev->read_only)
 		return -EROFS;
+	dev->writes++;
 	return dev->ops->write(dev, sector, buf, len);
 }
 

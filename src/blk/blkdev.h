@@ -30,6 +30,7 @@ struct blkdev {
 	bool read_only;       // writes are refused with -EROFS
 	const struct blkdev_ops *ops;
 	void *priv;           // the backend's own state
+	uint32_t writes;      // bumped by every blk_write, so caches know to forget
 };
 
 // Checked entry points: range against capacity, length a non-zero multiple

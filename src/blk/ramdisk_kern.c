@@ -24,7 +24,7 @@ static const struct blkdev_ops ram_ops = {ram_read, ram_write, 0};
 
 struct blkdev *ramdisk_init(void)
 {
-	static struct blkdev ram = {"ramdisk", 0, SECTOR_SIZE, false, &ram_ops, 0};
+	static struct blkdev ram = {.name = "ramdisk", .block_size = SECTOR_SIZE, .ops = &ram_ops};
 
 	// whole sectors only: a partial last sector is not served
 	ram.sectors = (uint64_t)(ramdisk_image_end - ramdisk_image_start) / SECTOR_SIZE;

@@ -481,8 +481,12 @@ int vblk_probe(void)
 
 	static char name[32];
 	ksnprintf(name, sizeof(name), "virtio-blk (slot %d)", s->index);
-	vblk.bdev = (struct blkdev){name, vblk.capacity, vblk.blk_size, vblk.read_only, &vblk_ops,
-				    &vblk};
+	vblk.bdev = (struct blkdev){.name = name,
+				    .sectors = vblk.capacity,
+				    .block_size = vblk.blk_size,
+				    .read_only = vblk.read_only,
+				    .ops = &vblk_ops,
+				    .priv = &vblk};
 	blk_root_set(&vblk.bdev);
 	return 0;
 }
