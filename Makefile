@@ -127,6 +127,9 @@ grade: kernel $(SAMPLE_IMG) ## run the QEMU graders (LAB=n for one lab, GRADE_JS
 handout: ## write the student tree to build/handout (LAB=n: labs before n solved)
 	$(PYTHON) tools/handout.py --lab $(or $(LAB),0) --out $(BUILD)/handout$(if $(LAB),-lab$(LAB))
 
+bench: kernel tools ## measure the driver in one run and print the ratios (see README)
+	$(PYTHON) tools/bench.py $(if $(REPS),--reps $(REPS)) --transport $(TRANSPORT)
+
 # --- housekeeping -----------------------------------------------------------
 format: ## format every C source with .clang-format
 	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tools/*.[ch])

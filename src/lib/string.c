@@ -5,11 +5,19 @@
 // the host build uses its C library's versions
 #ifndef HOST_BUILD
 
+#include <stdint.h>
+
+// Eight bytes at a time when both pointers allow it: the block cache and
+// the benchmarks copy megabytes, and a byte loop under QEMU is slow.
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(uint64_t *)d = *(const uint64_t *)s;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -30,7 +38,12 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	uint64_t word = 0x0101010101010101ULL * (unsigned char)c;
 
+	for (; n && ((uintptr_t)d & 7); n--)
+		*d++ = (unsigned char)c;
+	for (; n >= 8; n -= 8, d += 8)
+		*(uint64_t *)d = word;
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;
