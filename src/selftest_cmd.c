@@ -26,3 +26,12 @@ static int cmd_panic(int argc, char **argv)
 	panic("%s", msg);
 }
 SHELL_COMMAND("panic", "[MESSAGE]", "panic on purpose (tests the failure exit)", cmd_panic);
+
+static int cmd_crash(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	// an illegal instruction: the trap handler must report it and exit
+	__asm__ volatile("unimp");
+	return 0;
+}
+SHELL_COMMAND("crash", "", "execute an illegal instruction (tests the trap report)", cmd_crash);

@@ -203,11 +203,16 @@ def make_disk(path, size, fill=None):
     return path
 
 
+_CYCLE = bytes(range(256)) * 4
+
+
 def sector_pattern(sector):
-    """A pattern a test can recognise: each sector says which one it is."""
+    """A pattern a test can recognise: each sector says which one it is,
+    then byte i of the rest is (sector * 7 + i) & 0xff. The kernel's
+    blkstress command checks reads against the same pattern."""
     head = f"SECTOR {sector:08d} ".encode()
-    body = bytes((sector * 7 + i) & 0xFF for i in range(512 - len(head)))
-    return head + body
+    start = (sector * 7) & 0xFF
+    return head + _CYCLE[start:start + 512 - len(head)]
 
 
 def scratch_dir():

@@ -1,0 +1,89 @@
+"""Lab 7: interrupts. Completions arrive through the PLIC, the data is the
+same as with polling, polling can still be chosen, and an unexpected
+exception is reported and ends QEMU with a failure status."""
+
+import re
+
+from gradelib import Fail, make_disk, sector_pattern, test
+
+PLIC_SOURCE = 8  # QEMU puts one disk in slot 7: IRQ 1 + 7
+
+
+def pattern_disk(ctx):
+    return make_disk(ctx.scratch("p.img"), 1 << 20, sector_pattern)
+
+
+def used_interrupts(text):
+    m = re.findall(r"^blk: (\d+) interrupts \((\d+) with used buffers\), completions by (\w+)",
+                   text, re.M)
+    if not m:
+        raise Fail("`blk` did not print its interrupt counters")
+    return int(m[-1][1]), m[-1][2]
+
+
+def hexdump_bytes(text):
+    data = bytearray()
+    for line in text.splitlines():
+        m = re.match(r"^[0-9a-f]{8}  ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})  \|", line)
+        if m:
+            data += bytes(int(x, 16) for x in m.group(1).split())
+    return bytes(data)
+
+
+@test(7, "completions arrive by interrupt, one per request at depth 1", points=4)
+def by_interrupt(ctx):
+    r = ctx.boot(["blk", "blk read 1", "blk read 2", "blk read 3", "blk", "irq"],
+                 disks=[pattern_disk(ctx)])
+    r.expect(rf"^irq: virtio-blk on PLIC source {PLIC_SOURCE}, completions by interrupt$",
+             "the interrupt checkpoint line")
+    before, mode = used_interrupts(r.section("blk"))
+    if mode != "interrupt":
+        raise Fail(f"`blk` says completions by {mode}")
+    after_text = r.output[r.output.find("eclipse> blk read 3"):]
+    after, _ = used_interrupts(after_text)
+    if after - before != 3:
+        raise Fail(f"3 reads at depth 1 raised {after - before} used-buffer interrupts, expected 3")
+    m = re.search(rf"^irq: source {PLIC_SOURCE}: (\d+)$", r.section("irq"), re.M)
+    if not m or int(m.group(1)) < 3:
+        raise Fail(f"`irq` does not count at least 3 interrupts from PLIC source {PLIC_SOURCE}")
+    r.expect_exit(0)
+
+
+@test(7, "interrupt and polling modes read the same bytes", points=3)
+def same_data(ctx):
+    r = ctx.boot(["blk read 9 2", "blk mode poll", "blk read 9 2"], disks=[pattern_disk(ctx)])
+    parts = r.output.split("eclipse> blk read 9 2\n")
+    if len(parts) != 3:
+        raise Fail("expected two `blk read 9 2` outputs")
+    irq_bytes = hexdump_bytes(parts[1].split("eclipse> ")[0])
+    poll_bytes = hexdump_bytes(parts[2].split("eclipse> ")[0])
+    want = sector_pattern(9) + sector_pattern(10)
+    if irq_bytes != want:
+        raise Fail("sectors 9-10 read by interrupt differ from the disk")
+    if poll_bytes != want:
+        raise Fail("sectors 9-10 read by polling differ from the disk")
+    r.expect(r"^blk: completions by polling$", "`blk mode poll` to switch to polling")
+    r.expect_exit(0)
+
+
+@test(7, "irq=off on the command line keeps polling", points=2)
+def irq_off(ctx):
+    r = ctx.boot(["blk", "blk read 4", "blk read 5", "blk"], disks=[pattern_disk(ctx)],
+                 append="irq=off")
+    r.expect(r"^irq: irq=off: completions by polling$", "the irq=off checkpoint line")
+    before, mode = used_interrupts(r.section("blk"))
+    after, mode2 = used_interrupts(r.output[r.output.find("eclipse> blk read 5"):])
+    if mode2 != "polling":
+        raise Fail(f"`blk` says completions by {mode2} with irq=off")
+    if after != before:
+        raise Fail("with polling, reads still raised used-buffer interrupts")
+    r.expect_exit(0)
+
+
+@test(7, "an unexpected exception is reported and fails the run", points=2)
+def exception_report(ctx):
+    r = ctx.boot(["crash"], disks=[pattern_disk(ctx)])
+    r.expect(r"^trap: unexpected exception 2 \(illegal instruction\)$", "the exception report")
+    r.expect(r"^trap: sepc 0x8020[0-9a-f]{4} stval 0x[0-9a-f]+", "sepc and stval")
+    if r.timed_out or r.status == 0:
+        raise Fail(f"QEMU should exit with a failure status, got {r.status}")
