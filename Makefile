@@ -46,8 +46,9 @@ endif
 QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0
 QEMU_RUN  := $(QEMU_BASE) -kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
 
-# host tools (mkfs-eclipsefs, eclipsefs-dump) and their rules live in mk/
+# host tools (mkfs-eclipsefs, eclipsefs-dump), fuzzers and their rules live in mk/
 HOST_TOOLS :=
+include $(wildcard mk/*.mk)
 .PHONY: all kernel tools qemu qemu-gdb qemu-trace gdb test unit grade handout bench fuzz \
         format format-check docs deps clean help
 
