@@ -109,7 +109,7 @@ gdb: kernel ## attach gdb-multiarch to `make qemu-gdb` (uses .gdbinit)
 	gdb-multiarch -q -x .gdbinit $(BUILD)/kernel.elf
 
 qemu-trace: kernel $(DISK_IMG) ## boot with QEMU's virtio trace events beside the kernel log
-	$(QEMU_RUN) $(QEMU_DISK) -trace 'virtio_*' -trace 'virtio_blk_*'
+	$(QEMU_RUN) $(QEMU_DISK) -trace 'virtio_*'
 
 # --- tests ------------------------------------------------------------------
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(PORTABLE_SRCS) $(wildcard src/*/*.h src/*.h tests/unit/*.h) | deps

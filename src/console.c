@@ -47,6 +47,6 @@ void panic_at(const char *file, int line, const char *func, const char *fmt, ...
 	kvprintf(fmt, ap);
 	va_end(ap);
 	kprintf("\n  in %s() at %s:%d, called from %p\n", func, file, line,
-		__builtin_return_address(0));
+	        __builtin_return_address(0));
 	power_exit(1);
 }

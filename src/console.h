@@ -16,6 +16,6 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((forma
 // success.
 #define panic(...) panic_at(__FILE__, __LINE__, __func__, __VA_ARGS__)
 void panic_at(const char *file, int line, const char *func, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 4, 5)));
+    __attribute__((noreturn, format(printf, 4, 5)));
 
 #endif

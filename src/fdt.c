@@ -95,18 +95,18 @@ int fdt_read(const void *fdt, struct boot_info *bi)
 			else if (depth == 0 && !strcmp(prop, "#size-cells") && len == 4)
 				size_cells = be32(val);
 			else if (depth == 1 && node_is(path[1], "memory") && !strcmp(prop, "reg") &&
-				 addr_cells <= 2 && size_cells <= 2 &&
-				 len >= 4 * (addr_cells + size_cells)) {
+			         addr_cells <= 2 && size_cells <= 2 &&
+			         len >= 4 * (addr_cells + size_cells)) {
 				bi->ram_base = be_cells(val, addr_cells);
 				bi->ram_size = be_cells(val + 4 * addr_cells, size_cells);
 			} else if (depth == 1 && node_is(path[1], "cpus") &&
-				   !strcmp(prop, "timebase-frequency") && len == 4) {
+			           !strcmp(prop, "timebase-frequency") && len == 4) {
 				uint32_t hz = be32(val);
 				// below 1 MHz our microsecond arithmetic would divide by zero
 				if (hz >= 1000000)
 					bi->timebase_hz = hz;
 			} else if (depth == 1 && node_is(path[1], "chosen") &&
-				   !strcmp(prop, "bootargs") && len > 0) {
+			           !strcmp(prop, "bootargs") && len > 0) {
 				size_t n = len < sizeof(bi->bootargs) ? len : sizeof(bi->bootargs);
 				memcpy(bi->bootargs, val, n);
 				bi->bootargs[n - 1] = '\0';

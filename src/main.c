@@ -24,7 +24,7 @@ static void start_interrupts(void)
 
 	if (err < 0) {
 		kprintf("irq: PLIC source %d not set up (%s); completions by polling\n", irq,
-			errstr(err));
+		        errstr(err));
 		return;
 	}
 	irq_enable();
@@ -48,8 +48,8 @@ void kmain(unsigned long hartid, void *dtb)
 	size_t free_pages, total_pages;
 	mem_stats(&free_pages, &total_pages);
 	kprintf("boot: RAM %p..%p, %lu KiB free for pages, timebase %lu Hz\n",
-		(void *)boot_info.ram_base, (void *)(boot_info.ram_base + boot_info.ram_size),
-		free_pages * (PAGE_SIZE / 1024), boot_info.timebase_hz);
+	        (void *)boot_info.ram_base, (void *)(boot_info.ram_base + boot_info.ram_size),
+	        free_pages * (PAGE_SIZE / 1024), boot_info.timebase_hz);
 	if (boot_info.bootargs[0])
 		kprintf("boot: arguments \"%s\"\n", boot_info.bootargs);
 
@@ -60,7 +60,7 @@ void kmain(unsigned long hartid, void *dtb)
 	if (vblk_probe() < 0) {
 		blk_root_set(ramdisk_init());
 		kprintf("blk: using the built-in ramdisk (%lu sectors) instead\n",
-			(unsigned long)blk_root()->sectors);
+		        (unsigned long)blk_root()->sectors);
 	} else {
 		// lab 7: completions by interrupt, unless irq=off asks for polling
 		start_interrupts();

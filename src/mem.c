@@ -11,11 +11,11 @@
 
 extern char __kernel_end[];
 
-static uint64_t pool_base;   // address of page 0 of the pool
-static size_t pool_pages;    // pages in the pool
-static size_t free_pages;    // pages not allocated
+static uint64_t pool_base;                 // address of page 0 of the pool
+static size_t pool_pages;                  // pages in the pool
+static size_t free_pages;                  // pages not allocated
 static uint64_t used_bits[MAX_PAGES / 64]; // 1 = allocated or reserved
-static unsigned fail_countdown; // see dma_fail_nth
+static unsigned fail_countdown;            // see dma_fail_nth
 
 static int page_used(size_t i)
 {

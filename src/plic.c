@@ -6,12 +6,12 @@
 #include "hw/mmio.h"
 #include "plic.h"
 
-#define PLIC_BASE            0x0c000000UL
-#define PLIC_PRIORITY(irq)   (PLIC_BASE + 4 * (irq))
-#define PLIC_ENABLE(ctx)     (PLIC_BASE + 0x2000 + 0x80 * (ctx))
-#define PLIC_THRESHOLD(ctx)  (PLIC_BASE + 0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx)      (PLIC_BASE + 0x200004 + 0x1000 * (ctx))
-#define PLIC_S_CONTEXT       1 // hart 0, S-mode
+#define PLIC_BASE           0x0c000000UL
+#define PLIC_PRIORITY(irq)  (PLIC_BASE + 4 * (irq))
+#define PLIC_ENABLE(ctx)    (PLIC_BASE + 0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx) (PLIC_BASE + 0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)     (PLIC_BASE + 0x200004 + 0x1000 * (ctx))
+#define PLIC_S_CONTEXT      1 // hart 0, S-mode
 
 int plic_enable(unsigned irq)
 {

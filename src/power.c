@@ -14,10 +14,14 @@
 void power_exit(int status)
 {
 	/* BEGIN LAB 0 SOLUTION */
+	// QEMU keeps 8 bits of the code; a failure must never read as 0
+	uint32_t code = (uint32_t)status & 0xff;
+	if (status != 0 && code == 0)
+		code = 1;
 	if (status == 0)
 		mmio_write32(SIFIVE_TEST, SIFIVE_TEST_PASS);
 	else
-		mmio_write32(SIFIVE_TEST, ((uint32_t)(status & 0xff) << 16) | SIFIVE_TEST_FAIL);
+		mmio_write32(SIFIVE_TEST, code << 16 | SIFIVE_TEST_FAIL);
 	/* END LAB 0 SOLUTION */
 	/* BEGIN LAB 0 STUB
 	// TODO(lab 0): end QEMU with `status` through the sifive_test device.

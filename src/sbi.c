@@ -16,9 +16,9 @@ static struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2)
 	register long r_a7 __asm__("a7") = ext;
 
 	__asm__ volatile("ecall"
-			 : "+r"(r_a0), "+r"(r_a1)
-			 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-			 : "memory");
+	                 : "+r"(r_a0), "+r"(r_a1)
+	                 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+	                 : "memory");
 	return (struct sbiret){r_a0, r_a1};
 }
 

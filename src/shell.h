@@ -6,15 +6,15 @@
 #define SHELL_H
 
 struct shell_cmd {
-	const char *name;  // what the user types
-	const char *usage; // arguments, e.g. "[-l] [PATH]"
-	const char *help;  // one line for `help`
+	const char *name;                  // what the user types
+	const char *usage;                 // arguments, e.g. "[-l] [PATH]"
+	const char *help;                  // one line for `help`
 	int (*run)(int argc, char **argv); // 0 on success, else non-zero
 };
 
 #define SHELL_COMMAND(name_, usage_, help_, fn_)                                                   \
 	static const struct shell_cmd shell_cmd_##fn_                                              \
-		__attribute__((used, section("shell_cmds"), aligned(8))) = {name_, usage_, help_, fn_}
+	    __attribute__((used, section("shell_cmds"), aligned(8))) = {name_, usage_, help_, fn_}
 
 void shell_run(void);
 // Parse an unsigned number in decimal or 0x-prefixed hex; -EINVAL if malformed.

@@ -19,14 +19,22 @@ static int enabled;
 static const char *exception_name(unsigned long cause)
 {
 	static const char *const names[] = {
-		"instruction address misaligned", "instruction access fault",
-		"illegal instruction",            "breakpoint",
-		"load address misaligned",        "load access fault",
-		"store address misaligned",       "store access fault",
-		"environment call from U-mode",   "environment call from S-mode",
-		"reserved",                       "reserved",
-		"instruction page fault",         "load page fault",
-		"reserved",                       "store page fault",
+	    "instruction address misaligned",
+	    "instruction access fault",
+	    "illegal instruction",
+	    "breakpoint",
+	    "load address misaligned",
+	    "load access fault",
+	    "store address misaligned",
+	    "store access fault",
+	    "environment call from U-mode",
+	    "environment call from S-mode",
+	    "reserved",
+	    "reserved",
+	    "instruction page fault",
+	    "load page fault",
+	    "reserved",
+	    "store page fault",
 	};
 	return cause < 16 ? names[cause] : "unknown";
 }
@@ -105,8 +113,17 @@ void trap_handler(struct trap_frame *f)
 		}
 		return;
 	}
+	static int reporting;
+	if (reporting++) {
+		// a fault while reporting a fault (say, in power_exit itself):
+		// do not loop; SBI shutdown at least ends QEMU
+		kprintf("trap: exception %lu while reporting another; shutting down\n", cause);
+		sbi_shutdown();
+		for (;;)
+			__asm__ volatile("wfi");
+	}
 	kprintf("\ntrap: unexpected exception %lu (%s)\n", cause, exception_name(cause));
-	kprintf("trap: sepc %p stval %p ra %p sp %p\n", (void *)f->sepc,
-		(void *)csr_read(stval), (void *)f->ra, (void *)((uintptr_t)f + sizeof(*f)));
+	kprintf("trap: sepc %p stval %p ra %p sp %p\n", (void *)f->sepc, (void *)csr_read(stval),
+	        (void *)f->ra, (void *)((uintptr_t)f + sizeof(*f)));
 	power_exit(3);
 }

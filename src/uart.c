@@ -5,8 +5,8 @@
 #include "uart.h"
 
 #define UART_BASE 0x10000000UL
-#define UART_RBR  0 // receive buffer
-#define UART_LSR  5 // line status
+#define UART_RBR  0    // receive buffer
+#define UART_LSR  5    // line status
 #define LSR_DR    0x01 // a received byte is waiting in RBR
 
 int uart_getc(void)

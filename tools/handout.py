@@ -75,10 +75,18 @@ def transform(lines, lab, name="<input>"):
 
 def repo_files(root):
     """Tracked and untracked-but-not-ignored files: what a clone would hold
-    plus work in progress, never build output."""
-    res = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                         cwd=root, capture_output=True, check=True)
-    return sorted(p for p in res.stdout.decode().split("\0") if p)
+    plus work in progress, never build output. Outside a git checkout,
+    every file but build/."""
+    try:
+        res = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
+                              "-z"], cwd=root, capture_output=True, check=True)
+        return sorted(p for p in res.stdout.decode().split("\0") if p)
+    except (OSError, subprocess.CalledProcessError):
+        found = []
+        for d, dirs, files in os.walk(root):
+            dirs[:] = [x for x in dirs if x not in (".git", "build")]
+            found += [os.path.relpath(os.path.join(d, f), root) for f in files]
+        return sorted(found)
 
 
 def main():

@@ -16,11 +16,11 @@ struct blkdev;
 
 struct bcache {
 	struct blkdev *dev;
-	uint32_t unit;           // bytes per entry, a multiple of the block size
-	uint64_t dev_bytes;      // the device's size
-	uint8_t *mem;            // BCACHE_ENTRIES * unit bytes (DMA memory)
+	uint32_t unit;                // bytes per entry, a multiple of the block size
+	uint64_t dev_bytes;           // the device's size
+	uint8_t *mem;                 // BCACHE_ENTRIES * unit bytes (DMA memory)
 	uint64_t tag[BCACHE_ENTRIES]; // unit number + 1 held by the entry; 0 = empty
-	uint32_t writes_seen;    // dev->writes when the cache was last valid
+	uint32_t writes_seen;         // dev->writes when the cache was last valid
 	uint64_t hits, misses, direct_bytes;
 };
 

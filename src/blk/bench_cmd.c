@@ -26,33 +26,32 @@ static uint64_t rng_next(void)
 }
 
 static void report(const char *mode, const char *test, int rep, uint64_t bytes, uint64_t ticks,
-		   int err)
+                   int err)
 {
 	if (err < 0)
 		kprintf("bench: %s %s rep %d failed: %s\n", mode, test, rep, errstr(err));
 	else
 		kprintf("bench: %s %s rep %d bytes %lu ticks %lu\n", mode, test, rep,
-			(unsigned long)bytes, (unsigned long)ticks);
+		        (unsigned long)bytes, (unsigned long)ticks);
 }
 
 // n requests of `size` bytes at `depth`, sequential or random, into buf.
 static int run_pattern(struct vblk_io *io, int n, uint32_t size, int depth, bool random,
-		       uint8_t *buf, uint64_t sectors)
+                       uint8_t *buf, uint64_t sectors)
 {
 	uint64_t per = size / SECTOR_SIZE, slots = sectors / per;
 
 	for (int i = 0; i < n; i++) {
 		uint64_t s = random ? (rng_next() % slots) * per : (uint64_t)i * per;
-		io[i] = (struct vblk_io){VIRTIO_BLK_T_IN, s, buf + (size_t)i * size,
-					 size, 0};
+		io[i] = (struct vblk_io){VIRTIO_BLK_T_IN, s, buf + (size_t)i * size, size, 0};
 	}
 	return vblk_run(io, n, depth);
 }
 
 // Read every regular file in dir into buf, one after another, up to cap
 // bytes in all: what `cat` of a large file costs, without the printing.
-static int fs_read_dir_files(struct fs_mount *fs, struct efs_inode *dir, uint8_t *buf,
-			     uint64_t cap, uint64_t *done)
+static int fs_read_dir_files(struct fs_mount *fs, struct efs_inode *dir, uint8_t *buf, uint64_t cap,
+                             uint64_t *done)
 {
 	struct efs_dir_iter it;
 	struct efs_dirent de;
@@ -109,7 +108,7 @@ static int cmd_bench(int argc, char **argv)
 		kprintf("bench: directory %s not found: no fs_seq figures\n", path);
 	bool was_polling = vblk_polling();
 	kprintf("bench: %lu MiB, %lu repetitions, timebase %lu Hz\n", (unsigned long)(bytes >> 20),
-		reps, (unsigned long)time_hz);
+	        reps, (unsigned long)time_hz);
 
 	for (int m = 0; m < 2; m++) {
 		const char *mode = m == 0 ? "poll" : "irq";
@@ -122,15 +121,15 @@ static int cmd_bench(int argc, char **argv)
 				int depth;
 				bool random;
 			} pat[] = {{"seq4k_qd1", 1, false},
-				   {"seq4k_qd32", 32, false},
-				   {"rand4k_qd1", 1, true},
-				   {"rand4k_qd32", 32, true}};
+			           {"seq4k_qd32", 32, false},
+			           {"rand4k_qd1", 1, true},
+			           {"rand4k_qd32", 32, true}};
 			for (unsigned p = 0; p < sizeof(pat) / sizeof(pat[0]); p++) {
 				// random patterns: a quarter of the 4 KiB reads is plenty
 				int n = pat[p].random ? n4k / 4 : n4k;
 				uint64_t t0 = time_now();
-				int err = run_pattern(io, n, IO_4K, pat[p].depth, pat[p].random, buf,
-						      dev->sectors);
+				int err = run_pattern(io, n, IO_4K, pat[p].depth, pat[p].random,
+				                      buf, dev->sectors);
 				report(mode, pat[p].name, rep, (uint64_t)n * IO_4K, time_now() - t0,
 				       err);
 			}
@@ -140,7 +139,8 @@ static int cmd_bench(int argc, char **argv)
 			report(mode, "raw_seq", rep, bytes, time_now() - t0, err);
 			// the device's limit: the largest requests, all at once
 			uint64_t best = ~0ULL;
-			for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= bytes; size <<= 2) {
+			for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= bytes;
+			     size <<= 2) {
 				int k = (int)(bytes / size);
 				t0 = time_now();
 				err = run_pattern(io, k, size, 64, false, buf, dev->sectors);

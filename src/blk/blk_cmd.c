@@ -44,8 +44,8 @@ static int blk_cmd_read(struct blkdev *dev, int argc, char **argv)
 	}
 	int err = blk_read(dev, first, buf, span);
 	if (err < 0)
-		kprintf("blk read: sector %lu count %lu: %s (capacity %lu sectors)\n", sector, count,
-			errstr(err), (unsigned long)dev->sectors);
+		kprintf("blk read: sector %lu count %lu: %s (capacity %lu sectors)\n", sector,
+		        count, errstr(err), (unsigned long)dev->sectors);
 	else
 		hexdump(buf + (sector - first) * SECTOR_SIZE, len, sector * SECTOR_SIZE);
 	dma_free(buf, span);
@@ -57,7 +57,8 @@ static int blk_cmd_write(struct blkdev *dev, int argc, char **argv)
 	unsigned long sector;
 
 	if (argc < 4 || shell_parse_u64(argv[2], &sector) < 0) {
-		kprintf("usage: blk write SECTOR PATTERN   (overwrites one block with PATTERN repeated)\n");
+		kprintf("usage: blk write SECTOR PATTERN   (overwrites one block with PATTERN "
+		        "repeated)\n");
 		return 1;
 	}
 	size_t plen = strlen(argv[3]);
@@ -69,7 +70,7 @@ static int blk_cmd_write(struct blkdev *dev, int argc, char **argv)
 	for (size_t i = 0; i < dev->block_size; i++)
 		buf[i] = (uint8_t)argv[3][i % plen];
 	kprintf("blk write: overwriting %u bytes at sector %lu of %s\n", dev->block_size, sector,
-		dev->name);
+	        dev->name);
 	int err = blk_write(dev, sector, buf, dev->block_size);
 	if (err == 0)
 		err = blk_flush(dev);
@@ -91,8 +92,8 @@ static int cmd_blk(int argc, char **argv)
 	}
 	if (argc == 1) {
 		kprintf("blk: root device %s: %lu sectors, block size %u%s\n", dev->name,
-			(unsigned long)dev->sectors, dev->block_size,
-			dev->read_only ? ", read-only" : "");
+		        (unsigned long)dev->sectors, dev->block_size,
+		        dev->read_only ? ", read-only" : "");
 		vblk_info();
 		return 0;
 	}
@@ -120,11 +121,11 @@ static int cmd_blk(int argc, char **argv)
 		}
 	}
 	kprintf("usage: blk [read SECTOR [COUNT] | write SECTOR PATTERN | flush | mode poll|irq | "
-		"timeout MS]\n");
+	        "timeout MS]\n");
 	return 1;
 }
 SHELL_COMMAND("blk", "[read|write|flush|mode|timeout]", "block device facts, raw sector I/O",
-	      cmd_blk);
+              cmd_blk);
 
 static int cmd_vq(int argc, char **argv)
 {
@@ -139,7 +140,8 @@ static int cmd_faultinject(int argc, char **argv)
 	unsigned long n;
 
 	if (argc != 3 || strcmp(argv[1], "dma") || shell_parse_u64(argv[2], &n) < 0) {
-		kprintf("usage: faultinject dma N   (the Nth DMA allocation from now fails; 0 = off)\n");
+		kprintf("usage: faultinject dma N   (the Nth DMA allocation from now fails; 0 = "
+		        "off)\n");
 		return 1;
 	}
 	dma_fail_nth((unsigned)n);

@@ -24,13 +24,13 @@ struct blkdev_ops {
 };
 
 struct blkdev {
-	const char *name;     // for messages: "virtio-blk (slot 7)", "ramdisk"
-	uint64_t sectors;     // capacity in 512-byte sectors
-	uint32_t block_size;  // the device's preferred I/O size, >= 512
-	bool read_only;       // writes are refused with -EROFS
+	const char *name;    // for messages: "virtio-blk (slot 7)", "ramdisk"
+	uint64_t sectors;    // capacity in 512-byte sectors
+	uint32_t block_size; // the device's preferred I/O size, >= 512
+	bool read_only;      // writes are refused with -EROFS
 	const struct blkdev_ops *ops;
-	void *priv;           // the backend's own state
-	uint32_t writes;      // bumped by every blk_write, so caches know to forget
+	void *priv;      // the backend's own state
+	uint32_t writes; // bumped by every blk_write, so caches know to forget
 };
 
 // Checked entry points: range against capacity, length a non-zero multiple

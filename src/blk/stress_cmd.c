@@ -30,7 +30,7 @@ static int cmd_blkstress(int argc, char **argv)
 	    (argc > 2 && shell_parse_u64(argv[2], &seed) < 0) || count == 0 ||
 	    count > STRESS_MAX_IO || !dev || !vblk_present()) {
 		kprintf("usage: blkstress [COUNT (1..%d)] [SEED]   (virtio-blk disk needed)\n",
-			STRESS_MAX_IO);
+		        STRESS_MAX_IO);
 		return 1;
 	}
 	uint32_t bs = dev->block_size;
@@ -52,7 +52,7 @@ static int cmd_blkstress(int argc, char **argv)
 			nblk = (uint32_t)blocks;
 		uint64_t blk = (x >> 20) % (blocks - nblk + 1);
 		io[i] = (struct vblk_io){VIRTIO_BLK_T_IN, blk * (bs / SECTOR_SIZE),
-					 buf + i * STRESS_MAX_LEN, nblk * bs, 0};
+		                         buf + i * STRESS_MAX_LEN, nblk * bs, 0};
 		memset(io[i].buf, 0xee, io[i].len);
 		total += io[i].len;
 	}
@@ -65,9 +65,10 @@ static int cmd_blkstress(int argc, char **argv)
 			pattern_sector(s, want);
 			if (memcmp((uint8_t *)io[i].buf + off, want, SECTOR_SIZE)) {
 				if (bad++ == 0)
-					kprintf("blkstress: request %lu: sector %lu differs from the "
-						"pattern\n",
-						i, (unsigned long)s);
+					kprintf(
+					    "blkstress: request %lu: sector %lu differs from the "
+					    "pattern\n",
+					    i, (unsigned long)s);
 				break;
 			}
 		}
@@ -76,10 +77,10 @@ static int cmd_blkstress(int argc, char **argv)
 		kprintf("blkstress: %s\n", errstr(err));
 	else
 		kprintf("blkstress: %lu requests, %lu bytes, %lu mismatched\n", count,
-			(unsigned long)total, bad);
+		        (unsigned long)total, bad);
 	dma_free(io, io_bytes);
 	dma_free(buf, (size_t)count * STRESS_MAX_LEN);
 	return err < 0 || bad;
 }
 SHELL_COMMAND("blkstress", "[COUNT] [SEED]", "random reads all in flight, checked (lab 8)",
-	      cmd_blkstress);
+              cmd_blkstress);

@@ -98,7 +98,7 @@ static struct msg msg_begin(struct efs_volume *v, uint32_t ino)
 
 // The common shape: "inode N: <before><value><after>".
 static int fail(struct efs_volume *v, int err, uint32_t ino, const char *before, uint64_t value,
-		const char *after)
+                const char *after)
 {
 	struct msg m = msg_begin(v, ino);
 
@@ -148,7 +148,7 @@ int efs_mount(struct efs_volume *v, const struct efs_io *io)
 	// shorter cannot be a volume.
 	if (io->size < sizeof(h))
 		return fail(v, -EBADMSG, 0, "volume is ", io->size,
-			    " bytes, too small for the header");
+		            " bytes, too small for the header");
 	r = vol_read(v, 0, h, sizeof(h));
 	if (r < 0)
 		return r;
@@ -216,7 +216,7 @@ struct record {
 // Read len bytes at record offset pos (the caller has checked that they
 // lie inside the record).
 static int rec_read(struct efs_volume *v, const struct record *rec, uint64_t pos, void *buf,
-		    size_t len)
+                    size_t len)
 {
 	if (pos <= rec->have && len <= rec->have - pos) {
 		memcpy(buf, rec->head + pos, len);
@@ -269,7 +269,7 @@ static int record_open(struct efs_volume *v, uint32_t ino, struct record *rec)
 
 	if (ino == 0 || ino > v->total_inodes)
 		return fail(v, -EBADMSG, ino, "no such inode (total_inodes is ", v->total_inodes,
-			    ")");
+		            ")");
 
 	// the table was checked to lie inside the volume at mount time.
 	r = vol_read(v, v->table_off + (uint64_t)(ino - 1) * 8, e, sizeof(e));
@@ -277,14 +277,14 @@ static int record_open(struct efs_volume *v, uint32_t ino, struct record *rec)
 		return r;
 	if (le32(e) != ino)
 		return fail(v, -EBADMSG, ino, "inode table entry holds inode ", le32(e),
-			    " instead");
+		            " instead");
 	rel = le32(e + 4);
 
 	// nodes_start <= io.size was checked at mount time.
 	room = v->io.size - v->nodes_start;
 	if (room < EFS_RECORD_HEAD || rel > room - EFS_RECORD_HEAD)
 		return fail(v, -EBADMSG, ino, "rel_offset ", rel,
-			    " puts the record past the end of the volume");
+		            " puts the record past the end of the volume");
 	rec->off = v->nodes_start + rel;
 
 	rec->have = REC_PREFETCH;
@@ -296,16 +296,16 @@ static int record_open(struct efs_volume *v, uint32_t ino, struct record *rec)
 
 	if (le32(rec->head) != ino)
 		return fail(v, -EBADMSG, ino, "record at its rel_offset belongs to inode ",
-			    le32(rec->head), "");
+		            le32(rec->head), "");
 	size = le32(rec->head + 4);
 	if (size < EFS_RECORD_HEAD)
 		return fail(v, -EBADMSG, ino, "record_size ", size,
-			    " is smaller than the 8-byte record head");
+		            " is smaller than the 8-byte record head");
 	if (size > EFS_RECORD_MAX)
 		return fail(v, -EBADMSG, ino, "record_size ", size, " is over the 32 MiB limit");
 	if (size > v->io.size - rec->off)
 		return fail(v, -EBADMSG, ino, "record_size ", size,
-			    " runs past the end of the volume");
+		            " runs past the end of the volume");
 	rec->size = size;
 	if (rec->have > size)
 		rec->have = size;
@@ -338,7 +338,7 @@ int efs_inode_get(struct efs_volume *v, uint32_t ino, struct efs_inode *out)
 
 		if (rec.size - pos < EFS_TLV_HEAD)
 			return fail(v, -EBADMSG, ino, "TLV head at record offset ", pos,
-				    " is cut off by the end of the record");
+			            " is cut off by the end of the record");
 		r = rec_read(v, &rec, pos, t, sizeof(t));
 		if (r < 0)
 			return r;
@@ -380,7 +380,7 @@ int efs_inode_get(struct efs_volume *v, uint32_t ino, struct efs_inode *out)
 			if (out->type != EFS_FILE && out->type != EFS_DIR &&
 			    out->type != EFS_SYMLINK)
 				return fail(v, -EBADMSG, ino, "NODE_TYPE is ", out->type,
-					    ", not 1 (file), 2 (directory) or 3 (symlink)");
+				            ", not 1 (file), 2 (directory) or 3 (symlink)");
 			break;
 		case EFS_TAG_MODE:
 			out->mode = le32(val);
@@ -417,8 +417,8 @@ int efs_inode_get(struct efs_volume *v, uint32_t ino, struct efs_inode *out)
 		out->type = EFS_FILE;
 	if (!have_mode)
 		out->mode = out->type == EFS_DIR       ? EFS_MODE_DIR
-			    : out->type == EFS_SYMLINK ? EFS_MODE_SYMLINK
-						       : EFS_MODE_FILE;
+		            : out->type == EFS_SYMLINK ? EFS_MODE_SYMLINK
+		                                       : EFS_MODE_FILE;
 	if (!have_nlink)
 		out->nlink = out->type == EFS_DIR ? 2 : 1;
 
@@ -446,15 +446,15 @@ int efs_inode_get(struct efs_volume *v, uint32_t ino, struct efs_inode *out)
 // at end. On success *name_len and *child are usable: the name lies inside
 // the DIRECTORY_ENTRIES value, and child names an existing inode.
 static int entry_head(struct efs_volume *v, uint32_t dir, uint64_t pos, uint64_t end,
-		      uint32_t *name_len, uint32_t *child)
+                      uint32_t *name_len, uint32_t *child)
 {
 	uint8_t h[EFS_DIRENT_HEAD];
 	int r;
 
 	if (end - pos < EFS_DIRENT_HEAD)
 		return fail(v, -EBADMSG, dir,
-			    "directory entry head is cut off by the end of DIRECTORY_ENTRIES", 0,
-			    NULL);
+		            "directory entry head is cut off by the end of DIRECTORY_ENTRIES", 0,
+		            NULL);
 	r = vol_read(v, pos, h, sizeof(h));
 	if (r < 0)
 		return r;
@@ -462,15 +462,15 @@ static int entry_head(struct efs_volume *v, uint32_t dir, uint64_t pos, uint64_t
 	*child = le32(h + 4);
 	if (*name_len > end - pos - EFS_DIRENT_HEAD)
 		return fail(v, -EBADMSG, dir, "directory entry name_len ", *name_len,
-			    " runs past the end of DIRECTORY_ENTRIES");
+		            " runs past the end of DIRECTORY_ENTRIES");
 	if (*name_len == 0)
 		return fail(v, -EBADMSG, dir, "directory entry has an empty name", 0, NULL);
 	if (*name_len > EFS_NAME_MAX)
 		return fail(v, -ENAMETOOLONG, dir, "directory entry name is ", *name_len,
-			    " bytes, longer than 255");
+		            " bytes, longer than 255");
 	if (*child == 0 || *child > v->total_inodes)
 		return fail(v, -EBADMSG, dir, "directory entry names inode ", *child,
-			    ", which does not exist");
+		            ", which does not exist");
 	return 0;
 }
 
@@ -504,7 +504,7 @@ static uint32_t name_hash(const char *name, size_t len)
 
 // Does an entry before pos (the entry being returned) have this name?
 static int seen_before(struct efs_volume *v, const struct efs_dir_iter *it, const char *name,
-		       uint32_t len, uint64_t pos)
+                       uint32_t len, uint64_t pos)
 {
 	char other[EFS_NAME_MAX];
 
@@ -568,7 +568,7 @@ int efs_readdir(struct efs_volume *v, struct efs_dir_iter *it, struct efs_dirent
 }
 
 int efs_dir_find(struct efs_volume *v, const struct efs_inode *dir, const char *name,
-		 size_t name_len, uint32_t *ino)
+                 size_t name_len, uint32_t *ino)
 {
 	char other[EFS_NAME_MAX];
 	uint64_t end = dir->entries_off + dir->entries_len;
@@ -607,7 +607,7 @@ int efs_dir_find(struct efs_volume *v, const struct efs_inode *dir, const char *
 // --- Reading files and symlinks ---------------------------------------------
 
 long efs_read(struct efs_volume *v, const struct efs_inode *file, uint64_t off, void *buf,
-	      size_t len)
+              size_t len)
 {
 	int r;
 
@@ -645,7 +645,7 @@ long efs_readlink(struct efs_volume *v, const struct efs_inode *link, char *buf,
 // --- Path lookup ----------------------------------------------------------
 
 int efs_walk(struct efs_volume *v, const struct efs_path *cwd, const char *path, unsigned flags,
-	     struct efs_path *out, struct efs_inode *node)
+             struct efs_path *out, struct efs_inode *node)
 {
 	// buf holds what is left to resolve. When a symlink is met, its target
 	// replaces the part already consumed, so buf always reads as "target
@@ -830,9 +830,9 @@ int efs_check(struct efs_volume *v, void *mem, size_t mem_len)
 				msg_str(&m, " names inode ");
 				msg_num(&m, d.ino, 10);
 				msg_str(&m, d.ino == EFS_ROOT_INO
-						? ", the root: a directory cycle"
-						: ", already listed in another directory"
-						  " (a hard link or a directory cycle)");
+				                ? ", the root: a directory cycle"
+				                : ", already listed in another directory"
+				                  " (a hard link or a directory cycle)");
 				return -EBADMSG;
 			}
 			parent[d.ino] = i;
@@ -857,8 +857,8 @@ int efs_check(struct efs_volume *v, void *mem, size_t mem_len)
 		}
 		if (state[x] == CHECK_WALKING)
 			return fail(v, -EBADMSG, x,
-				    "in a directory cycle that is not reachable from the root", 0,
-				    NULL);
+			            "in a directory cycle that is not reachable from the root", 0,
+			            NULL);
 		for (x = i; state[x] == CHECK_WALKING; x = parent[x])
 			state[x] = CHECK_ROOTED;
 	}

@@ -17,23 +17,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EFS_MAGIC	"ECLIPSEFS"
-#define EFS_MAGIC_LEN	9
+#define EFS_MAGIC       "ECLIPSEFS"
+#define EFS_MAGIC_LEN   9
 #define EFS_VERSION_2_0 0x00020000u // (major << 16) | minor
 #define EFS_HEADER_SIZE 4096
-#define EFS_ROOT_INO	1
-#define EFS_RECORD_MAX	(32u << 20) // the reference reader refuses larger records
-#define EFS_RECORD_HEAD 8	    // u32 inode, u32 record_size
-#define EFS_TLV_HEAD	6	    // u16 tag, u32 length
-#define EFS_DIRENT_HEAD 8	    // u32 name_len, u32 child_inode
+#define EFS_ROOT_INO    1
+#define EFS_RECORD_MAX  (32u << 20) // the reference reader refuses larger records
+#define EFS_RECORD_HEAD 8           // u32 inode, u32 record_size
+#define EFS_TLV_HEAD    6           // u16 tag, u32 length
+#define EFS_DIRENT_HEAD 8           // u32 name_len, u32 child_inode
 
 // Limits of this reader (not of the format). mkfs-eclipsefs refuses to
 // write an image that exceeds them.
-#define EFS_NAME_MAX	255  // bytes in one directory entry name
-#define EFS_PATH_MAX	1024 // bytes in a path, including after symlink expansion
-#define EFS_DEPTH_MAX	64   // directories from the root to a node, root included
+#define EFS_NAME_MAX    255  // bytes in one directory entry name
+#define EFS_PATH_MAX    1024 // bytes in a path, including after symlink expansion
+#define EFS_DEPTH_MAX   64   // directories from the root to a node, root included
 #define EFS_SYMLINK_MAX 8    // symlinks followed in one lookup before -ELOOP
-#define EFS_DIR_MAX	4096 // entries stored in one directory
+#define EFS_DIR_MAX     4096 // entries stored in one directory
 
 // Node record tags, in the order the reference writer emits them.
 enum efs_tag {
@@ -57,8 +57,8 @@ enum efs_type {
 };
 
 // Default modes, used when a record has no MODE tag.
-#define EFS_MODE_DIR	 0040755u
-#define EFS_MODE_FILE	 0100644u
+#define EFS_MODE_DIR     0040755u
+#define EFS_MODE_FILE    0100644u
 #define EFS_MODE_SYMLINK 0120777u
 
 // How to read the volume: len bytes at byte offset off into buf. Returns 0
@@ -113,8 +113,8 @@ struct efs_dirent {
 struct efs_dir_iter {
 	uint32_t dir_ino;
 	uint64_t start; // first entry
-	uint64_t pos;	// next entry to return
-	uint64_t end;	// one past the last entry
+	uint64_t pos;   // next entry to return
+	uint64_t end;   // one past the last entry
 	uint32_t index; // entries stored before pos (duplicates included)
 	uint8_t seen[256];
 };
@@ -149,7 +149,7 @@ int efs_readdir(struct efs_volume *v, struct efs_dir_iter *it, struct efs_dirent
 // Find name (name_len bytes, no '/') in dir; the first entry with that name
 // wins. Returns 0 and the child's inode number in *ino, or -ENOENT.
 int efs_dir_find(struct efs_volume *v, const struct efs_inode *dir, const char *name,
-		 size_t name_len, uint32_t *ino);
+                 size_t name_len, uint32_t *ino);
 
 // Resolve path (absolute, or relative to cwd; cwd NULL means the root).
 // "." and ".." are handled here, symlinks are followed (at most
@@ -157,7 +157,7 @@ int efs_dir_find(struct efs_volume *v, const struct efs_inode *dir, const char *
 // followed unless flags has EFS_NOFOLLOW. out receives the chain to the
 // node; node (may be NULL) receives the node itself.
 int efs_walk(struct efs_volume *v, const struct efs_path *cwd, const char *path, unsigned flags,
-	     struct efs_path *out, struct efs_inode *node);
+             struct efs_path *out, struct efs_inode *node);
 
 // efs_walk from the root, following every symlink, for callers that only
 // want the node.
@@ -167,7 +167,7 @@ int efs_lookup(struct efs_volume *v, const char *path, struct efs_inode *node);
 // of bytes copied (0 at or past the end of the file), -EISDIR for a
 // directory and -EINVAL for a symlink. Reads only those bytes from disk.
 long efs_read(struct efs_volume *v, const struct efs_inode *file, uint64_t off, void *buf,
-	      size_t len);
+              size_t len);
 
 // Copy a symlink's target into buf as a NUL-terminated string. Returns its
 // length, -EINVAL if node is not a symlink, -ERANGE if buf is too small.

@@ -12,7 +12,7 @@ struct fs_mount {
 	struct blkdev *dev;
 	struct efs_location loc; // where on the disk the volume is
 	struct efs_volume vol;
-	struct efs_path cwd;     // the shell's current directory
+	struct efs_path cwd; // the shell's current directory
 	char cwd_path[EFS_PATH_MAX];
 };
 

@@ -33,11 +33,11 @@ int fs_mount_root(struct blkdev *dev)
 	err = efs_find_volume(&disk, &root.loc);
 	if (err < 0) {
 		kprintf("fs: no EclipseFS volume on %s: %s\n", dev->name,
-			root.loc.error ? root.loc.error : errstr(err));
+		        root.loc.error ? root.loc.error : errstr(err));
 		return err;
 	}
 	kprintf("fs: EclipseFS volume on %s, %s, at byte offset %lu\n", dev->name, root.loc.where,
-		(unsigned long)root.loc.offset);
+	        (unsigned long)root.loc.offset);
 	/* BEGIN LAB 6 SOLUTION */
 	err = efs_mount(&root.vol, &root.loc.io);
 	/* END LAB 6 SOLUTION */
@@ -48,7 +48,7 @@ int fs_mount_root(struct blkdev *dev)
 	END LAB 6 STUB */
 	if (err < 0) {
 		kprintf("fs: mount failed: %s\n",
-			efs_error(&root.vol)[0] ? efs_error(&root.vol) : errstr(err));
+		        efs_error(&root.vol)[0] ? efs_error(&root.vol) : errstr(err));
 		return err;
 	}
 	root.cwd.ino[0] = EFS_ROOT_INO;
@@ -56,8 +56,8 @@ int fs_mount_root(struct blkdev *dev)
 	root.cwd_path[0] = '/';
 	mounted = 1;
 	kprintf("fs: mounted EclipseFS v%u.%u: %u inodes, volume %lu bytes\n",
-		root.vol.version >> 16, root.vol.version & 0xffff, root.vol.total_inodes,
-		(unsigned long)root.loc.io.size);
+	        root.vol.version >> 16, root.vol.version & 0xffff, root.vol.total_inodes,
+	        (unsigned long)root.loc.io.size);
 	return 0;
 }
 

@@ -118,13 +118,13 @@ static int find_in_gpt(struct efs_location *loc)
 
 	if (sectors < 3)
 		return nothing(loc, -ENOENT,
-			       "disk does not start with ECLIPSEFS and is too small for a GPT");
+		               "disk does not start with ECLIPSEFS and is too small for a GPT");
 	r = disk_read(loc, 0, sec, sizeof(sec));
 	if (r < 0)
 		return r;
 	if (!protective_mbr(sec))
 		return nothing(loc, -ENOENT,
-			       "disk does not start with ECLIPSEFS and has no protective MBR");
+		               "disk does not start with ECLIPSEFS and has no protective MBR");
 
 	// UEFI 5.3.2: the GPT header at LBA 1, its CRC32 taken over
 	// header_size bytes with the CRC field itself zeroed.
@@ -149,7 +149,7 @@ static int find_in_gpt(struct efs_location *loc)
 	acrc = le32(sec + 88);
 	if (esize < 128 || esize > GPT_ENTRY_SIZE_MAX || esize % 8 != 0)
 		return nothing(loc, -EBADMSG,
-			       "GPT partition entry size is not a multiple of 8 in 128..4096");
+		               "GPT partition entry size is not a multiple of 8 in 128..4096");
 	if (count > GPT_ENTRIES_MAX)
 		return nothing(loc, -EBADMSG, "GPT has more than 1024 partition entries");
 	alen = (uint64_t)count * esize;

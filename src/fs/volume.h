@@ -8,8 +8,8 @@
 
 #include "fs/eclipsefs.h"
 
-#define GPT_SECTOR	   512 // this reader assumes 512-byte logical blocks
-#define GPT_ENTRIES_MAX	   1024
+#define GPT_SECTOR         512 // this reader assumes 512-byte logical blocks
+#define GPT_ENTRIES_MAX    1024
 #define GPT_ENTRY_SIZE_MAX 4096
 
 // Where the volume was found, and a reader for it alone. io reads through
@@ -23,7 +23,7 @@ struct efs_location {
 	struct efs_io disk; // the whole disk, as given
 	uint64_t offset;    // byte offset of the volume on the disk
 	uint32_t partition; // 0: whole disk; N: GPT partition entry N (1-based)
-	char where[32];	    // "whole disk" or "GPT partition N"
+	char where[32];     // "whole disk" or "GPT partition N"
 	const char *error;  // why nothing was found (static text)
 };
 

@@ -14,7 +14,7 @@
 // earlier loads complete before later loads
 #define virt_rmb() __asm__ volatile("fence r,r" ::: "memory")
 // all earlier loads and stores before all later ones
-#define virt_mb() __asm__ volatile("fence rw,rw" ::: "memory")
+#define virt_mb()  __asm__ volatile("fence rw,rw" ::: "memory")
 #endif
 
 // Read a field the device may change at any time exactly once, so the

@@ -12,7 +12,7 @@ struct spec {
 };
 
 static int emit_padded(format_putc_fn putc, void *ctx, const char *s, int len, struct spec sp,
-		       bool negative)
+                       bool negative)
 {
 	int pad = sp.width - len - (negative ? 1 : 0);
 	int n = 0;
@@ -37,7 +37,7 @@ static int emit_padded(format_putc_fn putc, void *ctx, const char *s, int len, s
 /* BEGIN LAB 0 SOLUTION */
 // Digits are produced backwards into a small buffer, then emitted padded.
 static int emit_number(format_putc_fn putc, void *ctx, uint64_t v, unsigned base, bool upper,
-		       struct spec sp, bool negative)
+                       struct spec sp, bool negative)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -94,8 +94,8 @@ int vformat(format_putc_fn putc, void *ctx, const char *fmt, va_list ap)
 		case 'd':
 		case 'i': {
 			int64_t v = size_t_arg ? (int64_t)va_arg(ap, long)
-				    : longs    ? (int64_t)va_arg(ap, long)
-					       : va_arg(ap, int);
+			            : longs    ? (int64_t)va_arg(ap, long)
+			                       : va_arg(ap, int);
 			uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
 			n += emit_number(putc, ctx, mag, 10, false, sp, v < 0);
 			break;
@@ -104,9 +104,9 @@ int vformat(format_putc_fn putc, void *ctx, const char *fmt, va_list ap)
 		case 'x':
 		case 'X': {
 			uint64_t v = (size_t_arg || longs) ? va_arg(ap, unsigned long)
-							   : va_arg(ap, unsigned int);
+			                                   : va_arg(ap, unsigned int);
 			n += emit_number(putc, ctx, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', sp,
-					 false);
+			                 false);
 			break;
 		}
 		case 'p': {

@@ -51,7 +51,7 @@ void sha256_init(struct sha256 *s)
 {
 	// 5.3.3: the initial hash value.
 	static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 	memcpy(s->h, h0, sizeof(h0));
 	s->total = 0;

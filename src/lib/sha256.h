@@ -9,10 +9,10 @@
 #define SHA256_DIGEST_SIZE 32
 
 struct sha256 {
-	uint32_t h[8];	   // the running hash state
-	uint64_t total;	   // bytes fed so far, for the final length field
+	uint32_t h[8];     // the running hash state
+	uint64_t total;    // bytes fed so far, for the final length field
 	uint8_t block[64]; // bytes not yet hashed
-	uint32_t used;	   // how many bytes of block are filled
+	uint32_t used;     // how many bytes of block are filled
 };
 
 void sha256_init(struct sha256 *s);

@@ -44,11 +44,11 @@ static struct vblk {
 	bool present;
 	struct virtio_dev dev;
 	struct virtq vq;
-	struct vblk_slot *slots;   // DMA: nslots request headers and statuses
-	struct vblk_io **slot_io;  // the transfer each busy slot carries, or NULL
-	void *slot_mem;            // one allocation for both arrays above
+	struct vblk_slot *slots;  // DMA: nslots request headers and statuses
+	struct vblk_io **slot_io; // the transfer each busy slot carries, or NULL
+	void *slot_mem;           // one allocation for both arrays above
 	size_t slot_bytes;
-	uint16_t nslots;           // requests that fit in the queue at once
+	uint16_t nslots; // requests that fit in the queue at once
 	uint16_t in_flight;
 
 	uint64_t capacity;     // 512-byte sectors (config, checked)
@@ -65,10 +65,10 @@ static struct vblk {
 } vblk;
 
 static const uint64_t vblk_wanted =
-	VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
-	VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) |
-	VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
-	VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
+    VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+    VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) |
+    VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
+    VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 
 static uint64_t bootarg_num(const char *key, uint64_t dflt)
 {
@@ -106,8 +106,9 @@ static int read_config(void)
 		if (v >= SECTOR_SIZE && v <= 65536 && !(v & (v - 1)))
 			vblk.blk_size = v;
 		else
-			kprintf("virtio-blk: ignoring block size %u (not a power of two in 512..64K)\n",
-				v);
+			kprintf(
+			    "virtio-blk: ignoring block size %u (not a power of two in 512..64K)\n",
+			    v);
 	}
 	vblk.max_req = (uint32_t)bootarg_num("blk_max_kib", DEFAULT_MAX_REQ / 1024) * 1024;
 	if (vdev_has(d, VIRTIO_BLK_F_SIZE_MAX) && (err = vdev_config_read(d, 8, &v, 4)) == 0 &&
@@ -144,7 +145,7 @@ static int vblk_start(void)
 	vblk.nslots = vblk.vq.use_indirect ? vblk.vq.num : (uint16_t)(vblk.vq.num / 3);
 	if (vblk.nslots == 0) {
 		kprintf("virtio-blk: a %u-entry queue cannot hold a 3-descriptor request\n",
-			vblk.vq.num);
+		        vblk.vq.num);
 		err = -ENOSPC;
 		goto fail_queue;
 	}
@@ -245,7 +246,7 @@ static int vblk_submit(struct vblk_io *io, uint16_t slot)
 	bufs[n++] = (struct virtq_buf){virt_to_phys(s), 16, false};
 	if (io->type != VIRTIO_BLK_T_FLUSH)
 		bufs[n++] = (struct virtq_buf){virt_to_phys(io->buf), io->len,
-					       io->type != VIRTIO_BLK_T_OUT};
+		                               io->type != VIRTIO_BLK_T_OUT};
 	bufs[n++] = (struct virtq_buf){virt_to_phys(&s->status), 1, true};
 	/* END LAB 4 SOLUTION */
 	/* BEGIN LAB 4 STUB
@@ -283,7 +284,8 @@ static int vblk_collect(void)
 		uint8_t status = READ_ONCE(vblk.slots[slot].status);
 		uint32_t expect = io->type == VIRTIO_BLK_T_IN ? io->len + 1 : 1;
 
-		if (status == VIRTIO_BLK_S_OK && written < expect && io->type != VIRTIO_BLK_T_GET_ID)
+		if (status == VIRTIO_BLK_S_OK && written < expect &&
+		    io->type != VIRTIO_BLK_T_GET_ID)
 			io->result = -EIO; // the device says OK but wrote less than asked
 		else if (status == VIRTIO_BLK_S_OK)
 			io->result = 0;
@@ -295,10 +297,11 @@ static int vblk_collect(void)
 			io->result = -EPROTO; // never written, or a value the spec does not have
 		if (io->result < 0) {
 			vblk.errors++;
-			kprintf("virtio-blk: request type %u sector %lu: status %u, %u bytes written: "
-				"%s\n",
-				io->type, (unsigned long)io->sector, status, written,
-				errstr(io->result));
+			kprintf(
+			    "virtio-blk: request type %u sector %lu: status %u, %u bytes written: "
+			    "%s\n",
+			    io->type, (unsigned long)io->sector, status, written,
+			    errstr(io->result));
 		}
 		*slot_io = 0;
 		vblk.in_flight--;
@@ -374,7 +377,7 @@ int vblk_run(struct vblk_io *io, int n, int depth)
 			if (got == -ETIMEDOUT) {
 				vblk.timeouts++;
 				kprintf("virtio-blk: no completion in %lu ms\n",
-					(unsigned long)time_ticks_to_us(vblk.timeout_ticks) / 1000);
+				        (unsigned long)time_ticks_to_us(vblk.timeout_ticks) / 1000);
 			}
 			vblk_recover(got);
 			for (int i = next; i < n; i++)
@@ -463,18 +466,19 @@ int vblk_probe(void)
 	memset(&vblk, 0, sizeof(vblk));
 	vdev_open(&vblk.dev, s);
 	vblk.polling = true; // until lab 7's interrupt path is switched on
-	vblk.timeout_ticks = time_us_to_ticks(bootarg_num("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
+	vblk.timeout_ticks =
+	    time_us_to_ticks(bootarg_num("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
 	kprintf("virtio-blk: slot %d, %s transport\n", s->index,
-		s->version == 1 ? "legacy" : "modern");
+	        s->version == 1 ? "legacy" : "modern");
 	if ((err = vblk_start()) < 0) {
 		kprintf("virtio-blk: initialisation failed: %s\n", errstr(err));
 		return err;
 	}
 	vblk.present = true;
 	kprintf("virtio-blk: capacity %lu sectors (%lu KiB), block size %u, max request %u "
-		"bytes%s%s\n",
-		(unsigned long)vblk.capacity, (unsigned long)(vblk.capacity / 2), vblk.blk_size,
-		vblk.max_req, vblk.read_only ? ", read-only" : "", vblk.flush ? ", flush" : "");
+	        "bytes%s%s\n",
+	        (unsigned long)vblk.capacity, (unsigned long)(vblk.capacity / 2), vblk.blk_size,
+	        vblk.max_req, vblk.read_only ? ", read-only" : "", vblk.flush ? ", flush" : "");
 	kprintf("virtio: slot %d: DRIVER_OK, status 0x%x\n", s->index, vdev_status(&vblk.dev));
 
 	// the serial number, if the device will tell (GET_ID is optional)
@@ -490,11 +494,11 @@ int vblk_probe(void)
 	static char name[32];
 	ksnprintf(name, sizeof(name), "virtio-blk (slot %d)", s->index);
 	vblk.bdev = (struct blkdev){.name = name,
-				    .sectors = vblk.capacity,
-				    .block_size = vblk.blk_size,
-				    .read_only = vblk.read_only,
-				    .ops = &vblk_ops,
-				    .priv = &vblk};
+	                            .sectors = vblk.capacity,
+	                            .block_size = vblk.blk_size,
+	                            .read_only = vblk.read_only,
+	                            .ops = &vblk_ops,
+	                            .priv = &vblk};
 	blk_root_set(&vblk.bdev);
 	return 0;
 }
@@ -552,20 +556,20 @@ void vblk_info(void)
 		return;
 	}
 	kprintf("blk: %s, %s transport\n", vblk.bdev.name,
-		vblk.dev.version == 1 ? "legacy" : "modern");
+	        vblk.dev.version == 1 ? "legacy" : "modern");
 	kprintf("blk: capacity %lu sectors (%lu KiB), block size %u, max request %u bytes\n",
-		(unsigned long)vblk.capacity, (unsigned long)(vblk.capacity / 2), vblk.blk_size,
-		vblk.max_req);
+	        (unsigned long)vblk.capacity, (unsigned long)(vblk.capacity / 2), vblk.blk_size,
+	        vblk.max_req);
 	vdev_print_features("accepted", vblk.dev.features, VIRTIO_ID_BLOCK);
 	kprintf("blk: queue size %u, %u request slots, serial \"%s\", %s%s\n", vblk.vq.num,
-		vblk.nslots, vblk.serial, vblk.read_only ? "read-only" : "read-write",
-		vblk.flush ? ", flush" : "");
+	        vblk.nslots, vblk.serial, vblk.read_only ? "read-only" : "read-write",
+	        vblk.flush ? ", flush" : "");
 	kprintf("blk: %lu requests, %lu errors, %lu timeouts, %lu resets, at most %u in flight\n",
-		(unsigned long)vblk.requests, (unsigned long)vblk.errors,
-		(unsigned long)vblk.timeouts, (unsigned long)vblk.resets, vblk.max_in_flight);
+	        (unsigned long)vblk.requests, (unsigned long)vblk.errors,
+	        (unsigned long)vblk.timeouts, (unsigned long)vblk.resets, vblk.max_in_flight);
 	kprintf("blk: %lu interrupts (%lu with used buffers), completions by %s\n",
-		(unsigned long)vblk.irqs, (unsigned long)vblk.irq_completions,
-		vblk.polling ? "polling" : "interrupt");
+	        (unsigned long)vblk.irqs, (unsigned long)vblk.irq_completions,
+	        vblk.polling ? "polling" : "interrupt");
 }
 
 void vblk_dump_queue(void)

@@ -78,7 +78,7 @@ int vdev_reset(struct virtio_dev *d)
 	while (vdev_status(d) != 0) {
 		if (time_now() > deadline) {
 			kprintf("virtio: slot %d: reset did not finish in %d ms\n", d->slot,
-				RESET_TIMEOUT_US / 1000);
+			        RESET_TIMEOUT_US / 1000);
 			return -ETIMEDOUT;
 		}
 	}
@@ -153,7 +153,7 @@ int vdev_init(struct virtio_dev *d, uint64_t wanted, uint64_t required)
 		add_status(d, VIRTIO_STATUS_FEATURES_OK);
 		if (!(vdev_status(d) & VIRTIO_STATUS_FEATURES_OK)) {
 			kprintf("virtio: slot %d: device refused the features we accepted\n",
-				d->slot);
+			        d->slot);
 			vdev_print_features("refused", d->features, d->device_id);
 			vdev_fail(d);
 			return -ENOTSUP;
@@ -172,7 +172,7 @@ int vdev_init(struct virtio_dev *d, uint64_t wanted, uint64_t required)
 	// TODO(lab 2): reset, ACKNOWLEDGE, DRIVER, negotiate features and
 	// FEATURES_OK. Read lab-guides/lab2-init.md, "Step 3: negotiating".
 	(void)read_device_features, (void)write_driver_features;
-	(void)wanted, (void)required, (void)err;
+	(void)d, (void)wanted, (void)required, (void)err;
 	return -ENOSYS;
 	END LAB 2 STUB */
 }
@@ -213,7 +213,7 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 	// spec 4.2.3.2 step 1-2: select the queue; it must not be in use
 	vm_write(d, VIRTIO_MMIO_QUEUE_SEL, index);
 	uint32_t in_use = d->version == 2 ? vm_read(d, VIRTIO_MMIO_QUEUE_READY)
-					  : vm_read(d, VIRTIO_MMIO_QUEUE_PFN);
+	                                  : vm_read(d, VIRTIO_MMIO_QUEUE_PFN);
 	if (in_use) {
 		kprintf("virtio: slot %d: queue %u is already live\n", d->slot, index);
 		return -EBUSY;
@@ -232,7 +232,7 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 
 	// step 4: allocate and zero the rings
 	err = virtq_alloc(vq, d, index, (uint16_t)num, vdev_has(d, VIRTIO_F_INDIRECT_DESC),
-			  vdev_has(d, VIRTIO_F_EVENT_IDX));
+	                  vdev_has(d, VIRTIO_F_EVENT_IDX));
 	if (err < 0) {
 		kprintf("virtio: slot %d: no memory for a %u-entry queue\n", d->slot, num);
 		return err;
@@ -242,7 +242,7 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 	if (d->version == 2) {
 		// step 6: the three ring addresses, 64 bits each; step 7: ready
 		uint64_t desc = virt_to_phys(vq->desc), drv = virt_to_phys(vq->avail),
-			 dev = virt_to_phys(vq->used);
+		         dev = virt_to_phys(vq->used);
 		vm_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
 		vm_write(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
 		vm_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)drv);
@@ -257,8 +257,8 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 		vm_write(d, VIRTIO_MMIO_QUEUE_PFN, (uint32_t)(virt_to_phys(vq->desc) / PAGE_SIZE));
 	}
 	kprintf("virtio: slot %d: queue %u: %u entries (device max %u), desc %p avail %p used %p\n",
-		d->slot, index, num, max, (void *)virt_to_phys(vq->desc),
-		(void *)virt_to_phys(vq->avail), (void *)virt_to_phys(vq->used));
+	        d->slot, index, num, max, (void *)virt_to_phys(vq->desc),
+	        (void *)virt_to_phys(vq->avail), (void *)virt_to_phys(vq->used));
 	return 0;
 	/* END LAB 3 SOLUTION */
 	/* BEGIN LAB 3 STUB
@@ -310,11 +310,14 @@ static const char *feature_name(unsigned bit, uint32_t device_id)
 	if (device_id == VIRTIO_ID_BLOCK) {
 		// spec 5.2.3
 		static const char *const blk[] = {
-			[1] = "SIZE_MAX", [2] = "SEG_MAX",   [4] = "GEOMETRY", [7] = "SCSI",
-			[5] = "RO",       [6] = "BLK_SIZE",  [9] = "FLUSH",
-			[10] = "TOPOLOGY", [11] = "CONFIG_WCE", [12] = "MQ",
-			[13] = "DISCARD", [14] = "WRITE_ZEROES", [15] = "LIFETIME",
-			[16] = "SECURE_ERASE", [17] = "ZONED",
+		    [1] = "SIZE_MAX",    [2] = "SEG_MAX",
+		    [4] = "GEOMETRY",    [7] = "SCSI",
+		    [5] = "RO",          [6] = "BLK_SIZE",
+		    [9] = "FLUSH",       [10] = "TOPOLOGY",
+		    [11] = "CONFIG_WCE", [12] = "MQ",
+		    [13] = "DISCARD",    [14] = "WRITE_ZEROES",
+		    [15] = "LIFETIME",   [16] = "SECURE_ERASE",
+		    [17] = "ZONED",
 		};
 		if (bit < sizeof(blk) / sizeof(blk[0]) && blk[bit])
 			return blk[bit];

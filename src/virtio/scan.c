@@ -14,11 +14,9 @@ const char *virtio_device_name(uint32_t id)
 {
 	// device IDs from spec chapter 5
 	static const char *const names[] = {
-		[0] = "empty",         [1] = "network",     [2] = "block",
-		[3] = "console",       [4] = "entropy",     [5] = "balloon",
-		[8] = "scsi",          [9] = "9p",          [16] = "gpu",
-		[18] = "input",        [19] = "vsock",      [20] = "crypto",
-		[26] = "fs",           [27] = "pmem",       [41] = "sound",
+	    [0] = "empty",   [1] = "network", [2] = "block", [3] = "console", [4] = "entropy",
+	    [5] = "balloon", [8] = "scsi",    [9] = "9p",    [16] = "gpu",    [18] = "input",
+	    [19] = "vsock",  [20] = "crypto", [26] = "fs",   [27] = "pmem",   [41] = "sound",
 	};
 
 	if (id < sizeof(names) / sizeof(names[0]) && names[id])
@@ -65,26 +63,26 @@ void virtio_print_map(void)
 	int devices = 0;
 
 	kprintf("virtio: device map (%d slots at %p, stride 0x%lx)\n", VIRTIO_MMIO_SLOTS,
-		(void *)VIRTIO_MMIO_BASE, VIRTIO_MMIO_STEP);
+	        (void *)VIRTIO_MMIO_BASE, VIRTIO_MMIO_STEP);
 	for (int i = 0; i < VIRTIO_MMIO_SLOTS; i++) {
 		const struct virtio_slot *s = &virtio_slots[i];
 		switch (s->state) {
-		case SLOT_EMPTY:
-			break;
+		case SLOT_EMPTY: break;
 		case SLOT_BAD_MAGIC:
 			kprintf("virtio: slot %d @ %p: bad magic 0x%08x, skipped\n", i,
-				(void *)s->base, s->magic);
+			        (void *)s->base, s->magic);
 			break;
 		case SLOT_BAD_VERSION:
 			kprintf("virtio: slot %d @ %p: unsupported version %u, not touched\n", i,
-				(void *)s->base, s->version);
+			        (void *)s->base, s->version);
 			break;
 		case SLOT_DEVICE:
 			devices++;
 			kprintf("virtio: slot %d @ %p: version %u (%s), device %u (%s), vendor "
-				"0x%08x\n",
-				i, (void *)s->base, s->version, s->version == 1 ? "legacy" : "modern",
-				s->device_id, virtio_device_name(s->device_id), s->vendor_id);
+			        "0x%08x\n",
+			        i, (void *)s->base, s->version,
+			        s->version == 1 ? "legacy" : "modern", s->device_id,
+			        virtio_device_name(s->device_id), s->vendor_id);
 			break;
 		}
 	}

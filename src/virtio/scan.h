@@ -12,8 +12,8 @@ enum slot_state {
 };
 
 struct virtio_slot {
-	int index;          // 0..7
-	uintptr_t base;     // 0x10001000 + index * 0x1000
+	int index;      // 0..7
+	uintptr_t base; // 0x10001000 + index * 0x1000
 	enum slot_state state;
 	uint32_t magic, version, device_id, vendor_id;
 };

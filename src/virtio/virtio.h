@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 // The fixed virtio-mmio slots of QEMU's virt board, one device each.
-#define VIRTIO_MMIO_BASE  0x10001000UL
-#define VIRTIO_MMIO_STEP  0x1000UL
-#define VIRTIO_MMIO_SLOTS 8
+#define VIRTIO_MMIO_BASE      0x10001000UL
+#define VIRTIO_MMIO_STEP      0x1000UL
+#define VIRTIO_MMIO_SLOTS     8
 #define VIRTIO_MMIO_IRQ(slot) (1 + (slot)) // PLIC source of slot i
 
 #define VIRTIO_MMIO_MAGIC 0x74726976 // "virt", little-endian
@@ -55,17 +55,17 @@
 #define VIRTIO_STATUS_FAILED             128
 
 // Device-independent feature bits (6)
-#define VIRTIO_F_INDIRECT_DESC    28
-#define VIRTIO_F_EVENT_IDX        29
-#define VIRTIO_F_VERSION_1        32
-#define VIRTIO_F_ACCESS_PLATFORM  33
-#define VIRTIO_F_RING_PACKED      34
-#define VIRTIO_F_IN_ORDER         35
-#define VIRTIO_F_ORDER_PLATFORM   36
-#define VIRTIO_F_SR_IOV           37
+#define VIRTIO_F_INDIRECT_DESC     28
+#define VIRTIO_F_EVENT_IDX         29
+#define VIRTIO_F_VERSION_1         32
+#define VIRTIO_F_ACCESS_PLATFORM   33
+#define VIRTIO_F_RING_PACKED       34
+#define VIRTIO_F_IN_ORDER          35
+#define VIRTIO_F_ORDER_PLATFORM    36
+#define VIRTIO_F_SR_IOV            37
 #define VIRTIO_F_NOTIFICATION_DATA 38
 #define VIRTIO_F_NOTIF_CONFIG_DATA 39
-#define VIRTIO_F_RING_RESET       40
+#define VIRTIO_F_RING_RESET        40
 
 #define VIRTIO_BIT(b) (1ULL << (b))
 

@@ -43,7 +43,7 @@ size_t virtq_ring_bytes(uint16_t num)
 }
 
 int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,
-		bool indirect, bool event_idx)
+                bool indirect, bool event_idx)
 {
 	if (num == 0 || (num & (num - 1)))
 		return -EINVAL;
@@ -108,7 +108,8 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 	for (int i = 0; i < n; i++) {
 		// a zero-length buffer makes QEMU mark the whole device broken;
 		// device-readable buffers must come before device-writable ones
-		if (bufs[i].len == 0 || (i > 0 && bufs[i - 1].device_writes && !bufs[i].device_writes))
+		if (bufs[i].len == 0 ||
+		    (i > 0 && bufs[i - 1].device_writes && !bufs[i].device_writes))
 			return -EINVAL;
 		if (bufs[i].device_writes)
 			writable += bufs[i].len;
@@ -128,8 +129,9 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 		for (int i = 0; i < n; i++) {
 			table[i].addr = bufs[i].addr;
 			table[i].len = bufs[i].len;
-			table[i].flags = (uint16_t)((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
-						    (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+			table[i].flags =
+			    (uint16_t)((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+			               (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
 			table[i].next = (uint16_t)(i + 1);
 		}
 		struct virtq_desc *d = &vq->shadow[head];
@@ -146,7 +148,7 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 			d->addr = bufs[k].addr;
 			d->len = bufs[k].len;
 			d->flags = (uint16_t)((bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
-					      (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+			                      (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
 			d->next = k + 1 < n ? next_free : 0;
 			vq->desc[i] = *d;
 			if (k + 1 < n)
@@ -230,7 +232,7 @@ int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
 	uint16_t pending = (uint16_t)(used_idx - vq->last_used);
 	if (pending > virtq_in_flight(vq))
 		return broken(vq, "used index ran ahead of the chains in flight", pending,
-			      virtq_in_flight(vq));
+		              virtq_in_flight(vq));
 	// read the entry only after the index that published it (2.7.14)
 	virt_rmb();
 	struct virtq_used_elem *e = &vq->used->ring[vq->last_used & (vq->num - 1)];
@@ -242,7 +244,7 @@ int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
 		return broken(vq, "used id is not the head of a chain in flight", id, 0);
 	if (written > h->writable)
 		return broken(vq, "used length larger than the chain's writable bytes", written,
-			      h->writable);
+		              h->writable);
 
 	// return the chain's descriptors to the free list, walking our
 	// shadow, so a device that rewrote desc[].next cannot make us free
@@ -295,11 +297,11 @@ void virtq_enable_interrupts(struct virtq *vq, bool on)
 void virtq_dump(struct virtq *vq)
 {
 	kprintf("vq %u: size %u, free descriptors %u, in flight %u\n", vq->index, vq->num,
-		vq->num_free, virtq_in_flight(vq));
-	kprintf("vq %u: avail idx %u, used idx %u, last used seen %u, last kick at %u\n",
-		vq->index, vq->avail_idx, READ_ONCE(vq->used->idx), vq->last_used, vq->kicked_idx);
+	        vq->num_free, virtq_in_flight(vq));
+	kprintf("vq %u: avail idx %u, used idx %u, last used seen %u, last kick at %u\n", vq->index,
+	        vq->avail_idx, READ_ONCE(vq->used->idx), vq->last_used, vq->kicked_idx);
 	kprintf("vq %u: indirect %s, event_idx %s, %lu added, %lu completed, %lu notifies%s\n",
-		vq->index, vq->use_indirect ? "on" : "off", vq->use_event_idx ? "on" : "off",
-		(unsigned long)vq->added, (unsigned long)vq->completed,
-		(unsigned long)vq->notifies, vq->broken ? ", BROKEN" : "");
+	        vq->index, vq->use_indirect ? "on" : "off", vq->use_event_idx ? "on" : "off",
+	        (unsigned long)vq->added, (unsigned long)vq->completed, (unsigned long)vq->notifies,
+	        vq->broken ? ", BROKEN" : "");
 }

@@ -23,8 +23,8 @@ struct virtq_desc {
 #define VIRTQ_DESC_F_INDIRECT 4 // the buffer is a table of descriptors
 
 struct virtq_avail {
-	uint16_t flags; // VIRTQ_AVAIL_F_NO_INTERRUPT
-	uint16_t idx;   // where the driver will put the next entry
+	uint16_t flags;  // VIRTQ_AVAIL_F_NO_INTERRUPT
+	uint16_t idx;    // where the driver will put the next entry
 	uint16_t ring[]; // num entries, then used_event (with EVENT_IDX)
 };
 
@@ -36,8 +36,8 @@ struct virtq_used_elem {
 };
 
 struct virtq_used {
-	uint16_t flags; // VIRTQ_USED_F_NO_NOTIFY
-	uint16_t idx;   // where the device will put the next entry
+	uint16_t flags;                // VIRTQ_USED_F_NO_NOTIFY
+	uint16_t idx;                  // where the device will put the next entry
 	struct virtq_used_elem ring[]; // num entries, then avail_event
 };
 
@@ -69,23 +69,23 @@ struct virtq {
 
 	// Driver-private state; the device never sees it.
 	struct virtio_dev *dev;
-	uint16_t index;         // queue number on the device
-	uint16_t num;           // entries: a power of two
-	uint16_t free_head;     // first free descriptor, chained by shadow .next
-	uint16_t num_free;      // free descriptors
-	uint16_t avail_idx;     // our copy of avail->idx
-	uint16_t kicked_idx;    // avail_idx at the last notification
-	uint16_t last_used;     // used entries consumed so far
-	bool use_indirect;      // VIRTIO_F_INDIRECT_DESC negotiated and on
-	bool use_event_idx;     // VIRTIO_F_EVENT_IDX negotiated and on
-	bool interrupts;        // we want an interrupt per completion
-	bool broken;            // the device broke the protocol: stop
+	uint16_t index;            // queue number on the device
+	uint16_t num;              // entries: a power of two
+	uint16_t free_head;        // first free descriptor, chained by shadow .next
+	uint16_t num_free;         // free descriptors
+	uint16_t avail_idx;        // our copy of avail->idx
+	uint16_t kicked_idx;       // avail_idx at the last notification
+	uint16_t last_used;        // used entries consumed so far
+	bool use_indirect;         // VIRTIO_F_INDIRECT_DESC negotiated and on
+	bool use_event_idx;        // VIRTIO_F_EVENT_IDX negotiated and on
+	bool interrupts;           // we want an interrupt per completion
+	bool broken;               // the device broke the protocol: stop
 	struct virtq_desc *shadow; // what we wrote into desc, for freeing
 	struct virtq_head {
 		void *token;       // the caller's cookie; NULL = not in flight
 		uint16_t ndesc;    // descriptors the chain holds in the table
 		uint32_t writable; // device-writable bytes in the chain
-	} *heads;              // indexed by head descriptor
+	} * heads;                 // indexed by head descriptor
 
 	// Allocations, for virtq_free.
 	void *ring_mem;
@@ -101,7 +101,7 @@ struct virtq {
 size_t virtq_ring_bytes(uint16_t num);
 // Allocate and lay out a queue of num entries (a power of two).
 int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,
-		bool indirect, bool event_idx);
+                bool indirect, bool event_idx);
 void virtq_free(struct virtq *vq);
 
 // Put a chain of n buffers in the descriptor table and the available ring.

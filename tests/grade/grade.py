@@ -46,15 +46,16 @@ def run_one(t, root):
         outcome, message = "fail", str(e)
     except Exception as e:  # a grader bug must show, not pass
         outcome, message = "fail", f"grader error: {type(e).__name__}: {e}"
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     detail = ""
     if outcome == "fail" and ctx.runs:
+        # keep the scratch directory: the command below needs its disks
         last = ctx.runs[-1]
         status = "timed out" if last.timed_out else f"exit status {last.status}"
         detail = (f"last lines of the kernel's output ({status}):\n"
                   + "\n".join("  | " + l for l in last.tail().split("\n"))
-                  + f"\nreproduce with:\n  {last.cmdline}")
+                  + f"\nreproduce with (disks kept in {tmp}):\n  {last.cmdline}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
     return outcome, message, detail, time.monotonic() - start
 
 
