@@ -1,0 +1,266 @@
+"""Lab 4: reading. Requests go on the queue as header, data and status
+descriptors; completions are taken off the used ring and checked. The grader
+writes known bytes into a disk image on the host and compares what `blk read`
+shows with them byte for byte; errors, timeouts and odd geometries must leave
+the shell working."""
+
+import re
+
+from gradelib import Fail, make_disk, sector_pattern, test
+
+HEX_LINE = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})  \|.{16}\|$", re.M)
+IMAGE = 1 << 20
+SECTORS = IMAGE // 512
+
+
+def run_section(run, command):
+    """Like Run.section, but the n-th run of the same command can be asked
+    for as (command, n)."""
+    command, nth = command if isinstance(command, tuple) else (command, 0)
+    marker = "eclipse> " + command + "\n"
+    i = -1
+    for _ in range(nth + 1):
+        i = run.output.find(marker, i + 1)
+        if i < 0:
+            raise Fail(f"the shell never ran {command!r}")
+    rest = run.output[i + len(marker):]
+    j = rest.find("eclipse> ")
+    return rest if j < 0 else rest[:j]
+
+
+def hexdump(run, command):
+    """The bytes `blk read` printed, checked to be one contiguous dump;
+    returns (offset of the first byte, bytes)."""
+    out = run_section(run, command)
+    lines = HEX_LINE.findall(out)
+    if not lines:
+        err = [l for l in out.split("\n") if l.strip()]
+        raise Fail(f"`{command}` printed no hexdump" + (f": {err[0]!r}" if err else ""))
+    base = int(lines[0][0], 16)
+    data = bytearray()
+    for off, hexes in lines:
+        if int(off, 16) != base + len(data):
+            raise Fail(f"`{command}`: the hexdump jumps to offset 0x{off} after "
+                       f"0x{base + len(data):x}")
+        data += bytes.fromhex(hexes)
+    return base, bytes(data)
+
+
+def expect_sectors(run, command, sector, want):
+    """`command` dumped exactly `want`, starting at byte sector * 512."""
+    base, got = hexdump(run, command)
+    if base != sector * 512:
+        raise Fail(f"`{command}` should dump from offset 0x{sector * 512:x}, starts at 0x{base:x}")
+    if len(got) != len(want):
+        raise Fail(f"`{command}` dumped {len(got)} bytes, expected {len(want)}")
+    if got != want:
+        i = next(k for k in range(len(got)) if got[k] != want[k])
+        raise Fail(f"`{command}`: byte {i} (sector {sector + i // 512}, offset {i % 512}) is "
+                   f"0x{got[i]:02x}, the disk holds 0x{want[i]:02x}")
+
+
+def pattern(first, count=1):
+    return b"".join(sector_pattern(s) for s in range(first, first + count))
+
+
+def patterned(ctx, size=IMAGE, name="d.img"):
+    return make_disk(ctx.scratch(name), size, sector_pattern)
+
+
+def failed(run, command, what, why):
+    """`command` printed a `blk read: ...` error line matching `what`."""
+    out = run_section(run, command)
+    if HEX_LINE.search(out):
+        raise Fail(f"`{command}` should fail ({why}) but printed a hexdump")
+    if not re.search(r"^blk read: sector \d+ count \d+: .*" + what, out, re.M):
+        raise Fail(f"`{command}` should fail with a message containing {what!r} ({why}); "
+                   f"it printed {out.strip()[:200]!r}")
+
+
+def alive(run, word="still-alive"):
+    if word not in run_section(run, f"echo {word}"):
+        raise Fail("the shell stopped answering")
+
+
+@test(4, "blk read shows exactly the bytes on the disk", points=3)
+def read_known(ctx):
+    cmds = [f"blk read {s}" for s in (0, 1, 777, 1500)]
+    r = ctx.boot(cmds, disks=[patterned(ctx)])
+    for c in cmds:
+        s = int(c.split()[2])
+        expect_sectors(r, c, s, pattern(s))
+    r.reject(r"^virtio-blk: request type", "a failed request")
+    r.expect_exit(0)
+
+
+@test(4, "the last sector reads; past the end is out of range, and the shell goes on", points=2)
+def read_edges(ctx):
+    last = SECTORS - 1
+    cmds = [f"blk read {last}", f"blk read {SECTORS}", f"blk read {last - 3} 8",
+            "blk read 99999999", "blk read 2", "echo still-alive"]
+    r = ctx.boot(cmds, disks=[patterned(ctx)])
+    expect_sectors(r, f"blk read {last}", last, pattern(last))
+    failed(r, f"blk read {SECTORS}", "out of range", "the sector is past the end")
+    failed(r, f"blk read {last - 3} 8", "out of range", "the read runs past the end")
+    failed(r, "blk read 99999999", "out of range", "the sector is far past the end")
+    expect_sectors(r, "blk read 2", 2, pattern(2))
+    alive(r)
+    r.expect_exit(0)
+
+
+@test(4, "multi-sector reads", points=2)
+def read_multi(ctx):
+    # (the serial console is slow: a 64-sector dump alone takes 1.5 s)
+    cmds = ["blk read 100 8", "blk read 1000 16", "blk read 7 3"]
+    r = ctx.boot(cmds, disks=[patterned(ctx)])
+    expect_sectors(r, "blk read 100 8", 100, pattern(100, 8))
+    expect_sectors(r, "blk read 1000 16", 1000, pattern(1000, 16))
+    expect_sectors(r, "blk read 7 3", 7, pattern(7, 3))
+    r.expect_exit(0)
+
+
+def many_requests(ctx, args):
+    # 1 KiB requests: a 40-sector read is 20 requests, more than a
+    # 16-entry ring holds, so chains are added, completed and freed while
+    # the ring wraps around
+    cmds = ["blk read 300 40", "blk read 5 4", "vq"]
+    r = ctx.boot(cmds, disks=[patterned(ctx)], append="vq_size=16 blk_max_kib=1 " + args)
+    r.expect(r"max request 1024 bytes", "a maximum request of 1024 bytes (blk_max_kib=1)")
+    expect_sectors(r, "blk read 300 40", 300, pattern(300, 40))
+    expect_sectors(r, "blk read 5 4", 5, pattern(5, 4))
+    vq = run_section(r, "vq")
+    m = re.search(r"^vq 0: size 16, free descriptors (\d+), in flight (\d+)$", vq, re.M)
+    if not m or m.groups() != ("16", "0"):
+        raise Fail("after the reads `vq` should show a 16-entry queue with 16 free descriptors "
+                   f"and none in flight: {vq.strip()[:200]!r}")
+    m = re.search(r"^vq 0: .* (\d+) added, (\d+) completed", vq, re.M)
+    if not m or int(m.group(1)) < 22 or m.group(1) != m.group(2):
+        raise Fail("`vq` should count at least 22 chains added, all completed: "
+                   f"{vq.strip()[:300]!r}")
+    r.expect_exit(0)
+
+
+@test(4, "a 16-entry ring without indirect descriptors wraps around, 20 requests a read",
+      points=2)
+def small_ring_direct(ctx):
+    many_requests(ctx, "indirect=off event_idx=off")
+
+
+@test(4, "a 16-entry ring with indirect descriptors and EVENT_IDX wraps around", points=2)
+def small_ring_indirect(ctx):
+    many_requests(ctx, "")
+
+
+BLKDEBUG = ("driver=raw,file.driver=blkdebug,file.config={cfg},file.image.filename={img},"
+            "if=none,id=d0,rerror=report,werror=report")
+
+
+def blkdebug_disk(ctx, rules, size=IMAGE):
+    img = patterned(ctx, size)
+    cfg = ctx.scratch("blkdebug.cfg")
+    with open(cfg, "w") as f:
+        for r in rules:
+            f.write("[inject-error]\n" + "".join(f'{k} = "{v}"\n' for k, v in r.items()) + "\n")
+    return {"drive": BLKDEBUG.format(cfg=cfg, img=img)}
+
+
+@test(4, "an I/O error on one sector is reported; the others still read", points=2)
+def read_error(ctx):
+    bad = 10
+    d = blkdebug_disk(ctx, [{"event": "read_aio", "errno": "5", "sector": bad}])
+    cmds = [f"blk read {bad}", f"blk read {bad - 1}", f"blk read {bad + 1}",
+            f"blk read {bad - 2} 4", "blk read 500", "echo still-alive"]
+    r = ctx.boot(cmds, disks=[d])
+    failed(r, f"blk read {bad}", "I/O error", "QEMU fails every read of that sector")
+    failed(r, f"blk read {bad - 2} 4", "I/O error", "the read covers the failing sector")
+    expect_sectors(r, f"blk read {bad - 1}", bad - 1, pattern(bad - 1))
+    expect_sectors(r, f"blk read {bad + 1}", bad + 1, pattern(bad + 1))
+    expect_sectors(r, "blk read 500", 500, pattern(500))
+    alive(r)
+    r.reject(r"resetting the device|BROKEN|device error", "a reset: an I/O error is an answer")
+    r.expect_exit(0)
+
+
+@test(4, "4096-byte logical blocks", points=2)
+def big_blocks(ctx):
+    last = SECTORS - 1
+    cmds = ["blk read 16", "blk read 9", "blk read 30 4", f"blk read {last}",
+            f"blk read {SECTORS}"]
+    dev = ",logical_block_size=4096,physical_block_size=4096"
+    r = ctx.boot(cmds, disks=[{"file": patterned(ctx), "dev_opts": dev}])
+    r.expect(rf"^virtio-blk: capacity {SECTORS} sectors .*block size 4096",
+             "a block size of 4096 in the capacity line")
+    expect_sectors(r, "blk read 16", 16, pattern(16))
+    expect_sectors(r, "blk read 9", 9, pattern(9))
+    expect_sectors(r, "blk read 30 4", 30, pattern(30, 4))
+    expect_sectors(r, f"blk read {last}", last, pattern(last))
+    failed(r, f"blk read {SECTORS}", "out of range", "the sector is past the end")
+    r.expect_exit(0)
+
+
+@test(4, "a disk smaller than 1 MiB (64 KiB)", points=1)
+def small_disk(ctx):
+    r = ctx.boot(["blk read 127", "blk read 120 8", "blk read 128", "blk read 0"],
+                 disks=[patterned(ctx, 64 << 10)])
+    expect_sectors(r, "blk read 127", 127, pattern(127))
+    expect_sectors(r, "blk read 120 8", 120, pattern(120, 8))
+    failed(r, "blk read 128", "out of range", "the disk has 128 sectors")
+    expect_sectors(r, "blk read 0", 0, pattern(0))
+    r.expect_exit(0)
+
+
+@test(4, "the serial number from GET_ID", points=1)
+def serial(ctx):
+    sn = "ECLIPSE-RV-SN-000042"  # 20 bytes: the device sends no terminating NUL
+    disk = {"file": make_disk(ctx.scratch("d.img"), IMAGE), "dev_opts": f",serial={sn}"}
+    r = ctx.boot(["blk"], disks=[disk])
+    m = r.expect(r'^virtio-blk: serial "(.*)"$', "a `virtio-blk: serial \"...\"` line")
+    if m.group(1) != sn:
+        raise Fail(f"the device's serial is {sn!r}, the kernel printed {m.group(1)!r}")
+    if f'serial "{sn}"' not in run_section(r, "blk"):
+        raise Fail("`blk` does not show the serial number")
+    r.expect_exit(0)
+
+
+SLOW = "driver=null-co,size=1M,latency-ns=250000000,if=none,id=d0"
+
+
+@test(4, "a request that never completes times out, the device is reset, the shell goes on",
+      points=2)
+def timeout(ctx):
+    # null-co answers every read after 250 ms; the kernel waits 30. (GET_ID
+    # does not reach the backend, so probing is not slowed down.)
+    r = ctx.boot(["blk read 0", "echo still-alive", "blk read 1"], disks=[{"drive": SLOW}],
+                 append="blk_timeout_ms=30", timeout=30)
+    out = run_section(r, "blk read 0")
+    for pat, what in ((r"^virtio-blk: no completion in 30 ms$", "`virtio-blk: no completion in 30 ms`"),
+                      (r"^virtio-blk: resetting the device", "`virtio-blk: resetting the device`"),
+                      (r"^virtio: slot 7: queue 0: ", "queue 0 set up again after the reset")):
+        if not re.search(pat, out, re.M):
+            raise Fail(f"`blk read 0` on a device that does not answer should print {what}")
+    failed(r, "blk read 0", "timed out", "the device did not answer")
+    r.reject(r"device did not come back", "a failed restart")
+    alive(r)
+    # the restarted device takes requests again (and times out again)
+    failed(r, "blk read 1", "timed out", "the device still does not answer in time")
+    r.expect_exit(0)
+
+
+@test(4, "no memory for the queue when restarting after a timeout: disk gone, shell alive",
+      points=1)
+def restart_no_memory(ctx):
+    # allocation 1 is `blk read`'s buffer, 2 the rings of the restarted queue
+    r = ctx.boot(["faultinject dma 2", "blk read 0", "blk read 1", "vq", "echo still-alive"],
+                 disks=[{"drive": SLOW}], append="blk_timeout_ms=30", timeout=30)
+    out = run_section(r, "blk read 0")
+    if not re.search(r"^virtio-blk: resetting the device", out, re.M):
+        raise Fail("`blk read 0` should time out and reset the device")
+    if not re.search(r"^virtio: slot 7: no memory for a \d+-entry queue$", out, re.M):
+        raise Fail("the restart should fail with `virtio: slot 7: no memory for a N-entry queue`")
+    if not re.search(r"^virtio-blk: device did not come back", out, re.M):
+        raise Fail("the kernel should say `virtio-blk: device did not come back`")
+    failed(r, "blk read 1", "no such device", "the device is gone")
+    if "no virtio-blk device" not in run_section(r, "vq"):
+        raise Fail("`vq` should say there is no virtio-blk device")
+    alive(r)
+    r.expect_exit(0)

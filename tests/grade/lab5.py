@@ -1,0 +1,194 @@
+"""Lab 5: writing and flushing. `blk write S PATTERN` overwrites one block
+and flushes; the grader then reads the image on the host: exactly that block
+changed, to exactly the pattern. Read-only disks refuse writes, and errors
+from the device on a write or a flush are reported, not swallowed."""
+
+import re
+
+from gradelib import Fail, make_disk, sector_pattern, test
+
+HEX_LINE = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})  \|.{16}\|$", re.M)
+IMAGE = 1 << 20
+SECTORS = IMAGE // 512
+
+
+def section(run, command):
+    marker = "eclipse> " + command + "\n"
+    i = run.output.find(marker)
+    if i < 0:
+        raise Fail(f"the shell never ran {command!r}")
+    rest = run.output[i + len(marker):]
+    j = rest.find("eclipse> ")
+    return rest if j < 0 else rest[:j]
+
+
+def dumped(run, command):
+    out = section(run, command)
+    lines = HEX_LINE.findall(out)
+    if not lines:
+        err = [l for l in out.split("\n") if l.strip()]
+        raise Fail(f"`{command}` printed no hexdump" + (f": {err[0]!r}" if err else ""))
+    base, data = int(lines[0][0], 16), bytearray()
+    for off, hexes in lines:
+        if int(off, 16) != base + len(data):
+            raise Fail(f"`{command}`: the hexdump jumps to offset 0x{off}")
+        data += bytes.fromhex(hexes)
+    return base, bytes(data)
+
+
+def filled(pat, n):
+    return (pat.encode() * (n // len(pat) + 1))[:n]
+
+
+def patterned(ctx, size=IMAGE):
+    path = make_disk(ctx.scratch("d.img"), size, sector_pattern)
+    with open(path, "rb") as f:
+        return path, f.read()
+
+
+def wrote_ok(run, command):
+    out = section(run, command)
+    if not re.search(r"^blk write: done, flushed$", out, re.M):
+        raise Fail(f"`{command}` should end with `blk write: done, flushed`; it printed "
+                   f"{out.strip()[-200:]!r}")
+
+
+def write_failed(run, command, what, why):
+    out = section(run, command)
+    if re.search(r"^blk write: done", out, re.M):
+        raise Fail(f"`{command}` should fail ({why}), but it says it is done")
+    if not re.search(r"^blk write: sector \d+: .*" + what, out, re.M):
+        raise Fail(f"`{command}` should fail with a message containing {what!r} ({why}); "
+                   f"it printed {out.strip()[-200:]!r}")
+
+
+def image_is(path, want, what):
+    """The image on the host equals `want`; name the first sector that differs."""
+    with open(path, "rb") as f:
+        got = f.read()
+    if len(got) != len(want):
+        raise Fail(f"the image changed size: {len(got)} bytes, was {len(want)}")
+    if got != want:
+        i = next(k for k in range(len(got)) if got[k] != want[k])
+        raise Fail(f"{what}: on the host, sector {i // 512} byte {i % 512} is 0x{got[i]:02x}, "
+                   f"expected 0x{want[i]:02x}")
+
+
+def overwrite(image, sector, data):
+    b = bytearray(image)
+    b[sector * 512:sector * 512 + len(data)] = data
+    return bytes(b)
+
+
+@test(5, "blk write changes exactly one block on the disk, and it reads back", points=4)
+def write_reaches_disk(ctx):
+    path, before = patterned(ctx)
+    last = SECTORS - 1
+    writes = [(100, "Eclipse-RV"), (last, "end!"), (0, "x")]
+    cmds = [f"blk write {s} {p}" for s, p in writes] + ["blk read 100"]
+    r = ctx.boot(cmds, disks=[path])
+    for c in cmds[:-1]:
+        wrote_ok(r, c)
+    base, got = dumped(r, "blk read 100")
+    if base != 100 * 512 or got != filled("Eclipse-RV", 512):
+        raise Fail("`blk read 100` right after `blk write 100 Eclipse-RV` does not show the "
+                   "pattern repeated over the sector")
+    r.expect_exit(0)
+    want = before
+    for s, p in writes:
+        want = overwrite(want, s, filled(p, 512))
+    image_is(path, want, "after the writes")
+    # a fresh boot reads what the last one wrote
+    r = ctx.boot([f"blk read {last}", "blk read 101"], disks=[path])
+    base, got = dumped(r, f"blk read {last}")
+    if got != filled("end!", 512):
+        raise Fail(f"after a reboot `blk read {last}` does not show the pattern written to it")
+    base, got = dumped(r, "blk read 101")
+    if got != sector_pattern(101):
+        raise Fail("sector 101, next to the one written, changed")
+    r.expect_exit(0)
+
+
+@test(5, "writes to 4096-byte blocks", points=2)
+def write_big_blocks(ctx):
+    path, before = patterned(ctx)
+    dev = ",logical_block_size=4096,physical_block_size=4096"
+    r = ctx.boot(["blk write 16 4KiB-block!", "blk read 23"], disks=[{"file": path, "dev_opts": dev}])
+    wrote_ok(r, "blk write 16 4KiB-block!")
+    block = filled("4KiB-block!", 4096)
+    _, got = dumped(r, "blk read 23")
+    if got != block[7 * 512:]:
+        raise Fail("`blk read 23` after writing the 4096-byte block at sector 16 does not show "
+                   "the block's last sector")
+    r.expect_exit(0)
+    image_is(path, overwrite(before, 16, block), "after writing one 4096-byte block at sector 16")
+
+
+@test(5, "a read-only disk refuses writes, and its bytes stay the same", points=2)
+def read_only(ctx):
+    path, before = patterned(ctx)
+    r = ctx.boot(["blk write 5 nope", "blk flush", "blk read 5"],
+                 disks=[{"file": path, "readonly": True}])
+    r.expect(r"^virtio-blk: capacity .*read-only", "`read-only` in the capacity line")
+    write_failed(r, "blk write 5 nope", "read-only", "the disk is read-only")
+    if not re.search(r"^blk flush: success$", section(r, "blk flush"), re.M):
+        raise Fail("`blk flush` on a read-only disk should still succeed: nothing is dirty")
+    _, got = dumped(r, "blk read 5")
+    if got != sector_pattern(5):
+        raise Fail("sector 5 of the read-only disk reads back changed")
+    r.expect_exit(0)
+    image_is(path, before, "a read-only disk")
+
+
+@test(5, "blk flush succeeds", points=1)
+def flush(ctx):
+    path, before = patterned(ctx)
+    r = ctx.boot(["blk flush", "blk write 7 flushme", "blk flush"], disks=[path])
+    if not re.search(r"^blk flush: success$", section(r, "blk flush"), re.M):
+        raise Fail("`blk flush` should print `blk flush: success`")
+    wrote_ok(r, "blk write 7 flushme")
+    r.reject(r"^virtio-blk: request type", "a failed request")
+    r.expect_exit(0)
+    image_is(path, overwrite(before, 7, filled("flushme", 512)), "after `blk write 7 flushme`")
+
+
+BLKDEBUG = ("driver=raw,file.driver=blkdebug,file.config={cfg},file.image.filename={img},"
+            "if=none,id=d0,rerror=report,werror=report")
+
+
+def blkdebug_disk(ctx, path, rule):
+    cfg = ctx.scratch("blkdebug.cfg")
+    with open(cfg, "w") as f:
+        f.write("[inject-error]\n" + "".join(f'{k} = "{v}"\n' for k, v in rule.items()))
+    return {"drive": BLKDEBUG.format(cfg=cfg, img=path)}
+
+
+@test(5, "a write the device fails is reported; other sectors are still written", points=2)
+def write_error(ctx):
+    path, before = patterned(ctx)
+    d = blkdebug_disk(ctx, path, {"event": "write_aio", "errno": "5", "sector": "12"})
+    r = ctx.boot(["blk write 12 bad", "blk write 13 good", "echo still-alive"], disks=[d])
+    write_failed(r, "blk write 12 bad", "I/O error", "QEMU fails every write to sector 12")
+    wrote_ok(r, "blk write 13 good")
+    if "still-alive" not in section(r, "echo still-alive"):
+        raise Fail("the shell stopped answering")
+    r.expect_exit(0)
+    image_is(path, overwrite(before, 13, filled("good", 512)),
+             "after a failed write to 12 and a good one to 13")
+
+
+@test(5, "a flush the device fails is reported", points=2)
+def flush_error(ctx):
+    path, _ = patterned(ctx)
+    d = blkdebug_disk(ctx, path, {"event": "flush_to_disk", "iotype": "flush", "errno": "5"})
+    # QEMU skips the flush when nothing was written since the last one, so
+    # write first: the write lands, its flush fails, and so does the next
+    r = ctx.boot(["blk write 20 dirty", "blk flush", "echo still-alive"], disks=[d])
+    write_failed(r, "blk write 20 dirty", "I/O error", "QEMU fails every flush")
+    out = section(r, "blk flush")
+    if not re.search(r"^blk flush: .*I/O error", out, re.M):
+        raise Fail("QEMU fails every flush here: `blk flush` should report an I/O error, it "
+                   f"printed {out.strip()[-200:]!r}")
+    if "still-alive" not in section(r, "echo still-alive"):
+        raise Fail("the shell stopped answering")
+    r.expect_exit(0)
