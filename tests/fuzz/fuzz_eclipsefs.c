@@ -115,5 +115,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	budget = 2000;
 	visit(&v, "/", NULL, 0);
+
+	// paths no directory listing produces
+	static const char *const odd[] = {"",
+					  "/",
+					  "//..//./",
+					  "/../../x",
+					  "x/",
+					  "/\xff\x01",
+					  "/a/b/c/d/e/f/g/h/i/j",
+					  "/bin/sh/",
+					  "/bin/../bin/./sh"};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		struct efs_path p;
+
+		efs_walk(&v, NULL, odd[i], 0, &p, NULL);
+		efs_walk(&v, NULL, odd[i], EFS_NOFOLLOW, &p, NULL);
+	}
 	return 0;
 }
