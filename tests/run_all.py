@@ -4,10 +4,11 @@
   1. host unit tests (Criterion, ASan + UBSan, the fake virtio device)
   2. host tool tests (mkfs-eclipsefs / eclipsefs-dump round trip)
   3. every QEMU grader on the solution, both transports
-  4. the handout proof: for each lab N, the handout with labs < N solved
+  4. the guides' kernel-session blocks, replayed (tests/doctest.py)
+  5. the handout proof: for each lab N, the handout with labs < N solved
      builds with -Werror, passes the graders of labs < N and fails lab N's
-  5. short fuzz runs, when clang's libFuzzer is available
-  6. formatting (clang-format --dry-run)
+  6. short fuzz runs, when clang's libFuzzer is available
+  7. formatting (clang-format --dry-run)
 
 The last line is `N passed, N failed` (`, N skipped` where something could
 not run here). Exit status 0 only when nothing failed.
@@ -145,6 +146,17 @@ def handout_proofs():
         shutil.rmtree(out, ignore_errors=True)
 
 
+def doc_tests():
+    phase("guides: every kernel-session block replayed on the solution")
+    r = run([sys.executable, "tests/doctest.py"])
+    for line in r.stdout.splitlines():
+        m = re.match(r"^(PASS|FAIL): (.*)$", line)
+        if m:
+            count("passed" if m.group(1) == "PASS" else "failed", "doc " + m.group(2))
+    if r.returncode != 0 and "FAIL" not in r.stdout:
+        count("failed", "doc tests", (r.stdout + r.stderr)[-1500:])
+
+
 def fuzzers():
     phase("fuzzing (short bounded runs; `make fuzz FUZZ_SECONDS=300` for longer)")
     r = run(["make", "-s", "fuzz", "FUZZ_SECONDS=10"])
@@ -178,6 +190,7 @@ def main():
     unit_tests()
     tool_tests()
     graders()
+    doc_tests()
     handout_proofs()
     fuzzers()
     formatting()

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Check the guides against the kernel: every fenced block whose info string
+is `kernel-session` (or `kernel-session modern`) in lab-guides/*.md and
+README.md is replayed on the solution kernel with the sample disk.
+
+A block reads like a terminal:
+
+    virtio: 1 device found          <- lines before the first prompt: boot output
+    eclipse> devices                <- a command to type
+    virtio: slot 7 @ 0x10008000: ...  <- lines it must print
+    ...                             <- any lines may come here
+
+Every expected line must appear, exactly, in order, in the output of its
+command (or of the boot); `...` only documents that lines are left out.
+Prints `PASS: file block N` / `FAIL: ...` lines for tests/run_all.py.
+"""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "grade"))
+import gradelib  # noqa: E402
+
+FENCE = re.compile(r"^```kernel-session(?:\s+(\w+))?\s*$")
+
+
+def blocks(path):
+    """(first line number, transport, lines) of each kernel-session block."""
+    out, cur = [], None
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if cur is None:
+                m = FENCE.match(line)
+                if m:
+                    cur = (n, m.group(1) or "legacy", [])
+            elif line.startswith("```"):
+                out.append(cur)
+                cur = None
+            else:
+                cur[2].append(line.rstrip())
+    return out
+
+
+def in_order(expected, text):
+    """The first expected line that is not found in order in text, or None."""
+    lines = [l.rstrip() for l in text.split("\n")]
+    i = 0
+    for want in expected:
+        if want == "..." or not want.strip():
+            continue
+        while i < len(lines) and lines[i] != want:
+            i += 1
+        if i == len(lines):
+            return want
+        i += 1
+    return None
+
+
+def check_block(transport, lines, tmp):
+    steps, boot = [], []
+    for l in lines:
+        if l.startswith("eclipse> "):
+            steps.append((l[len("eclipse> "):], []))
+        elif steps:
+            steps[-1][1].append(l)
+        else:
+            boot.append(l)
+    disk = os.path.join(tmp, "disk.img")
+    shutil.copy(os.path.join(ROOT, "build", "sample.img"), disk)
+    ctx = gradelib.Ctx(transport, ROOT, tmp)
+    commands = [c for c, _ in steps]
+    r = ctx.boot(commands, disks=[disk])
+    first = r.output.find("eclipse> ")
+    missing = in_order(boot, r.output[:first] if first >= 0 else r.output)
+    if missing:
+        return f"boot output lacks {missing!r}"
+    for cmd, want in steps:
+        if cmd.startswith("poweroff"):
+            continue
+        try:
+            section = r.section(cmd)
+        except gradelib.Fail as e:
+            return str(e)
+        missing = in_order(want, section)
+        if missing:
+            return f"`{cmd}` did not print {missing!r}"
+    return None
+
+
+def main():
+    files = [os.path.join(ROOT, "README.md")]
+    gdir = os.path.join(ROOT, "lab-guides")
+    files += sorted(os.path.join(gdir, f) for f in os.listdir(gdir) if f.endswith(".md"))
+    failed = 0
+    for path in files:
+        if not os.path.exists(path):
+            continue
+        rel = os.path.relpath(path, ROOT)
+        for n, (line, transport, lines) in enumerate(blocks(path), 1):
+            tmp = tempfile.mkdtemp(prefix="eclipse-doctest-")
+            try:
+                why = check_block(transport, lines, tmp)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            name = f"{rel}:{line} ({transport})"
+            if why:
+                failed += 1
+                print(f"FAIL: {name}: {why}")
+            else:
+                print(f"PASS: {name}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
