@@ -19,7 +19,7 @@
 // every path resolves back to its inode through the reader's path lookup.
 // On a problem it prints the reason to stderr and exits with status 1.
 #define _FILE_OFFSET_BITS 64
-#define _POSIX_C_SOURCE	  200809L
+#define _POSIX_C_SOURCE   200809L
 
 #include <errno.h>
 #include <stdio.h>
@@ -136,7 +136,7 @@ static void describe(const char *path, const struct efs_inode *node)
 		sha256_final(&s, digest);
 		sha256_hex(digest, hex);
 		snprintf(rest, sizeof(rest), "file %llu sha256:%s", (unsigned long long)node->size,
-			 hex);
+		         hex);
 	} else {
 		char target[EFS_PATH_MAX];
 		long n = efs_readlink(&vol, node, target, sizeof(target));
@@ -144,7 +144,7 @@ static void describe(const char *path, const struct efs_inode *node)
 		if (n < 0)
 			die_efs(path, (int)n);
 		snprintf(rest, sizeof(rest), "symlink %llu %s", (unsigned long long)node->size,
-			 target);
+		         target);
 	}
 	add_line(path, rest);
 }
@@ -161,7 +161,7 @@ static void check_lookup(const char *path, uint32_t ino)
 		die_efs(path, r);
 	if (node.ino != ino) {
 		fprintf(stderr, "%s: %s: %s: path lookup gives inode %u, not %u\n", prog, img, path,
-			node.ino, ino);
+		        node.ino, ino);
 		exit(1);
 	}
 }
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 			struct efs_inode child;
 
 			snprintf(path, n, "%s%s%s", dir.path, strcmp(dir.path, "/") ? "/" : "",
-				 d.name);
+			         d.name);
 			check_lookup(path, d.ino);
 			r = efs_inode_get(&vol, d.ino, &child);
 			if (r < 0)

@@ -30,7 +30,7 @@
 // over 255 bytes, a path over 1023 bytes or 63 levels, a directory of more
 // than 4096 entries, a record over 32 MiB, or a special file.
 #define _FILE_OFFSET_BITS 64
-#define _POSIX_C_SOURCE	  200809L
+#define _POSIX_C_SOURCE   200809L
 
 #include <dirent.h>
 #include <errno.h>
@@ -356,8 +356,8 @@ static uint64_t write_volume(struct out *o)
 
 // --- GPT ----------------------------------------------------------------
 
-#define SECTOR	      512
-#define MIB	      (1024 * 1024ull)
+#define SECTOR        512
+#define MIB           (1024 * 1024ull)
 #define ESP_START     (1 * MIB)
 #define EFS_START     (130 * MIB)
 #define GPT_ENTRIES   128
@@ -368,9 +368,9 @@ static uint64_t write_volume(struct out *o)
 // little-endian). EclipseFS has no registered type, so its partition uses
 // "Linux filesystem data"; Eclipse OS finds it by the magic, not the type.
 static const uint8_t guid_esp[16] = {0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
-				     0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b};
+                                     0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b};
 static const uint8_t guid_linux[16] = {0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47,
-				       0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
+                                       0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
 
 static void le_at(uint8_t *p, uint64_t v, int bytes)
 {
@@ -395,7 +395,7 @@ static void make_guid(uint8_t guid[16], const uint8_t digest[32], int which)
 }
 
 static void put_entry(uint8_t *e, const uint8_t type[16], const uint8_t uniq[16], uint64_t first,
-		      uint64_t last, const char *name)
+                      uint64_t last, const char *name)
 {
 	memcpy(e, type, 16);
 	memcpy(e + 16, uniq, 16);
@@ -406,7 +406,7 @@ static void put_entry(uint8_t *e, const uint8_t type[16], const uint8_t uniq[16]
 }
 
 static void put_header(uint8_t *h, uint64_t my, uint64_t alt, uint64_t last_usable,
-		       uint64_t array_lba, const uint8_t disk_guid[16], uint32_t array_crc)
+                       uint64_t array_lba, const uint8_t disk_guid[16], uint32_t array_crc)
 {
 	memset(h, 0, SECTOR);
 	memcpy(h, "EFI PART", 8);
@@ -446,17 +446,17 @@ static uint64_t write_gpt(FILE *f, const char *path, uint64_t vol_size, const ui
 	make_guid(efs_guid, digest, 2);
 	memset(array, 0, sizeof(array));
 	put_entry(array, guid_esp, esp_guid, ESP_START / SECTOR, EFS_START / SECTOR - 1,
-		  "EFI System Partition");
+	          "EFI System Partition");
 	put_entry(array + GPT_ENTRY, guid_linux, efs_guid, EFS_START / SECTOR,
-		  (EFS_START + part_bytes) / SECTOR - 1, "EclipseFS");
+	          (EFS_START + part_bytes) / SECTOR - 1, "EclipseFS");
 	array_crc = crc32_update(0, array, sizeof(array));
 
 	// the protective MBR: one partition of type 0xEE over the whole disk
 	// (or as much of it as 32 bits of sectors can say).
-	mbr[446 + 2] = 0x02;		// CHS start 0/0/2
-	mbr[446 + 4] = 0xEE;		// type: GPT protective
+	mbr[446 + 2] = 0x02;            // CHS start 0/0/2
+	mbr[446 + 4] = 0xEE;            // type: GPT protective
 	memset(mbr + 446 + 5, 0xff, 3); // CHS end: beyond CHS
-	le_at(mbr + 446 + 8, 1, 4);	// first LBA
+	le_at(mbr + 446 + 8, 1, 4);     // first LBA
 	le_at(mbr + 446 + 12, sectors - 1 > UINT32_MAX ? UINT32_MAX : sectors - 1, 4);
 	mbr[510] = 0x55;
 	mbr[511] = 0xAA;
@@ -468,7 +468,7 @@ static uint64_t write_gpt(FILE *f, const char *path, uint64_t vol_size, const ui
 
 	// the backup: the array just before the last sector, the header in it.
 	put_header(hdr, sectors - 1, 1, last_usable, sectors - 1 - GPT_ARRAY_LBA, disk_guid,
-		   array_crc);
+	           array_crc);
 	write_at(f, path, (sectors - 1 - GPT_ARRAY_LBA) * SECTOR, array, sizeof(array));
 	write_at(f, path, (sectors - 1) * SECTOR, hdr, sizeof(hdr));
 	return disk_bytes;

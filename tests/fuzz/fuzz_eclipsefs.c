@@ -118,14 +118,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	// paths no directory listing produces
 	static const char *const odd[] = {"",
-					  "/",
-					  "//..//./",
-					  "/../../x",
-					  "x/",
-					  "/\xff\x01",
-					  "/a/b/c/d/e/f/g/h/i/j",
-					  "/bin/sh/",
-					  "/bin/../bin/./sh"};
+	                                  "/",
+	                                  "//..//./",
+	                                  "/../../x",
+	                                  "x/",
+	                                  "/\xff\x01",
+	                                  "/a/b/c/d/e/f/g/h/i/j",
+	                                  "/bin/sh/",
+	                                  "/bin/../bin/./sh"};
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
 		struct efs_path p;
 

@@ -21,10 +21,10 @@
 #define EFS_T_CAP (1u << 20)
 
 static uint8_t efs_t_img[EFS_T_CAP];
-static uint64_t efs_t_len;	// the volume size the reader is told
-static unsigned efs_t_oob;	// reads outside the image (must stay 0)
-static unsigned efs_t_reads;	// reads made
-static uint64_t efs_t_bytes;	// bytes read
+static uint64_t efs_t_len;      // the volume size the reader is told
+static unsigned efs_t_oob;      // reads outside the image (must stay 0)
+static unsigned efs_t_reads;    // reads made
+static uint64_t efs_t_bytes;    // bytes read
 static uint64_t efs_t_fail_off; // reads touching this offset or later fail
 
 static int efs_t_read(void *ctx, uint64_t off, void *buf, size_t len)
@@ -67,9 +67,9 @@ static void efs_t_teardown(void)
 
 // --- the image builder --------------------------------------------------------
 
-static uint64_t efs_t_nodes;	      // nodes_start
-static uint64_t efs_t_rec[64];	      // record offset of each inode
-static uint64_t efs_t_cur;	      // record being written
+static uint64_t efs_t_nodes;          // nodes_start
+static uint64_t efs_t_rec[64];        // record offset of each inode
+static uint64_t efs_t_cur;            // record being written
 static uint64_t efs_t_entries_at[64]; // DIRECTORY_ENTRIES value offset
 
 static void efs_t_le(uint64_t off, uint64_t v, int bytes)
@@ -285,7 +285,7 @@ static int efs_t_check(void)
 static void efs_t_assert_error_mentions(const char *what)
 {
 	cr_assert(strstr(efs_error(&efs_t_v), what) != NULL, "error '%s' does not mention '%s'",
-		  efs_error(&efs_t_v), what);
+	          efs_error(&efs_t_v), what);
 }
 
 TestSuite(eclipsefs, .init = efs_t_setup, .fini = efs_t_teardown);
@@ -427,7 +427,7 @@ Test(eclipsefs, empty_directory_lists_nothing)
 Test(eclipsefs, nested_directories_resolve)
 {
 	static const struct efs_t_ent r[] = {{"a", 2}}, a[] = {{"b", 3}}, b[] = {{"c", 4}},
-				      c[] = {{"leaf", 5}};
+	                              c[] = {{"leaf", 5}};
 
 	efs_t_begin(5);
 	efs_t_dir(1, r, 1);
@@ -732,8 +732,8 @@ Test(eclipsefs, file_used_as_a_directory_is_enotdir)
 Test(eclipsefs, eight_symlinks_in_a_row_are_followed)
 {
 	static const struct efs_t_ent root[] = {{"l1", 2},  {"l2", 3}, {"l3", 4}, {"l4", 5},
-						{"l5", 6},  {"l6", 7}, {"l7", 8}, {"l8", 9},
-						{"l9", 10}, {"f", 11}};
+	                                        {"l5", 6},  {"l6", 7}, {"l7", 8}, {"l8", 9},
+	                                        {"l9", 10}, {"f", 11}};
 
 	efs_t_begin(11);
 	efs_t_dir(1, root, EFS_T_N(root));
@@ -748,7 +748,7 @@ Test(eclipsefs, eight_symlinks_in_a_row_are_followed)
 	efs_t_symlink(10, "l1");
 	efs_t_file(11, "end");
 	efs_t_mount_ok();
-	cr_assert_eq(efs_t_ino_of("/l1"), 11);	   // 8 links
+	cr_assert_eq(efs_t_ino_of("/l1"), 11);     // 8 links
 	cr_assert_eq(efs_t_ino_of("/l9"), -ELOOP); // 9 links
 }
 
