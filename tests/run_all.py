@@ -71,13 +71,21 @@ def tool_tests():
                      if f.endswith(".sh")) if os.path.isdir(os.path.join(ROOT, "tests", "tools")) else []
     for s in scripts:
         r = run(["bash", os.path.join("tests", "tools", s)])
-        for line in (r.stdout + r.stderr).splitlines():
-            m = re.match(r"^(PASS|FAIL|SKIP)\b:?\s*(.*)$", line)
-            if m:
-                outcome = {"PASS": "passed", "FAIL": "failed", "SKIP": "skipped"}[m.group(1)]
-                count(outcome, f"{s}: {m.group(2)}")
-        if r.returncode != 0 and not any("FAIL" in l for l in r.stdout.splitlines()):
-            count("failed", s, f"exit status {r.returncode}\n{r.stdout[-1500:]}{r.stderr[-1500:]}")
+        out = r.stdout + r.stderr
+        # each script ends with its own `N passed, N failed[, N skipped]`
+        m = re.search(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", out, re.M)
+        for line in out.splitlines():
+            if re.match(r"^(FAIL|not ok|SKIP|skip)\b", line):
+                print("    " + line)
+        if not m:
+            count("failed", s, f"no summary line; exit status {r.returncode}\n{out[-1500:]}")
+            continue
+        tally["passed"] += int(m.group(1))
+        tally["failed"] += int(m.group(2))
+        tally["skipped"] += int(m.group(3) or 0)
+        if int(m.group(2)) or r.returncode != 0:
+            failures.append(f"{s}: {m.group(2)} failed, exit status {r.returncode}")
+        print(f"  {s}: {m.group(0)}")
 
 
 def grade(root, labs, transport=None, quiet=True):

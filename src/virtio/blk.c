@@ -141,9 +141,11 @@ static int vblk_start(void)
 	uint16_t qmax = (uint16_t)bootarg_num("vq_size", VIRTQ_DEFAULT_SIZE);
 	if ((err = vdev_queue_setup(d, &vblk.vq, 0, qmax ? qmax : VIRTQ_DEFAULT_SIZE)) < 0)
 		goto fail;
-	// without indirect descriptors a request takes three ring entries
+	// without indirect descriptors a request takes three ring entries; with
+	// them, one, but its table may still not be longer than the queue
+	// (spec 2.7.5.3.1)
 	vblk.nslots = vblk.vq.use_indirect ? vblk.vq.num : (uint16_t)(vblk.vq.num / 3);
-	if (vblk.nslots == 0) {
+	if (vblk.vq.num < 3) {
 		kprintf("virtio-blk: a %u-entry queue cannot hold a 3-descriptor request\n",
 		        vblk.vq.num);
 		err = -ENOSPC;
@@ -485,6 +487,8 @@ int vblk_probe(void)
 	struct vblk_io id = {VIRTIO_BLK_T_GET_ID, 0, vblk.serial, VIRTIO_BLK_ID_BYTES, 0};
 	if (vblk_run(&id, 1, 1) < 0 || vblk.serial[0] == '\0')
 		memcpy(vblk.serial, "(none)", 7);
+	if (!vblk.present) // lost while asking: the reset in vblk_recover failed
+		return -ENODEV;
 	vblk.serial[VIRTIO_BLK_ID_BYTES] = '\0';
 	for (char *c = vblk.serial; *c; c++)
 		if (*c < ' ' || *c > '~')

@@ -102,7 +102,8 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 {
 	if (vq->broken)
 		return -EPROTO;
-	if (n <= 0 || !token)
+	// no chain may be longer than the queue, indirect or not (2.7.5.3.1)
+	if (n <= 0 || n > vq->num || !token)
 		return -EINVAL;
 	uint32_t writable = 0;
 	for (int i = 0; i < n; i++) {
