@@ -156,15 +156,29 @@ def sizes_1024(ctx):
     sizes(ctx, 1024)
 
 
-@test(3, "vq_size that is not a power of two rounds down (1000 -> 512, 3 -> 2)", points=1)
+@test(3, "vq_size that is not a power of two rounds down (1000 -> 512, 7 -> 4)", points=1)
 def sizes_round(ctx):
-    for arg, want in ((1000, 512), (3, 2)):
+    for arg, want in ((1000, 512), (7, 4)):
         r = ctx.boot(["vq"], disks=[disk(ctx)], append=f"vq_size={arg}")
         num, desc, avail, used, _ = queue(r, want_size=want)
         if ctx.transport == "legacy":
             legacy_layout(num, desc, avail, used)
         check_vq(r, num)
         r.expect_exit(0)
+
+
+@test(3, "a queue too small for one request is refused, and the kernel goes on", points=1)
+def too_small(ctx):
+    # vq_size=3 rounds down to 2: no 3-descriptor chain fits, not even
+    # through an indirect table (spec 2.7.5.3.1)
+    r = ctx.boot(["echo alive"], disks=[disk(ctx)], append="vq_size=3")
+    r.expect(r"^virtio: slot 7: queue 0: 2 entries", "a 2-entry queue")
+    r.expect(r"^virtio-blk: a 2-entry queue cannot hold a 3-descriptor request$",
+             "the refusal of a queue too small")
+    r.expect(r"^blk: using the built-in ramdisk", "the ramdisk fallback")
+    if "alive" not in r.section("echo alive"):
+        raise Fail("the shell stopped answering")
+    r.expect_exit(0)
 
 
 @test(3, "without indirect descriptors and EVENT_IDX the queue says so", points=1)
