@@ -39,7 +39,14 @@ def run(cmd, **kw):
     return subprocess.run(cmd, cwd=kw.pop("cwd", ROOT), capture_output=True, text=True, **kw)
 
 
+_phase_start = [None]
+
+
 def phase(title):
+    now = time.monotonic()
+    if _phase_start[0] is not None:
+        print(f"  ({now - _phase_start[0]:.0f}s)", flush=True)
+    _phase_start[0] = now
     print(f"\n== {title}", flush=True)
 
 
@@ -202,7 +209,8 @@ def main():
     handout_proofs()
     fuzzers()
     formatting()
-    print(f"\nmake test took {time.monotonic() - start:.0f}s")
+    phase("summary")
+    print(f"make test took {time.monotonic() - start:.0f}s")
     if failures:
         print("failed:")
         for f in failures:
