@@ -2,6 +2,7 @@
 #ifndef FDT_H
 #define FDT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct boot_info {
@@ -19,6 +20,11 @@ int fdt_read(const void *fdt, struct boot_info *bi);
 // Boot arguments: "key=value" words separated by spaces. Returns the value
 // of key copied into out, or NULL when absent. "key" alone gives "1".
 const char *bootarg(const char *key, char *out, int outlen);
+
+// A numeric argument ("vq_size=64"), or dflt when absent or malformed.
+uint64_t bootarg_u64(const char *key, uint64_t dflt);
+// Whether the argument is present and says "off" ("irq=off").
+bool bootarg_is_off(const char *key);
 
 extern struct boot_info boot_info;
 

@@ -18,7 +18,6 @@ uint64_t time_hz = 10000000;
 
 static void start_interrupts(void)
 {
-	char v[8];
 	int irq = vblk_irq();
 	int err = irq_register((unsigned)irq, vblk_interrupt);
 
@@ -28,7 +27,7 @@ static void start_interrupts(void)
 		return;
 	}
 	irq_enable();
-	if (bootarg("irq", v, sizeof(v)) && !strcmp(v, "off")) {
+	if (bootarg_is_off("irq")) {
 		kprintf("irq: irq=off: completions by polling\n");
 		return;
 	}

@@ -27,3 +27,25 @@ const char *bootarg(const char *key, char *out, int outlen)
 	}
 	return 0;
 }
+
+uint64_t bootarg_u64(const char *key, uint64_t dflt)
+{
+	char v[24];
+	uint64_t n = 0;
+
+	if (!bootarg(key, v, sizeof(v)) || !v[0])
+		return dflt;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9' || n > (~0ULL - 9) / 10)
+			return dflt; // not a number: as if absent
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	return n;
+}
+
+bool bootarg_is_off(const char *key)
+{
+	char v[8];
+
+	return bootarg(key, v, sizeof(v)) && !strcmp(v, "off");
+}

@@ -70,28 +70,6 @@ static const uint64_t vblk_wanted =
     VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
     VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 
-static uint64_t bootarg_num(const char *key, uint64_t dflt)
-{
-	char v[24];
-	uint64_t n = 0;
-
-	if (!bootarg(key, v, sizeof(v)))
-		return dflt;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return dflt;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	return n;
-}
-
-static bool bootarg_off(const char *key)
-{
-	char v[8];
-
-	return bootarg(key, v, sizeof(v)) && !strcmp(v, "off");
-}
-
 // Read the configuration (spec 5.2.4) and believe none of it unchecked.
 static int read_config(void)
 {
@@ -110,7 +88,7 @@ static int read_config(void)
 			    "virtio-blk: ignoring block size %u (not a power of two in 512..64K)\n",
 			    v);
 	}
-	vblk.max_req = (uint32_t)bootarg_num("blk_max_kib", DEFAULT_MAX_REQ / 1024) * 1024;
+	vblk.max_req = (uint32_t)bootarg_u64("blk_max_kib", DEFAULT_MAX_REQ / 1024) * 1024;
 	if (vdev_has(d, VIRTIO_BLK_F_SIZE_MAX) && (err = vdev_config_read(d, 8, &v, 4)) == 0 &&
 	    v >= vblk.blk_size && v < vblk.max_req)
 		vblk.max_req = v; // one data descriptor, so size_max bounds the request
@@ -130,15 +108,15 @@ static int vblk_start(void)
 	uint64_t wanted = vblk_wanted;
 	int err;
 
-	if (bootarg_off("indirect"))
+	if (bootarg_is_off("indirect"))
 		wanted &= ~VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
-	if (bootarg_off("event_idx"))
+	if (bootarg_is_off("event_idx"))
 		wanted &= ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 	if ((err = vdev_init(d, wanted, 0)) < 0)
 		return err;
 	if ((err = read_config()) < 0)
 		goto fail;
-	uint16_t qmax = (uint16_t)bootarg_num("vq_size", VIRTQ_DEFAULT_SIZE);
+	uint16_t qmax = (uint16_t)bootarg_u64("vq_size", VIRTQ_DEFAULT_SIZE);
 	if ((err = vdev_queue_setup(d, &vblk.vq, 0, qmax ? qmax : VIRTQ_DEFAULT_SIZE)) < 0)
 		goto fail;
 	// without indirect descriptors a request takes three ring entries; with
@@ -469,7 +447,7 @@ int vblk_probe(void)
 	vdev_open(&vblk.dev, s);
 	vblk.polling = true; // until lab 7's interrupt path is switched on
 	vblk.timeout_ticks =
-	    time_us_to_ticks(bootarg_num("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
+	    time_us_to_ticks(bootarg_u64("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
 	kprintf("virtio-blk: slot %d, %s transport\n", s->index,
 	        s->version == 1 ? "legacy" : "modern");
 	if ((err = vblk_start()) < 0) {
