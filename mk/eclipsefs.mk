@@ -51,9 +51,19 @@ $(FUZZ_DIR)/seeds.stamp: $(EFS_TOOLS) tests/fuzz/make-seeds.sh $(shell find disk
 	BUILD=$(BUILD) tests/fuzz/make-seeds.sh $(FUZZ_DIR)/seeds
 	@touch $@
 
+# libFuzzer ends a timed run with "Done N runs in S second(s)"; the last
+# line is `PASS: fuzz-eclipsefs (N runs)` or `FAIL: ...` for tests/run_all.py
+# (the same shape as mk/fuzz-virtio.mk).
 fuzz-eclipsefs: $(BUILD)/fuzz/fuzz_eclipsefs $(FUZZ_DIR)/seeds.stamp
 	@mkdir -p $(FUZZ_DIR)/corpus
-	$(BUILD)/fuzz/fuzz_eclipsefs -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	  -timeout=10 -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+	@if $(BUILD)/fuzz/fuzz_eclipsefs -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds \
+	    >$(FUZZ_DIR)/log 2>&1; then \
+	  echo "PASS: fuzz-eclipsefs ($$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $(FUZZ_DIR)/log) runs)"; \
+	else \
+	  tail -n 60 $(FUZZ_DIR)/log; \
+	  echo "FAIL: fuzz-eclipsefs (see $(FUZZ_DIR)/log and the crash-* artifact there)"; \
+	  exit 1; \
+	fi
 
 fuzz: fuzz-eclipsefs

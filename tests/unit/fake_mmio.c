@@ -1,6 +1,17 @@
 // Address decoding for the fake MMIO space: which slot, which register.
-// An access outside the eight slots is a bug in the driver: fail loudly.
+// An access outside the eight slots is a bug in the driver: fail loudly,
+// as a failed Criterion assertion, or (FAKE_NO_CRITERION, for the libFuzzer
+// harnesses) with abort() so the fuzzer reports it.
+#include <string.h>
+
+#ifdef FAKE_NO_CRITERION
+#include <stdio.h>
+#include <stdlib.h>
+#define fake_fail(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), abort())
+#else
 #include <criterion/criterion.h>
+#define fake_fail(...) cr_assert_fail(__VA_ARGS__)
+#endif
 
 #include "fake_mmio.h"
 #include "hw/mmio.h"
@@ -20,7 +31,7 @@ void fake_mmio_reset(void)
 }
 
 void fake_mmio_set_ids(int slot, uint32_t magic, uint32_t version, uint32_t device_id,
-		       uint32_t vendor_id)
+                       uint32_t vendor_id)
 {
 	slots[slot].ops = NULL;
 	slots[slot].ids[0] = magic;
@@ -43,7 +54,8 @@ uintptr_t fake_mmio_base(int slot)
 static struct fake_slot *decode(uintptr_t addr, uint32_t *off)
 {
 	if (addr < VIRTIO_MMIO_BASE || addr >= VIRTIO_MMIO_BASE + FAKE_SLOTS * VIRTIO_MMIO_STEP)
-		cr_assert_fail("driver touched 0x%lx, outside the virtio-mmio slots", (unsigned long)addr);
+		fake_fail("driver touched 0x%lx, outside the virtio-mmio slots",
+		          (unsigned long)addr);
 	*off = (addr - VIRTIO_MMIO_BASE) % VIRTIO_MMIO_STEP;
 	return &slots[(addr - VIRTIO_MMIO_BASE) / VIRTIO_MMIO_STEP];
 }
@@ -54,7 +66,7 @@ uint32_t host_mmio_read32(uintptr_t addr)
 	struct fake_slot *s = decode(addr, &off);
 
 	if (off % 4)
-		cr_assert_fail("unaligned 32-bit register read at offset 0x%x", off);
+		fake_fail("unaligned 32-bit register read at offset 0x%x", off);
 	if (s->ops)
 		return s->ops->read32(s->dev, off);
 	return off < 16 ? s->ids[off / 4] : 0;
@@ -66,7 +78,7 @@ void host_mmio_write32(uintptr_t addr, uint32_t val)
 	struct fake_slot *s = decode(addr, &off);
 
 	if (off % 4)
-		cr_assert_fail("unaligned 32-bit register write at offset 0x%x", off);
+		fake_fail("unaligned 32-bit register write at offset 0x%x", off);
 	if (s->ops)
 		s->ops->write32(s->dev, off, val);
 }

@@ -23,5 +23,8 @@ void host_time_reset(void);
 
 // DMA allocations still outstanding (a leak check for tests).
 long host_dma_outstanding(void);
+// Whether [p, p + len) lies in memory dma_alloc handed out and not freed
+// (DMA memory sits below 4 GiB, in an arena of its own).
+int host_dma_owns(const void *p, size_t len);
 
 #endif

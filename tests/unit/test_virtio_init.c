@@ -1,0 +1,348 @@
+// Lab 2: device initialisation and feature negotiation (spec 3.1.1) against
+// the strict fake device, on both register layouts.
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "errno.h"
+#include "fake_mmio.h"
+#include "fake_virtio.h"
+#include "host_kernel.h"
+#include "virtio/blk.h"
+#include "virtio/mmio.h"
+#include "virtio/scan.h"
+#include "virtio/virtio.h"
+
+#define BIT(b) VIRTIO_BIT(b)
+
+static struct fake_virtio *fv;
+static struct virtio_dev dev;
+
+static void setup(void)
+{
+	fake_mmio_reset();
+	host_log_clear();
+	host_time_reset();
+}
+
+static void teardown(void)
+{
+	fake_virtio_free_all();
+}
+
+// a driver that hangs (a reset never given up on) fails instead of stalling the run
+TestSuite(virtio_init, .init = setup, .fini = teardown, .timeout = 60);
+
+// A device of this version in slot 0, opened as the scan would find it.
+static struct fake_virtio *plug(uint32_t version, uint32_t device_id)
+{
+	struct virtio_slot s;
+
+	fv = fake_virtio_new(0, version, device_id);
+	virtio_probe_slot(0, fake_mmio_base(0), &s);
+	cr_assert_eq(vdev_open(&dev, &s), 0);
+	return fv;
+}
+
+static void assert_driver_followed_the_spec(void)
+{
+	cr_assert_eq(fv->errors, 0,
+	             "the fake device saw %d protocol errors, the first: %s\nlog:\n%s", fv->errors,
+	             fv->error, host_log());
+}
+
+// Whether the log line starting with `prefix` also contains `word`.
+static bool log_line_has(const char *prefix, const char *word)
+{
+	const char *line = strstr(host_log(), prefix);
+
+	if (!line)
+		return false;
+	const char *end = strchr(line, '\n');
+	size_t n = end ? (size_t)(end - line) : strlen(line);
+	char buf[512];
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	return strstr(buf, word) != NULL;
+}
+
+Test(virtio_init, open_of_an_empty_slot_is_enodev)
+{
+	struct virtio_slot s;
+
+	fake_mmio_set_ids(1, VIRTIO_MMIO_MAGIC, 2, 0, 0);
+	virtio_probe_slot(1, fake_mmio_base(1), &s);
+	cr_assert_eq(vdev_open(&dev, &s), -ENODEV);
+	cr_assert_eq(vdev_open(&dev, NULL), -ENODEV);
+}
+
+Test(virtio_init, init_starts_with_a_reset)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	// left running by whoever had it before us
+	fv->status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK;
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	cr_assert_geq(fv->nstatus_log, 1);
+	cr_assert_eq(fv->status_log[0], 0, "the first Status write must be 0, was 0x%x",
+	             fv->status_log[0]);
+	cr_assert_eq(fv->resets, 1);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, acknowledge_then_driver_are_set_in_order)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	cr_assert_geq(fv->nstatus_log, 3);
+	cr_assert_eq(fv->status_log[1], VIRTIO_STATUS_ACKNOWLEDGE);
+	cr_assert_eq(fv->status_log[2], VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, accepted_features_are_the_offer_intersected_with_the_whitelist)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->offered = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_INDIRECT_DESC) |
+	              BIT(VIRTIO_F_EVENT_IDX) | BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_RO) |
+	              BIT(20);
+	uint64_t wanted = BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_BLK_F_FLUSH) | BIT(7);
+	uint64_t expect =
+	    BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_BLK_F_FLUSH);
+
+	cr_assert_eq(vdev_init(&dev, wanted, 0), 0, "%s", host_log());
+	cr_assert_eq(dev.offered, fv->offered, "offered 0x%lx, driver read 0x%lx",
+	             (unsigned long)fv->offered, (unsigned long)dev.offered);
+	cr_assert_eq(fv->driver_features, expect, "device got 0x%lx, expected 0x%lx",
+	             (unsigned long)fv->driver_features, (unsigned long)expect);
+	cr_assert_eq(dev.features, expect);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, both_driver_feature_words_are_written)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, BIT(VIRTIO_F_EVENT_IDX), 0), 0, "%s", host_log());
+	cr_assert_eq(fv->drv_feat_written, 3, "words written: mask 0x%x", fv->drv_feat_written);
+	cr_assert_eq(fv->driver_features >> 32, 1, "VERSION_1 lives in the high word");
+	cr_assert_eq((uint32_t)fv->driver_features, BIT(VIRTIO_F_EVENT_IDX));
+}
+
+Test(virtio_init, modern_device_holds_features_ok_and_the_driver_reads_it_back)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	cr_assert(fv->status & VIRTIO_STATUS_FEATURES_OK);
+	cr_assert(fv->features_accepted);
+	cr_assert_geq(fv->status_reads_after_fok, 1, "FEATURES_OK was never read back");
+	cr_assert(host_log_has("FEATURES_OK held"), "%s", host_log());
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, legacy_device_never_sees_features_ok)
+{
+	plug(1, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, BIT(VIRTIO_F_INDIRECT_DESC), 0), 0, "%s", host_log());
+	cr_assert_not(fv->features_ok_written);
+	cr_assert_not(fv->status & VIRTIO_STATUS_FEATURES_OK);
+	cr_assert(host_log_has("legacy device: no FEATURES_OK step"), "%s", host_log());
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, legacy_device_gets_the_guest_page_size)
+{
+	plug(1, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	cr_assert_eq(fv->guest_page_size, 4096);
+}
+
+Test(virtio_init, legacy_negotiation_has_no_version_1_and_no_high_word)
+{
+	plug(1, VIRTIO_ID_BLOCK);
+	fv->offered = BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_F_VERSION_1); // only 32 bits show
+	cr_assert_eq(vdev_init(&dev, ~0ULL, 0), 0, "%s", host_log());
+	cr_assert_eq(dev.offered, BIT(VIRTIO_F_INDIRECT_DESC));
+	cr_assert_eq(fv->driver_features, BIT(VIRTIO_F_INDIRECT_DESC));
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, refused_features_ok_fails_the_device_and_names_the_features)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->refuse_features_ok = true;
+	int err = vdev_init(&dev, BIT(VIRTIO_F_INDIRECT_DESC), 0);
+	cr_assert_eq(err, -ENOTSUP, "got %d", err);
+	cr_assert(fv->status & VIRTIO_STATUS_FAILED, "status 0x%x", fv->status);
+	cr_assert_not(fv->status & VIRTIO_STATUS_DRIVER_OK);
+	cr_assert(host_log_has("device refused the features we accepted"), "%s", host_log());
+	cr_assert(log_line_has("virtio: features refused", "VERSION_1"), "%s", host_log());
+	cr_assert(log_line_has("virtio: features refused", "RING_INDIRECT_DESC"), "%s", host_log());
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, device_that_drops_a_feature_at_features_ok_is_failed)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->refuse_if_accepted = BIT(VIRTIO_F_EVENT_IDX); // it cannot do EVENT_IDX after all
+	int err = vdev_init(&dev, BIT(VIRTIO_F_EVENT_IDX) | BIT(VIRTIO_F_INDIRECT_DESC), 0);
+	cr_assert_eq(err, -ENOTSUP, "got %d", err);
+	cr_assert(fv->status & VIRTIO_STATUS_FAILED);
+	cr_assert(log_line_has("virtio: features refused", "RING_EVENT_IDX"), "%s", host_log());
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, modern_device_without_version_1_is_refused)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->offered = BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_BLK_F_FLUSH);
+	int err = vdev_init(&dev, BIT(VIRTIO_F_INDIRECT_DESC), 0);
+	cr_assert_eq(err, -ENOTSUP, "got %d", err);
+	cr_assert(fv->status & VIRTIO_STATUS_FAILED);
+	cr_assert_not(fv->features_ok_written, "FEATURES_OK must not be tried without VERSION_1");
+	cr_assert(log_line_has("virtio: features missing", "VERSION_1"), "%s", host_log());
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, required_feature_not_offered_fails_the_device)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	int err = vdev_init(&dev, ~0ULL, BIT(VIRTIO_BLK_F_FLUSH));
+	cr_assert_eq(err, -ENOTSUP, "got %d", err);
+	cr_assert(fv->status & VIRTIO_STATUS_FAILED);
+	cr_assert(log_line_has("virtio: features missing", "FLUSH"), "%s", host_log());
+}
+
+Test(virtio_init, packed_ring_and_access_platform_are_never_accepted)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	uint64_t never = BIT(VIRTIO_F_RING_PACKED) | BIT(VIRTIO_F_ACCESS_PLATFORM) |
+	                 BIT(VIRTIO_F_IN_ORDER) | BIT(VIRTIO_F_NOTIFICATION_DATA) |
+	                 BIT(VIRTIO_F_RING_RESET);
+	fv->offered |= never;
+	cr_assert_eq(vdev_init(&dev, ~0ULL, 0), 0, "%s", host_log());
+	cr_assert_eq(fv->driver_features & never, 0, "accepted 0x%lx",
+	             (unsigned long)(fv->driver_features & never));
+	cr_assert(fv->driver_features & BIT(VIRTIO_F_VERSION_1));
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, needs_reset_during_init_is_an_error)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->needs_reset_on_status = VIRTIO_STATUS_FEATURES_OK;
+	int err = vdev_init(&dev, 0, 0);
+	cr_assert_eq(err, -EIO, "got %d", err);
+	cr_assert(host_log_has("DEVICE_NEEDS_RESET"), "%s", host_log());
+}
+
+Test(virtio_init, needs_reset_set_later_is_detected)
+{
+	plug(1, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	cr_assert_eq(vdev_check_needs_reset(&dev), 0);
+	fake_virtio_set_needs_reset(fv);
+	cr_assert_eq(vdev_check_needs_reset(&dev), -EIO);
+	cr_assert(host_log_has("device set DEVICE_NEEDS_RESET"), "%s", host_log());
+}
+
+Test(virtio_init, driver_ok_keeps_the_bits_set_before)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	vdev_driver_ok(&dev);
+	cr_assert_eq(fv->status,
+	             VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+	                 VIRTIO_STATUS_DRIVER_OK,
+	             "status 0x%x", fv->status);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, slow_reset_is_waited_for)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->status = VIRTIO_STATUS_ACKNOWLEDGE;
+	fv->reset_reads = 50; // Status reads nonzero 50 more times
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	cr_assert_not(fv->reset_pending);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, reset_that_never_finishes_times_out)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	fv->reset_stuck = true;
+	int err = vdev_init(&dev, 0, 0);
+	cr_assert_eq(err, -ETIMEDOUT, "got %d", err);
+	cr_assert(host_log_has("reset did not finish in 100 ms"), "%s", host_log());
+	// nothing else was written to a device that is still resetting
+	cr_assert_eq(fv->nstatus_log, 1);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, config_read_retries_while_the_generation_changes)
+{
+	uint64_t cap = 0;
+
+	plug(2, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	fake_virtio_config_set(fv, 0, 0x1122334455667788ULL, 8);
+	fv->config_changes = 5;
+	fv->gen_reads = 0;
+	cr_assert_eq(vdev_config_read(&dev, 0, &cap, 8), 0, "%s", host_log());
+	cr_assert_eq(cap, 0x1122334455667788ULL);
+	// five torn reads and a good one, each between two generation reads
+	cr_assert_eq(fv->gen_reads, 12, "ConfigGeneration read %u times", fv->gen_reads);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, config_read_gives_up_after_a_bounded_number_of_changes)
+{
+	uint64_t cap;
+
+	plug(2, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	fv->config_changes = 100000;
+	fv->gen_reads = 0;
+	cr_assert_eq(vdev_config_read(&dev, 0, &cap, 8), -EPROTO);
+	cr_assert(host_log_has("configuration kept changing"), "%s", host_log());
+	cr_assert_leq(fv->gen_reads, 2 * 64, "ConfigGeneration read %u times", fv->gen_reads);
+	cr_assert_geq(fv->gen_reads, 2 * 2, "it did not retry at all");
+}
+
+Test(virtio_init, legacy_config_read_has_no_generation_register)
+{
+	uint32_t v = 0;
+
+	plug(1, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	fake_virtio_config_set(fv, 20, 4096, 4);
+	cr_assert_eq(vdev_config_read(&dev, 20, &v, 4), 0);
+	cr_assert_eq(v, 4096);
+	cr_assert_eq(fv->gen_reads, 0);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, config_read_of_odd_offsets_and_lengths_is_byte_exact)
+{
+	uint8_t out[7];
+
+	plug(2, VIRTIO_ID_BLOCK);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	for (int i = 0; i < 16; i++)
+		fv->config[i] = (uint8_t)(0x10 + i);
+	cr_assert_eq(vdev_config_read(&dev, 3, out, sizeof(out)), 0);
+	for (int i = 0; i < 7; i++)
+		cr_assert_eq(out[i], 0x13 + i, "byte %d: 0x%x", i, out[i]);
+	assert_driver_followed_the_spec();
+}
+
+Test(virtio_init, features_are_printed_by_name)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->offered |= BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_BLK_SIZE);
+	cr_assert_eq(vdev_init(&dev, BIT(VIRTIO_BLK_F_FLUSH), 0), 0);
+	cr_assert(log_line_has("virtio: features offered", "BLK_SIZE"), "%s", host_log());
+	cr_assert(log_line_has("virtio: features accepted", "FLUSH"), "%s", host_log());
+	cr_assert_not(log_line_has("virtio: features accepted", "BLK_SIZE"), "%s", host_log());
+}
