@@ -20,17 +20,17 @@
 #include "errno.h"
 #include "lib/string.h"
 
-static uint16_t le16(const uint8_t *p)
+static inline uint16_t le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static uint32_t le32(const uint8_t *p)
+static inline uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t le64(const uint8_t *p)
+static inline uint64_t le64(const uint8_t *p)
 {
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
@@ -136,13 +136,14 @@ static int vol_read(struct efs_volume *v, uint64_t off, void *buf, size_t len)
 
 int efs_mount(struct efs_volume *v, const struct efs_io *io)
 {
+	memset(v, 0, sizeof(*v));
+	v->io = *io;
+
+	/* BEGIN LAB 6 SOLUTION */
 	uint8_t h[64];
 	struct msg m;
 	uint32_t total;
 	int r;
-
-	memset(v, 0, sizeof(*v));
-	v->io = *io;
 
 	// the fields end at byte 33 and the declared header at 64; anything
 	// shorter cannot be a volume.
@@ -198,6 +199,16 @@ int efs_mount(struct efs_volume *v, const struct efs_io *io)
 	v->total_inodes = total;
 	v->nodes_start = v->table_off + v->table_size;
 	return 0;
+	/* END LAB 6 SOLUTION */
+	/* BEGIN LAB 6 STUB
+	// TODO(lab 6): read the header's first 64 bytes, check the magic, the
+	// version (2.0 only) and total_inodes, check that the inode table lies
+	// inside io->size, then fill in v->version, table_off, table_size,
+	// total_inodes and nodes_start. On a bad field, return -EBADMSG (or
+	// -ENOTSUP for the version) with a sentence in v->error (see fail()).
+	// Read lab-guides/lab6-eclipsefs.md, "Step 1: the header".
+	return -ENOSYS;
+	END LAB 6 STUB */
 }
 
 // --- Inode table and node record ------------------------------------------
@@ -215,8 +226,8 @@ struct record {
 
 // Read len bytes at record offset pos (the caller has checked that they
 // lie inside the record).
-static int rec_read(struct efs_volume *v, const struct record *rec, uint64_t pos, void *buf,
-                    size_t len)
+static inline int rec_read(struct efs_volume *v, const struct record *rec, uint64_t pos, void *buf,
+                           size_t len)
 {
 	if (pos <= rec->have && len <= rec->have - pos) {
 		memcpy(buf, rec->head + pos, len);
@@ -225,43 +236,10 @@ static int rec_read(struct efs_volume *v, const struct record *rec, uint64_t pos
 	return vol_read(v, rec->off + pos, buf, len);
 }
 
-static const char *tag_name(uint16_t tag)
-{
-	switch (tag) {
-	case EFS_TAG_NODE_TYPE: return "NODE_TYPE";
-	case EFS_TAG_MODE: return "MODE";
-	case EFS_TAG_UID: return "UID";
-	case EFS_TAG_GID: return "GID";
-	case EFS_TAG_SIZE: return "SIZE";
-	case EFS_TAG_ATIME: return "ATIME";
-	case EFS_TAG_MTIME: return "MTIME";
-	case EFS_TAG_CTIME: return "CTIME";
-	case EFS_TAG_NLINK: return "NLINK";
-	default: return NULL;
-	}
-}
-
-// Value length of the fixed-size tags; 0 for the variable ones and for
-// tags this reader does not know.
-static uint32_t tag_width(uint16_t tag)
-{
-	switch (tag) {
-	case EFS_TAG_NODE_TYPE: return 1;
-	case EFS_TAG_MODE:
-	case EFS_TAG_UID:
-	case EFS_TAG_GID:
-	case EFS_TAG_NLINK: return 4;
-	case EFS_TAG_SIZE:
-	case EFS_TAG_ATIME:
-	case EFS_TAG_MTIME:
-	case EFS_TAG_CTIME: return 8;
-	default: return 0;
-	}
-}
-
 // Find and check inode ino's record: table entry, then record head.
 static int record_open(struct efs_volume *v, uint32_t ino, struct record *rec)
 {
+	/* BEGIN LAB 6 SOLUTION */
 	uint8_t e[8];
 	uint32_t rel, size;
 	uint64_t room;
@@ -310,19 +288,70 @@ static int record_open(struct efs_volume *v, uint32_t ino, struct record *rec)
 	if (rec->have > size)
 		rec->have = size;
 	return 0;
+	/* END LAB 6 SOLUTION */
+	/* BEGIN LAB 6 STUB
+	// TODO(lab 6): check ino against total_inodes, read its 8-byte inode
+	// table entry and check the inode number in it, then check rel_offset
+	// and read the record's first bytes into rec->head (rec->have of them).
+	// Check the record's inode and record_size (at least 8, at most 32 MiB,
+	// inside the volume) and fill in rec->off and rec->size.
+	// Read lab-guides/lab6-eclipsefs.md, "Step 2: finding a record".
+	(void)v;
+	(void)ino;
+	(void)rec;
+	return -ENOSYS;
+	END LAB 6 STUB */
 }
+
+/* BEGIN LAB 6 SOLUTION */
+static const char *tag_name(uint16_t tag)
+{
+	switch (tag) {
+	case EFS_TAG_NODE_TYPE: return "NODE_TYPE";
+	case EFS_TAG_MODE: return "MODE";
+	case EFS_TAG_UID: return "UID";
+	case EFS_TAG_GID: return "GID";
+	case EFS_TAG_SIZE: return "SIZE";
+	case EFS_TAG_ATIME: return "ATIME";
+	case EFS_TAG_MTIME: return "MTIME";
+	case EFS_TAG_CTIME: return "CTIME";
+	case EFS_TAG_NLINK: return "NLINK";
+	default: return NULL;
+	}
+}
+
+// Value length of the fixed-size tags; 0 for the variable ones and for
+// tags this reader does not know.
+static uint32_t tag_width(uint16_t tag)
+{
+	switch (tag) {
+	case EFS_TAG_NODE_TYPE: return 1;
+	case EFS_TAG_MODE:
+	case EFS_TAG_UID:
+	case EFS_TAG_GID:
+	case EFS_TAG_NLINK: return 4;
+	case EFS_TAG_SIZE:
+	case EFS_TAG_ATIME:
+	case EFS_TAG_MTIME:
+	case EFS_TAG_CTIME: return 8;
+	default: return 0;
+	}
+}
+/* END LAB 6 SOLUTION */
 
 int efs_inode_get(struct efs_volume *v, uint32_t ino, struct efs_inode *out)
 {
 	struct record rec;
-	bool have_type = false, have_mode = false, have_nlink = false, have_size = false;
-	uint64_t pos;
-	struct msg m;
 	int r;
 
 	r = record_open(v, ino, &rec);
 	if (r < 0)
 		return r;
+
+	/* BEGIN LAB 6 SOLUTION */
+	bool have_type = false, have_mode = false, have_nlink = false, have_size = false;
+	uint64_t pos;
+	struct msg m;
 
 	memset(out, 0, sizeof(*out));
 	out->ino = ino;
@@ -438,6 +467,17 @@ int efs_inode_get(struct efs_volume *v, uint32_t ino, struct efs_inode *out)
 		return -EBADMSG;
 	}
 	return 0;
+	/* END LAB 6 SOLUTION */
+	/* BEGIN LAB 6 STUB
+	// TODO(lab 6): fill *out from the record: ino, record_off, record_size,
+	// then every TLV from record offset 8 to rec.size (tag, length, value;
+	// skip unknown tags), each length checked against the record. Note where
+	// CONTENT and DIRECTORY_ENTRIES start, apply the defaults for missing
+	// tags, and refuse a file whose SIZE is not its CONTENT's length.
+	// Read lab-guides/lab6-eclipsefs.md, "Step 3: decoding the TLVs".
+	memset(out, 0, sizeof(*out));
+	return -ENOSYS;
+	END LAB 6 STUB */
 }
 
 // --- Directory entries ------------------------------------------------------
@@ -609,6 +649,7 @@ int efs_dir_find(struct efs_volume *v, const struct efs_inode *dir, const char *
 long efs_read(struct efs_volume *v, const struct efs_inode *file, uint64_t off, void *buf,
               size_t len)
 {
+	/* BEGIN LAB 6 SOLUTION */
 	int r;
 
 	if (file->type == EFS_DIR)
@@ -625,6 +666,19 @@ long efs_read(struct efs_volume *v, const struct efs_inode *file, uint64_t off, 
 	if (r < 0)
 		return r;
 	return (long)len;
+	/* END LAB 6 SOLUTION */
+	/* BEGIN LAB 6 STUB
+	// TODO(lab 6): refuse a directory (-EISDIR) and a symlink (-EINVAL), clip
+	// [off, off + len) to the file's size, and read those bytes from the
+	// volume at content_off + off. Return how many bytes were copied.
+	// Read lab-guides/lab6-eclipsefs.md, "Step 4: reading a file".
+	(void)v;
+	(void)file;
+	(void)off;
+	(void)buf;
+	(void)len;
+	return -ENOSYS;
+	END LAB 6 STUB */
 }
 
 long efs_readlink(struct efs_volume *v, const struct efs_inode *link, char *buf, size_t bufsize)
