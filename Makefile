@@ -92,7 +92,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel.ld
 # The course's sample disk is made from disk/: add a file there and it shows
 # up in `ls` after the next `make qemu`.
 $(SAMPLE_IMG): $(BUILD)/tools/mkfs-eclipsefs $(shell find disk 2>/dev/null)
-	$(BUILD)/tools/mkfs-eclipsefs $@ disk
+	SOURCE_DATE_EPOCH=1640995200 $(BUILD)/tools/mkfs-eclipsefs $@ disk
 
 # --- running ----------------------------------------------------------------
 $(DISK_IMG): | $(SAMPLE_IMG)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "efs_host.h"
+#include "errno.h"
 #include "fs/eclipsefs.h"
 #include "fs/volume.h"
 #include "lib/sha256.h"
@@ -37,6 +38,10 @@ static struct efs_volume vol;
 
 static void die(const char *what, int err)
 {
+	// the reader leaves no sentence for errors that are not the image's
+	// fault (a read error, a stub in a handout): say what the number means
+	if (!what || !what[0])
+		what = errstr(err);
 	fprintf(stderr, "%s: %s: %s (error %d)\n", prog, img, what, err);
 	exit(1);
 }
