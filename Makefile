@@ -48,6 +48,7 @@ QEMU_RUN  := $(QEMU_BASE) -kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "
 
 # host tools (mkfs-eclipsefs, eclipsefs-dump), fuzzers and their rules live in mk/
 HOST_TOOLS :=
+.DEFAULT_GOAL := all
 include $(wildcard mk/*.mk)
 .PHONY: all kernel tools qemu qemu-gdb qemu-trace gdb test unit grade handout bench fuzz \
         format format-check docs deps clean help
