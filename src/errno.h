@@ -29,6 +29,6 @@
 #define ETIMEDOUT    110 // the device did not answer in time
 #define ECANCELED    125 // request abandoned by a device reset
 
-const char *errstr(int err);
+#include "lib/errstr.h"
 
 #endif

@@ -27,9 +27,9 @@
 #include <string.h>
 
 #include "efs_host.h"
-#include "errno.h"
 #include "fs/eclipsefs.h"
 #include "fs/volume.h"
+#include "lib/errstr.h"
 #include "lib/sha256.h"
 
 static const char *prog = "eclipsefs-dump";
