@@ -7,6 +7,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+// One character to the console; the platform provides it.
+void console_putc(char c);
+
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
