@@ -20,7 +20,7 @@ struct fake_slot_ops {
 void fake_mmio_reset(void);
 // Make slot i a register file with these identification values.
 void fake_mmio_set_ids(int slot, uint32_t magic, uint32_t version, uint32_t device_id,
-		       uint32_t vendor_id);
+                       uint32_t vendor_id);
 // Make slot i a device model.
 void fake_mmio_attach(int slot, const struct fake_slot_ops *ops, void *dev);
 uintptr_t fake_mmio_base(int slot);

@@ -72,10 +72,11 @@ Test(scan, full_scan_finds_two_devices_including_the_last_slot)
 		if (i != 3)
 			fake_mmio_set_ids(i, VIRTIO_MMIO_MAGIC, 1, 0, QEMU_VENDOR);
 	virtio_scan();
-	cr_assert(host_log_has("virtio: slot 3 @ 0x10004000: version 2 (modern), device 4 (entropy)"),
-		  "log was:\n%s", host_log());
+	cr_assert(
+	    host_log_has("virtio: slot 3 @ 0x10004000: version 2 (modern), device 4 (entropy)"),
+	    "log was:\n%s", host_log());
 	cr_assert(host_log_has("virtio: slot 7 @ 0x10008000: version 1 (legacy), device 2 (block)"),
-		  "log was:\n%s", host_log());
+	          "log was:\n%s", host_log());
 	cr_assert(host_log_has("virtio: 2 devices found"));
 	cr_assert_eq(virtio_find(VIRTIO_ID_BLOCK)->index, 7);
 	cr_assert_eq(virtio_find(VIRTIO_ID_RNG)->index, 3);
