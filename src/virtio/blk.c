@@ -64,6 +64,7 @@ static struct vblk {
 
 	uint64_t requests, irqs, irq_completions, errors, timeouts, resets;
 	uint16_t max_in_flight; // the most requests the device held at once
+	bool needs_reset;       // the device said DEVICE_NEEDS_RESET
 } vblk;
 
 static const uint64_t vblk_wanted =
@@ -173,6 +174,7 @@ static void vblk_stop(void)
 // flight, and start it again so later requests work.
 static int vblk_recover(int why)
 {
+	vblk.needs_reset = false;
 	for (uint16_t i = 0; i < vblk.nslots; i++) {
 		if (vblk.slot_io[i]) {
 			vblk.slot_io[i]->result = why;
@@ -308,6 +310,8 @@ static int vblk_wait(void)
 		int got = vblk_collect();
 		if (got != 0)
 			return got;
+		if (vblk.needs_reset)
+			return -EIO; // nothing in flight will complete
 		now = time_now();
 		if (now > deadline)
 			return -ETIMEDOUT;
@@ -316,6 +320,7 @@ static int vblk_wait(void)
 			if (!virtq_has_used(&vblk.vq)) {
 				cpu_wake_at(deadline);
 				cpu_idle();
+				cpu_wake_at(~0ULL); // disarm: the deadline may not have come
 			}
 			cpu_intr_restore(was_on); // the interrupt handler runs here
 		}
@@ -342,8 +347,9 @@ int vblk_run(struct vblk_io *io, int n, int depth)
 	for (int i = 0; i < n; i++)
 		io[i].result = 1; // not finished
 	for (;;) {
-		// start as many as the queue and the depth allow
-		while (next < n && vblk.in_flight < depth) {
+		// start as many as the queue and the depth allow (never more
+		// than the request slots, whatever depth says)
+		while (next < n && vblk.in_flight < depth && vblk.in_flight < vblk.nslots) {
 			int err = check_io(&io[next]);
 			if (err == 0) {
 				while (vblk.slot_io[slot]) // a free slot exists: in_flight < nslots
@@ -432,8 +438,9 @@ static int vblk_flush(struct blkdev *bd)
 {
 	(void)bd;
 	/* BEGIN LAB 5 SOLUTION */
-	// without VIRTIO_BLK_F_FLUSH the device has no volatile write cache:
-	// a completed write is already durable (spec 5.2.6.2)
+	// a device that did not offer VIRTIO_BLK_F_FLUSH has no flush request
+	// to send; it promises nothing more (spec 5.2.6.2), and QEMU always
+	// offers it, so this is for other devices
 	if (!vblk.flush)
 		return 0;
 	struct vblk_io io = {VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0};
@@ -541,8 +548,15 @@ void vblk_interrupt(void)
 	vblk.irqs++;
 	if (bits & VIRTIO_MMIO_INT_VRING)
 		vblk.irq_completions++;
-	if (bits & VIRTIO_MMIO_INT_CONFIG)
-		kprintf("virtio-blk: configuration changed (capacity may differ)\n");
+	if (bits & VIRTIO_MMIO_INT_CONFIG) {
+		// a broken device says so with a configuration interrupt and
+		// DEVICE_NEEDS_RESET (spec 2.1.2); the waiter then resets it
+		// instead of waiting out its timeout
+		if (vdev_check_needs_reset(&vblk.dev) < 0)
+			vblk.needs_reset = true;
+		else
+			kprintf("virtio-blk: configuration changed (capacity may differ)\n");
+	}
 }
 
 void vblk_info(void)
