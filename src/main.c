@@ -12,6 +12,8 @@
 #include "shell.h"
 #include "trap.h"
 #include "virtio/blk.h"
+#include "virtio/net.h"
+#include "virtio/rng.h"
 #include "virtio/scan.h"
 
 uint64_t time_hz = 10000000;
@@ -64,6 +66,9 @@ void kmain(unsigned long hartid, void *dtb)
 		// lab 7: completions by interrupt, unless irq=off asks for polling
 		start_interrupts();
 	}
+	// lab 9: the other devices; each is optional and says so in a line
+	rng_probe();
+	vnet_probe();
 
 	// lab 6: the file system on whatever disk we have
 	fs_mount_root(blk_root());

@@ -1,0 +1,33 @@
+// The `random` command: bytes from the virtio entropy device, in hex.
+#include "console.h"
+#include "errno.h"
+#include "shell.h"
+#include "virtio/rng.h"
+
+#define RANDOM_MAX 1024
+
+static int cmd_random(int argc, char **argv)
+{
+	static unsigned char buf[RANDOM_MAX];
+	unsigned long n = 16;
+
+	if (argc > 2 ||
+	    (argc == 2 && (shell_parse_u64(argv[1], &n) < 0 || n == 0 || n > RANDOM_MAX))) {
+		kprintf("usage: random [N], 1 <= N <= %d\n", RANDOM_MAX);
+		return 1;
+	}
+	if (!rng_present()) {
+		kprintf("random: no virtio-rng device (start QEMU with -device "
+		        "virtio-rng-device)\n");
+		return 1;
+	}
+	int got = rng_read(buf, n);
+	if (got < 0) {
+		kprintf("random: %s\n", errstr(got));
+		return 1;
+	}
+	for (int i = 0; i < got; i++)
+		kprintf("%02x%s", buf[i], i % 32 == 31 || i == got - 1 ? "\n" : "");
+	return 0;
+}
+SHELL_COMMAND("random", "[N]", "print N random bytes (default 16) from virtio-rng", cmd_random);

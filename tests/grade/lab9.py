@@ -1,0 +1,106 @@
+"""Lab 9: two more devices on the same transport and the same virtqueue.
+virtio-rng (one queue the device fills with random bytes) and virtio-net
+(a receive queue kept full, a transmit queue, a header on every packet
+whose size depends on the transport), next to the disk, which must keep
+working. QEMU's user-mode network answers ARP and pings for its gateway
+10.0.2.2 with the MAC 52:55:0a:00:02:02."""
+
+import re
+import shutil
+
+from gradelib import Fail, test
+
+RNG = "virtio-rng-device"
+MAC = "52:54:00:12:34:56"
+GATEWAY_MAC = "52:55:0a:00:02:02"  # libslirp's vhost MAC: 52:55 then 10.0.2.2
+NET = ["-netdev", "user,id=n0", "-device", f"virtio-net-device,netdev=n0,mac={MAC}"]
+
+
+def disk(ctx):
+    """A private copy of the sample disk, so that a test may boot with it."""
+    path = ctx.scratch("sample.img")
+    shutil.copy(ctx.path("build", "sample.img"), path)
+    return path
+
+
+def hex_bytes(text):
+    """The bytes printed by `random`: lines of hex digits only."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    if not lines or not all(re.fullmatch(r"(?:[0-9a-f]{2})+", l) for l in lines):
+        raise Fail(f"`random` should print only hex bytes, it printed {text.strip()[:120]!r}")
+    return bytes.fromhex("".join(lines))
+
+
+@test(9, "random 64 twice: 64 varied bytes, different each time", points=3)
+def random_bytes(ctx):
+    r = ctx.boot(["random 64", "random 64", "random"], disks=[disk(ctx)], devices=[RNG],
+                 timeout=10)
+    r.expect(r"^virtio-rng: slot \d, " + ctx.transport + " transport", "the rng probe line")
+    outs = r.output.split("eclipse> random 64\n")
+    if len(outs) != 3:
+        raise Fail("the shell did not run `random 64` twice")
+    a = hex_bytes(outs[1].split("eclipse> ")[0])
+    b = hex_bytes(outs[2].split("eclipse> ")[0])
+    if len(a) != 64 or len(b) != 64:
+        raise Fail(f"`random 64` printed {len(a)} and {len(b)} bytes, expected 64")
+    if len(set(a)) < 8:
+        raise Fail(f"64 random bytes with only {len(set(a))} distinct values: {a.hex()}")
+    if a == b:
+        raise Fail("two `random 64` printed the same bytes")
+    if len(hex_bytes(r.section("random"))) != 16:
+        raise Fail("`random` without N should print 16 bytes")
+    r.expect_exit(0)
+
+
+@test(9, "without the devices, random and net say so plainly", points=1)
+def no_devices(ctx):
+    r = ctx.boot(["random 8", "net", "arp 10.0.2.2"], disks=[disk(ctx)], timeout=10)
+    r.expect(r"^virtio-rng: no entropy device$", "one boot line saying there is no rng")
+    r.expect(r"^virtio-net: no network device$", "one boot line saying there is no nic")
+    if "no virtio-rng device" not in r.section("random 8"):
+        raise Fail("`random` without the device should say there is no virtio-rng device")
+    if "no virtio-net device" not in r.section("net"):
+        raise Fail("`net` without the device should say there is no virtio-net device")
+    if "no virtio-net device" not in r.section("arp 10.0.2.2"):
+        raise Fail("`arp` without the device should say there is no virtio-net device")
+    r.expect_exit(0)
+
+
+@test(9, "arp 10.0.2.2 gets QEMU's gateway MAC; our MAC comes from config", points=3)
+def arp_gateway(ctx):
+    r = ctx.boot(["arp 10.0.2.2", "net"], disks=[disk(ctx)], extra=NET, timeout=10)
+    hdr = 12 if ctx.transport == "modern" else 10
+    r.expect(rf"^virtio-net: slot \d, {ctx.transport} transport, MAC {MAC}, header {hdr} bytes", f"the MAC {MAC} and a "
+             f"{hdr}-byte header on the {ctx.transport} transport")
+    out = r.section("arp 10.0.2.2")
+    if f"arp: 10.0.2.2 is at {GATEWAY_MAC}" not in out:
+        raise Fail(f"`arp 10.0.2.2` should answer {GATEWAY_MAC}, it printed {out.strip()!r}")
+    net = r.section("net")
+    if not re.search(rf"^net: MAC {MAC}, link up$", net, re.M):
+        raise Fail(f"`net` should print 'net: MAC {MAC}, link up', it printed {net.strip()!r}")
+    r.expect_exit(0)
+
+
+@test(9, "50 pings: rx buffers recycled, nothing dropped, the disk still reads", points=3)
+def ping_burst(ctx):
+    with open(ctx.path("disk", "readme.txt")) as f:
+        first = f.readline().rstrip("\n")
+    r = ctx.boot(["ping -c 50 10.0.2.2", "net", "cat /readme.txt"], disks=[disk(ctx)],
+                 devices=[RNG], extra=NET, timeout=15)
+    out = r.section("ping -c 50 10.0.2.2")
+    if "ping: 50 sent, 50 received" not in out:
+        raise Fail("QEMU's gateway answers every ping; got: " + out.strip()[-200:])
+    net = r.section("net")
+    q = re.search(r"^net: rx queue (\d+) entries, (\d+) buffers", net, re.M)
+    c = re.search(r"^net: rx (\d+) packets, (\d+) bytes; tx (\d+) packets", net, re.M)
+    d = re.search(r"^net: drops: (\d+) bad rx, (\d+) tx, rx ring empty (\d+) times", net, re.M)
+    if not (q and c and d):
+        raise Fail("`net` should print the rx queue, the counters and the drops")
+    entries, rx = int(q.group(1)), int(c.group(1))
+    if rx <= entries:
+        raise Fail(f"{rx} frames received on a {entries}-entry queue: buffers were not reused")
+    if int(c.group(3)) < 50 or any(int(x) for x in d.groups()):
+        raise Fail("expected at least 50 frames sent and no drops: " + d.group(0))
+    if first not in r.section("cat /readme.txt"):
+        raise Fail("with the rng and the nic present, `cat /readme.txt` no longer reads")
+    r.expect_exit(0)
