@@ -15,8 +15,9 @@
 // Get it wrong and every frame is shifted by two bytes.
 //
 // The header goes in its own descriptor, followed by the frame: a legacy
-// device without ANY_LAYOUT requires exactly that (5.1.6.6), and a modern
-// one accepts any layout, so one layout serves both transports.
+// device without ANY_LAYOUT requires exactly that (5.1.6, "Legacy
+// Interface: Framing Requirements"), and a modern one accepts any
+// layout, so one layout serves both transports.
 #include "console.h"
 #include "errno.h"
 #include "hw/time.h"
@@ -162,8 +163,9 @@ static int vnet_start(void)
 	vnet.rx = vnet.mem;
 	vnet.tx = vnet.rx + vnet.nrx;
 	vnet.tx_busy = (bool *)(vnet.tx + vnet.ntx);
-	// 5.1.5 step 5 (before DRIVER_OK is allowed too): fill the receive
-	// queue, so the device has somewhere to put the first frame
+	// 5.1.5: fill the receive queue, so the device has somewhere to put
+	// the first frame. Buffers may be made available before DRIVER_OK;
+	// the notification must wait for it (3.1.1), hence the kick below.
 	for (uint16_t i = 0; i < vnet.nrx; i++)
 		if ((err = vnet_rx_give(i)) < 0)
 			goto fail;

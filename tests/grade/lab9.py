@@ -70,8 +70,8 @@ def no_devices(ctx):
 def arp_gateway(ctx):
     r = ctx.boot(["arp 10.0.2.2", "net"], disks=[disk(ctx)], extra=NET, timeout=10)
     hdr = 12 if ctx.transport == "modern" else 10
-    r.expect(rf"^virtio-net: slot \d, {ctx.transport} transport, MAC {MAC}, header {hdr} bytes", f"the MAC {MAC} and a "
-             f"{hdr}-byte header on the {ctx.transport} transport")
+    r.expect(rf"^virtio-net: slot \d, {ctx.transport} transport, MAC {MAC}, header {hdr} bytes",
+             f"the MAC {MAC} and a {hdr}-byte header on the {ctx.transport} transport")
     out = r.section("arp 10.0.2.2")
     if f"arp: 10.0.2.2 is at {GATEWAY_MAC}" not in out:
         raise Fail(f"`arp 10.0.2.2` should answer {GATEWAY_MAC}, it printed {out.strip()!r}")
