@@ -389,6 +389,9 @@ int vblk_rw(uint32_t type, uint64_t sector, void *buf, uint64_t len)
 	struct vblk_io batch[32];
 	uint8_t *p = buf;
 
+	if (!vblk.present)
+		return -ENODEV;
+
 	// Send the transfer as requests of up to max_req bytes, a batch of
 	// them in flight at once. QEMU serves requests in parallel, so a large
 	// transfer goes out as at least sixteen pieces (of 256 KiB or more)
