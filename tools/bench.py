@@ -125,7 +125,7 @@ def main():
     kernel = os.path.join(BUILD, "kernel.elf")
     img = make_image(args.reps)
     aio = aio_mode(img)
-    append = "blk_max_kib=16384"
+    append = "blk_max_kib=16384 blk_spin_us=30"
     cmd = qemu_cmd(kernel, img, aio, append=append)
     if args.transport == "modern":
         cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
