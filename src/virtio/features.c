@@ -20,6 +20,17 @@ static const char *feature_name(unsigned bit, uint32_t device_id)
 	case 24: return "NOTIFY_ON_EMPTY";
 	case 27: return "ANY_LAYOUT";
 	}
+	if (device_id == VIRTIO_ID_NET) {
+		// spec 5.1.3: only the ones a reader of our boot log meets
+		switch (bit) {
+		case 0: return "CSUM";
+		case 1: return "GUEST_CSUM";
+		case 5: return "MAC";
+		case 15: return "MRG_RXBUF";
+		case 16: return "STATUS";
+		case 17: return "CTRL_VQ";
+		}
+	}
 	if (device_id == VIRTIO_ID_BLOCK) {
 		// spec 5.2.3
 		static const char *const blk[] = {
