@@ -142,8 +142,9 @@ static int vblk_start(void)
 	vblk.slots = vblk.slot_mem;
 	vblk.slot_io = (struct vblk_io **)(vblk.slots + vblk.nslots);
 	vblk.in_flight = 0;
-	// interrupts are asked for only by a waiter about to sleep (vblk_wait)
-	virtq_enable_interrupts(&vblk.vq, false);
+	// pure interrupt mode asks for one per completion; polling and hybrid
+	// mode ask only when a waiter is about to sleep (vblk_wait)
+	virtq_enable_interrupts(&vblk.vq, !vblk.polling && vblk.spin_ticks == 0);
 	// 3.1.1 step 8: the driver is ready
 	vdev_driver_ok(d);
 	if ((err = vdev_check_needs_reset(d)) < 0)
@@ -317,11 +318,13 @@ static int vblk_wait(void)
 		if (now > deadline)
 			return -ETIMEDOUT;
 		if (!vblk.polling && now >= spin_until) {
-			// ask for an interrupt only now, so completions found by
-			// the spin cost none; the check after asking (with the
-			// barrier inside virtq_enable_interrupts) catches one that
-			// came just before
-			virtq_enable_interrupts(&vblk.vq, true);
+			// hybrid mode spun with interrupts suppressed: ask for one
+			// now; the check after asking (the barrier is inside
+			// virtq_enable_interrupts) catches a completion that came
+			// just before
+			bool hybrid = vblk.spin_ticks != 0;
+			if (hybrid)
+				virtq_enable_interrupts(&vblk.vq, true);
 			unsigned long was_on = cpu_intr_off();
 			if (!virtq_has_used(&vblk.vq)) {
 				cpu_wake_at(deadline);
@@ -329,7 +332,8 @@ static int vblk_wait(void)
 				cpu_wake_at(~0ULL); // disarm: the deadline may not have come
 			}
 			cpu_intr_restore(was_on); // the interrupt handler runs here
-			virtq_enable_interrupts(&vblk.vq, false);
+			if (hybrid)
+				virtq_enable_interrupts(&vblk.vq, false);
 		}
 	}
 }
@@ -536,6 +540,8 @@ void vblk_remove(void)
 void vblk_set_polling(bool poll)
 {
 	vblk.polling = poll;
+	if (vblk.present)
+		virtq_enable_interrupts(&vblk.vq, !poll && vblk.spin_ticks == 0);
 }
 
 bool vblk_polling(void)
