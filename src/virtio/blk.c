@@ -483,6 +483,7 @@ int vblk_probe(void)
 	vblk.polling = true; // until lab 7's interrupt path is switched on
 	vblk.timeout_ticks =
 	    time_us_to_ticks(bootarg_u64("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
+	vblk.spin_ticks = time_us_to_ticks(bootarg_u64("blk_spin_us", DEFAULT_SPIN_US));
 	kprintf("virtio-blk: slot %d, %s transport\n", s->index,
 	        s->version == 1 ? "legacy" : "modern");
 	if ((err = vblk_start()) < 0) {
