@@ -20,6 +20,7 @@ import tempfile
 import time
 
 PROMPT = b"eclipse> "
+HEX_LINE = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})  \|.{16}\|$", re.M)
 TRANSPORTS = ("legacy", "modern")
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -82,15 +83,34 @@ class Run:
         if self.status != status:
             raise Fail(f"QEMU exit status {self.status}, expected {status}")
 
-    def section(self, command):
-        """The output of one shell command: from its echo to the next prompt."""
+    def section(self, command, nth=0):
+        """The output of one shell command, from its echo to the next
+        prompt; nth picks a later run of the same command (0 = first)."""
         marker = "eclipse> " + command + "\n"
-        i = self.output.find(marker)
-        if i < 0:
-            raise Fail(f"the shell never ran {command!r}")
+        i = -1
+        for _ in range(nth + 1):
+            i = self.output.find(marker, i + 1)
+            if i < 0:
+                raise Fail(f"the shell never ran {command!r}")
         rest = self.output[i + len(marker):]
         j = rest.find("eclipse> ")
         return rest if j < 0 else rest[:j]
+
+    def hexdump(self, command, nth=0):
+        """The bytes a `blk read` or `hexdump` command printed, checked to
+        be one contiguous dump: (offset of the first byte, bytes)."""
+        out = self.section(command, nth)
+        lines = HEX_LINE.findall(out)
+        if not lines:
+            err = [l for l in out.split("\n") if l.strip()]
+            raise Fail(f"`{command}` printed no hexdump" + (f": {err[0]!r}" if err else ""))
+        base, data = int(lines[0][0], 16), bytearray()
+        for off, hexes in lines:
+            if int(off, 16) != base + len(data):
+                raise Fail(f"`{command}`: the hexdump jumps to offset 0x{off} after "
+                           f"0x{base + len(data):x}")
+            data += bytes.fromhex(hexes)
+        return base, bytes(data)
 
     def tail(self, n=15):
         return "\n".join(self.output.rstrip("\n").split("\n")[-n:])

@@ -14,36 +14,14 @@ SECTORS = IMAGE // 512
 
 
 def run_section(run, command):
-    """Like Run.section, but the n-th run of the same command can be asked
-    for as (command, n)."""
+    """Run.section, where the n-th run of a command is asked for as (command, n)."""
     command, nth = command if isinstance(command, tuple) else (command, 0)
-    marker = "eclipse> " + command + "\n"
-    i = -1
-    for _ in range(nth + 1):
-        i = run.output.find(marker, i + 1)
-        if i < 0:
-            raise Fail(f"the shell never ran {command!r}")
-    rest = run.output[i + len(marker):]
-    j = rest.find("eclipse> ")
-    return rest if j < 0 else rest[:j]
+    return run.section(command, nth)
 
 
 def hexdump(run, command):
-    """The bytes `blk read` printed, checked to be one contiguous dump;
-    returns (offset of the first byte, bytes)."""
-    out = run_section(run, command)
-    lines = HEX_LINE.findall(out)
-    if not lines:
-        err = [l for l in out.split("\n") if l.strip()]
-        raise Fail(f"`{command}` printed no hexdump" + (f": {err[0]!r}" if err else ""))
-    base = int(lines[0][0], 16)
-    data = bytearray()
-    for off, hexes in lines:
-        if int(off, 16) != base + len(data):
-            raise Fail(f"`{command}`: the hexdump jumps to offset 0x{off} after "
-                       f"0x{base + len(data):x}")
-        data += bytes.fromhex(hexes)
-    return base, bytes(data)
+    command, nth = command if isinstance(command, tuple) else (command, 0)
+    return run.hexdump(command, nth)
 
 
 def expect_sectors(run, command, sector, want):

@@ -13,27 +13,11 @@ SECTORS = IMAGE // 512
 
 
 def section(run, command):
-    marker = "eclipse> " + command + "\n"
-    i = run.output.find(marker)
-    if i < 0:
-        raise Fail(f"the shell never ran {command!r}")
-    rest = run.output[i + len(marker):]
-    j = rest.find("eclipse> ")
-    return rest if j < 0 else rest[:j]
+    return run.section(command)
 
 
 def dumped(run, command):
-    out = section(run, command)
-    lines = HEX_LINE.findall(out)
-    if not lines:
-        err = [l for l in out.split("\n") if l.strip()]
-        raise Fail(f"`{command}` printed no hexdump" + (f": {err[0]!r}" if err else ""))
-    base, data = int(lines[0][0], 16), bytearray()
-    for off, hexes in lines:
-        if int(off, 16) != base + len(data):
-            raise Fail(f"`{command}`: the hexdump jumps to offset 0x{off}")
-        data += bytes.fromhex(hexes)
-    return base, bytes(data)
+    return run.hexdump(command)
 
 
 def filled(pat, n):

@@ -21,15 +21,6 @@ def used_interrupts(text):
     return int(m[-1][1]), m[-1][2]
 
 
-def hexdump_bytes(text):
-    data = bytearray()
-    for line in text.splitlines():
-        m = re.match(r"^[0-9a-f]{8}  ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})  \|", line)
-        if m:
-            data += bytes(int(x, 16) for x in m.group(1).split())
-    return bytes(data)
-
-
 @test(7, "completions arrive by interrupt, one per request at depth 1", points=4)
 def by_interrupt(ctx):
     r = ctx.boot(["blk", "blk read 1", "blk read 2", "blk read 3", "blk", "irq"],
@@ -52,11 +43,8 @@ def by_interrupt(ctx):
 @test(7, "interrupt and polling modes read the same bytes", points=3)
 def same_data(ctx):
     r = ctx.boot(["blk read 9 2", "blk mode poll", "blk read 9 2"], disks=[pattern_disk(ctx)])
-    parts = r.output.split("eclipse> blk read 9 2\n")
-    if len(parts) != 3:
-        raise Fail("expected two `blk read 9 2` outputs")
-    irq_bytes = hexdump_bytes(parts[1].split("eclipse> ")[0])
-    poll_bytes = hexdump_bytes(parts[2].split("eclipse> ")[0])
+    _, irq_bytes = r.hexdump("blk read 9 2", 0)
+    _, poll_bytes = r.hexdump("blk read 9 2", 1)
     want = sector_pattern(9) + sector_pattern(10)
     if irq_bytes != want:
         raise Fail("sectors 9-10 read by interrupt differ from the disk")
