@@ -6,9 +6,8 @@ the shell working."""
 
 import re
 
-from gradelib import Fail, make_disk, sector_pattern, test
+from gradelib import HEX_LINE, Fail, make_disk, sector_pattern, test
 
-HEX_LINE = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})  \|.{16}\|$", re.M)
 IMAGE = 1 << 20
 SECTORS = IMAGE // 512
 
