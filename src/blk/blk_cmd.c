@@ -2,25 +2,13 @@
 #include "blk/blkdev.h"
 #include "console.h"
 #include "errno.h"
+#include "lib/hexdump.h"
 #include "lib/string.h"
 #include "mem.h"
 #include "shell.h"
 #include "virtio/blk.h"
 
 #define BLK_CMD_MAX_SECTORS 64 // one command reads at most 32 KiB
-
-static void hexdump(const uint8_t *p, size_t len, uint64_t base)
-{
-	for (size_t i = 0; i < len; i += 16) {
-		kprintf("%08lx ", (unsigned long)(base + i));
-		for (size_t j = 0; j < 16; j++)
-			kprintf(" %02x", p[i + j]);
-		kprintf("  |");
-		for (size_t j = 0; j < 16; j++)
-			kprintf("%c", p[i + j] >= ' ' && p[i + j] <= '~' ? p[i + j] : '.');
-		kprintf("|\n");
-	}
-}
 
 static int blk_cmd_read(struct blkdev *dev, int argc, char **argv)
 {
@@ -47,7 +35,9 @@ static int blk_cmd_read(struct blkdev *dev, int argc, char **argv)
 		kprintf("blk read: sector %lu count %lu: %s (capacity %lu sectors)\n", sector,
 		        count, errstr(err), (unsigned long)dev->sectors);
 	else
-		hexdump(buf + (sector - first) * SECTOR_SIZE, len, sector * SECTOR_SIZE);
+		for (size_t i = 0; i < len; i += 16)
+			hexdump_line(sector * SECTOR_SIZE + i,
+			             buf + (sector - first) * SECTOR_SIZE + i, 16);
 	dma_free(buf, span);
 	return err < 0;
 }

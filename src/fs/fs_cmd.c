@@ -19,6 +19,7 @@
 #include "errno.h"
 #include "fs/fs.h"
 #include "lib/sha256.h"
+#include "lib/hexdump.h"
 #include "lib/string.h"
 #include "mem.h"
 #include "shell.h"
@@ -527,25 +528,6 @@ static int cmd_sha256(int argc, char **argv)
 }
 SHELL_COMMAND("sha256", "PATH...", "SHA-256 of files, as sha256sum prints it", cmd_sha256);
 
-// One line of hexdump -C: offset, 16 bytes in two groups of 8, the bytes
-// as ASCII between bars. A short last line is padded to the same width.
-static void hex_line(uint64_t off, const uint8_t *p, size_t n)
-{
-	kprintf("%08lx  ", (unsigned long)off);
-	for (size_t j = 0; j < 16; j++) {
-		if (j < n)
-			kprintf("%02x ", p[j]);
-		else
-			kprintf("   ");
-		if (j == 7)
-			kprintf(" ");
-	}
-	kprintf(" |");
-	for (size_t j = 0; j < n; j++)
-		kprintf("%c", p[j] >= 0x20 && p[j] < 0x7f ? p[j] : '.');
-	kprintf("|\n");
-}
-
 static int cmd_hexdump(int argc, char **argv)
 {
 	struct fs_mount *fs = mounted("hexdump");
@@ -595,7 +577,7 @@ static int cmd_hexdump(int argc, char **argv)
 				starred = true;
 				continue;
 			}
-			hex_line(off + i, chunk + i, len);
+			hexdump_line(off + i, chunk + i, len);
 			memcpy(prev, chunk + i, len);
 			have_prev = len == 16;
 			starred = false;

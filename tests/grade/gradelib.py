@@ -20,7 +20,10 @@ import tempfile
 import time
 
 PROMPT = b"eclipse> "
-HEX_LINE = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})  \|.{16}\|$", re.M)
+# a full line of `hexdump -C` output: offset, 8 + 8 bytes, ASCII
+HEX_LINE = re.compile(
+    r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ){7}[0-9a-f]{2}  (?:[0-9a-f]{2} ){7}[0-9a-f]{2})  \|.{16}\|$",
+    re.M)
 TRANSPORTS = ("legacy", "modern")
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
