@@ -80,35 +80,6 @@ static int split_words(char *line, char **argv)
 	return argc;
 }
 
-int shell_parse_u64(const char *s, unsigned long *out)
-{
-	unsigned long v = 0;
-	unsigned base = 10;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned d;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return -EINVAL;
-		if (v > (~0UL - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-	}
-	*out = v;
-	return 0;
-}
-
 void shell_run(void)
 {
 	char line[LINE_MAX];
@@ -147,7 +118,7 @@ static int cmd_poweroff(int argc, char **argv)
 {
 	unsigned long status = 0;
 
-	if (argc > 1 && shell_parse_u64(argv[1], &status) < 0) {
+	if (argc > 1 && parse_u64(argv[1], &status) < 0) {
 		kprintf("usage: poweroff [STATUS]\n");
 		return 1;
 	}

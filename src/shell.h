@@ -5,6 +5,8 @@
 #ifndef SHELL_H
 #define SHELL_H
 
+#include "lib/number.h" // parse_u64, for the commands
+
 struct shell_cmd {
 	const char *name;                  // what the user types
 	const char *usage;                 // arguments, e.g. "[-l] [PATH]"
@@ -17,7 +19,5 @@ struct shell_cmd {
 	    __attribute__((used, section("shell_cmds"), aligned(8))) = {name_, usage_, help_, fn_}
 
 void shell_run(void);
-// Parse an unsigned number in decimal or 0x-prefixed hex; -EINVAL if malformed.
-int shell_parse_u64(const char *s, unsigned long *out);
 
 #endif

@@ -77,8 +77,8 @@ static int cmd_bench(int argc, char **argv)
 	unsigned long mib = 64, reps = 5;
 	const char *path = argc > 1 ? argv[1] : "/bench";
 
-	if ((argc > 2 && shell_parse_u64(argv[2], &mib) < 0) ||
-	    (argc > 3 && shell_parse_u64(argv[3], &reps) < 0) || mib == 0 || mib > 256) {
+	if ((argc > 2 && parse_u64(argv[2], &mib) < 0) ||
+	    (argc > 3 && parse_u64(argv[3], &reps) < 0) || mib == 0 || mib > 256) {
 		kprintf("usage: bench [DIR] [MIB] [REPS]\n");
 		return 1;
 	}

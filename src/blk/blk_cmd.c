@@ -14,8 +14,8 @@ static int blk_cmd_read(struct blkdev *dev, int argc, char **argv)
 {
 	unsigned long sector, count = 1;
 
-	if (argc < 3 || shell_parse_u64(argv[2], &sector) < 0 ||
-	    (argc > 3 && shell_parse_u64(argv[3], &count) < 0) || count == 0 ||
+	if (argc < 3 || parse_u64(argv[2], &sector) < 0 ||
+	    (argc > 3 && parse_u64(argv[3], &count) < 0) || count == 0 ||
 	    count > BLK_CMD_MAX_SECTORS) {
 		kprintf("usage: blk read SECTOR [COUNT]   (COUNT 1..%d)\n", BLK_CMD_MAX_SECTORS);
 		return 1;
@@ -46,7 +46,7 @@ static int blk_cmd_write(struct blkdev *dev, int argc, char **argv)
 {
 	unsigned long sector;
 
-	if (argc < 4 || shell_parse_u64(argv[2], &sector) < 0) {
+	if (argc < 4 || parse_u64(argv[2], &sector) < 0) {
 		kprintf("usage: blk write SECTOR PATTERN   (overwrites one block with PATTERN "
 		        "repeated)\n");
 		return 1;
@@ -104,7 +104,7 @@ static int cmd_blk(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "timeout") && argc == 3) {
 		unsigned long ms;
-		if (shell_parse_u64(argv[2], &ms) == 0 && ms > 0 && ms < 600000) {
+		if (parse_u64(argv[2], &ms) == 0 && ms > 0 && ms < 600000) {
 			vblk_set_timeout_ms((uint32_t)ms);
 			kprintf("blk: request timeout %lu ms\n", ms);
 			return 0;
@@ -129,7 +129,7 @@ static int cmd_faultinject(int argc, char **argv)
 {
 	unsigned long n;
 
-	if (argc != 3 || strcmp(argv[1], "dma") || shell_parse_u64(argv[2], &n) < 0) {
+	if (argc != 3 || strcmp(argv[1], "dma") || parse_u64(argv[2], &n) < 0) {
 		kprintf("usage: faultinject dma N   (the Nth DMA allocation from now fails; 0 = "
 		        "off)\n");
 		return 1;

@@ -26,9 +26,9 @@ static int cmd_blkstress(int argc, char **argv)
 	unsigned long count = 256, seed = 1;
 	struct blkdev *dev = blk_root();
 
-	if ((argc > 1 && shell_parse_u64(argv[1], &count) < 0) ||
-	    (argc > 2 && shell_parse_u64(argv[2], &seed) < 0) || count == 0 ||
-	    count > STRESS_MAX_IO || !dev || !vblk_present()) {
+	if ((argc > 1 && parse_u64(argv[1], &count) < 0) ||
+	    (argc > 2 && parse_u64(argv[2], &seed) < 0) || count == 0 || count > STRESS_MAX_IO ||
+	    !dev || !vblk_present()) {
 		kprintf("usage: blkstress [COUNT (1..%d)] [SEED]   (virtio-blk disk needed)\n",
 		        STRESS_MAX_IO);
 		return 1;

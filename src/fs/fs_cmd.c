@@ -539,11 +539,10 @@ static int cmd_hexdump(int argc, char **argv)
 	uint64_t off, start, end;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-s") && i + 1 < argc &&
-		    shell_parse_u64(argv[i + 1], &skip) == 0)
+		if (!strcmp(argv[i], "-s") && i + 1 < argc && parse_u64(argv[i + 1], &skip) == 0)
 			i++;
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc &&
-		         shell_parse_u64(argv[i + 1], &count) == 0)
+		         parse_u64(argv[i + 1], &count) == 0)
 			i++;
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];

@@ -1,6 +1,7 @@
 // Boot arguments (/chosen/bootargs, QEMU's -append): "key=value" words
 // separated by spaces. Portable so the host tests can set them too.
 #include "fdt.h"
+#include "lib/number.h"
 #include "lib/string.h"
 
 const char *bootarg(const char *key, char *out, int outlen)
@@ -31,15 +32,11 @@ const char *bootarg(const char *key, char *out, int outlen)
 uint64_t bootarg_u64(const char *key, uint64_t dflt)
 {
 	char v[24];
-	uint64_t n = 0;
+	unsigned long n;
 
-	if (!bootarg(key, v, sizeof(v)) || !v[0])
+	// absent or not a number: as if absent
+	if (!bootarg(key, v, sizeof(v)) || parse_u64(v, &n) < 0)
 		return dflt;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > (~0ULL - 9) / 10)
-			return dflt; // not a number: as if absent
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
 	return n;
 }
 

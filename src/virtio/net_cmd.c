@@ -60,7 +60,7 @@ static int cmd_ping(int argc, char **argv)
 	int a = 1;
 
 	if (argc == 4 && !strcmp(argv[1], "-c")) {
-		if (shell_parse_u64(argv[2], &count) < 0 || count == 0 || count > PING_MAX)
+		if (parse_u64(argv[2], &count) < 0 || count == 0 || count > PING_MAX)
 			goto usage;
 		a = 3;
 	}

@@ -11,8 +11,7 @@ static int cmd_random(int argc, char **argv)
 	static unsigned char buf[RANDOM_MAX];
 	unsigned long n = 16;
 
-	if (argc > 2 ||
-	    (argc == 2 && (shell_parse_u64(argv[1], &n) < 0 || n == 0 || n > RANDOM_MAX))) {
+	if (argc > 2 || (argc == 2 && (parse_u64(argv[1], &n) < 0 || n == 0 || n > RANDOM_MAX))) {
 		kprintf("usage: random [N], 1 <= N <= %d\n", RANDOM_MAX);
 		return 1;
 	}
