@@ -9,7 +9,7 @@ static int cmd_irq(int argc, char **argv)
 	kprintf("irq: interrupts %s; %lu external, %lu timer, %lu spurious\n",
 	        irq_enabled() ? "on" : "off", (unsigned long)irq_stats.external,
 	        (unsigned long)irq_stats.timer, (unsigned long)irq_stats.spurious);
-	for (unsigned i = 1; i < 16; i++)
+	for (unsigned i = 1; i < IRQ_SOURCES; i++)
 		if (irq_stats.per_irq[i])
 			kprintf("irq: source %u: %lu\n", i, (unsigned long)irq_stats.per_irq[i]);
 	return 0;

@@ -18,10 +18,18 @@
 
 uint64_t time_hz = 10000000;
 
+// irq_register hands each handler an argument; the virtio-blk driver has
+// one device and takes none.
+static void blk_interrupt(void *arg)
+{
+	(void)arg;
+	vblk_interrupt();
+}
+
 static void start_interrupts(void)
 {
 	int irq = vblk_irq();
-	int err = irq_register((unsigned)irq, vblk_interrupt);
+	int err = irq_register((unsigned)irq, blk_interrupt, 0);
 
 	if (err < 0) {
 		kprintf("irq: PLIC source %d not set up (%s); completions by polling\n", irq,
