@@ -9,6 +9,7 @@
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
+#include "plic.h"
 #include "shell.h"
 #include "trap.h"
 #include "virtio/blk.h"
@@ -29,6 +30,10 @@ static void blk_interrupt(void *arg)
 static void start_interrupts(void)
 {
 	int irq = vblk_irq();
+	// interrupts go to the hart we boot on, whichever OpenSBI picked
+	unsigned ctx = plic_init(boot_info.plic_s_context, boot_info.boot_hart);
+	kprintf("irq: hart %lu takes PLIC context %u (%s)\n", (unsigned long)boot_info.boot_hart,
+	        ctx, boot_info.plic_s_context >= 0 ? "from the device tree" : "guessed: 2*hart+1");
 	int err = irq_register((unsigned)irq, blk_interrupt, 0);
 
 	if (err < 0) {
@@ -50,7 +55,7 @@ void kmain(unsigned long hartid, void *dtb)
 	// lab 0: we are alive, on this hart, with this device tree
 	kprintf("\nEclipse RV: hart %lu, device tree at %p\n", hartid, dtb);
 	trap_init(); // from here on, a stray exception is reported, not a hang
-	if (fdt_read(dtb, &boot_info) < 0)
+	if (fdt_read(dtb, hartid, &boot_info) < 0)
 		kprintf("boot: no valid device tree at %p; assuming 128 MiB of RAM\n", dtb);
 	time_hz = boot_info.timebase_hz;
 	mem_init(&boot_info);
