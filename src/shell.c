@@ -150,8 +150,10 @@ static int cmd_poweroff(int argc, char **argv)
 {
 	unsigned long status = 0;
 
-	if (argc > 1 && parse_u64(argv[1], &status) < 0) {
-		kprintf("usage: poweroff [STATUS]\n");
+	// QEMU's exit status is 8 bits: a larger number would be cut, and
+	// 256 would read as success
+	if (argc > 2 || (argc == 2 && parse_u64_max(argv[1], 255, &status) < 0)) {
+		kprintf("usage: poweroff [STATUS]   (STATUS 0..255)\n");
 		return 1;
 	}
 	kprintf("poweroff: status %lu\n", status);
