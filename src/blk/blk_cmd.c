@@ -17,18 +17,24 @@ static int cmd_range_ok(struct blkdev *dev, const char *what, unsigned long sect
 {
 	uint64_t whole = blk_whole_sectors(dev);
 
-	if (sector >= dev->sectors || count > dev->sectors - sector) {
+	// a request that starts in the partial block is refused for that
+	// reason, even if it also runs past the end
+	int partial = sector < dev->sectors && sector >= whole;
+	if (!partial && (sector >= dev->sectors || count > dev->sectors - sector)) {
 		kprintf("blk %s: sector %lu count %lu: out of range (capacity %lu sectors)\n", what,
 		        sector, count, (unsigned long)dev->sectors);
 		return 0;
 	}
-	if (sector + count > whole) {
+	if (partial || sector + count > whole) {
 		kprintf(
 		    "blk %s: sector %lu count %lu: sectors %lu..%lu are a partial %u-byte block "
-		    "at the end of the disk, which the device cannot transfer (last whole "
-		    "block ends at sector %lu)\n",
+		    "at the end of the disk, which the device cannot transfer (",
 		    what, sector, count, (unsigned long)whole, (unsigned long)dev->sectors - 1,
-		    dev->block_size, (unsigned long)whole - 1);
+		    dev->block_size);
+		if (whole)
+			kprintf("last whole block ends at sector %lu)\n", (unsigned long)whole - 1);
+		else
+			kprintf("the disk has no whole block)\n");
 		return 0;
 	}
 	return 1;

@@ -108,3 +108,16 @@ def long_lines(ctx):
     r.expect(r"^a b c$", "tabs to separate words like spaces")
     r.expect(r"^alive$", "the shell to go on")
     r.expect_exit(0)
+
+
+@test(0, "a status that does not fit in 8 bits is refused, not cut", points=1,
+      transports=("legacy",))
+def poweroff_range(ctx):
+    # QEMU keeps 8 bits: 256 would exit 0 (success), 4294967296 too
+    r = ctx.boot(["poweroff 256", "poweroff 4294967296", "poweroff 18446744073709551616",
+                  "poweroff 7x", "poweroff 0x2a"])
+    for c in ("poweroff 256", "poweroff 4294967296", "poweroff 18446744073709551616",
+              "poweroff 7x"):
+        if "usage: poweroff [STATUS]   (STATUS 0..255)" not in r.section(c):
+            raise Fail(f"`{c}` was not refused with the range 0..255")
+    r.expect_exit(42)
