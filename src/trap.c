@@ -98,6 +98,10 @@ int irq_enabled(void)
 	return enabled;
 }
 
+// SBI set_timer programs the timer of the hart that calls it (SBI v1.0,
+// TIME extension), and the interrupt comes back to that hart. The kernel
+// runs on the boot hart alone, whichever that is, so the waiter that arms
+// the timer is the one it wakes.
 void timer_wake_at(uint64_t when)
 {
 	sbi_set_timer(when);
