@@ -69,6 +69,15 @@ static int plic_s_context(const uint8_t *ints, uint32_t len, uint32_t intc_phand
 	return -1;
 }
 
+int fdt_plic_s_context(const struct boot_info *bi, unsigned long hart)
+{
+	for (unsigned i = 0; i < bi->nharts; i++)
+		if (bi->harts[i].hart == hart && bi->plic_ints)
+			return plic_s_context(bi->plic_ints, bi->plic_ints_len,
+			                      bi->harts[i].intc_phandle);
+	return -1;
+}
+
 int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 {
 	const uint8_t *base = fdt;
@@ -99,10 +108,9 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 	// interrupt-controller phandle, and the interrupt list of the current
 	// depth-2 node, kept if that node turns out to be a PLIC
 	uint64_t cpu_reg = ~0ULL;
-	uint32_t intc_phandle = 0;
-	int have_intc = 0, node_is_plic = 0;
-	const uint8_t *ints = 0, *plic_ints = 0;
-	uint32_t ints_len = 0, plic_ints_len = 0;
+	int node_is_plic = 0;
+	const uint8_t *ints = 0;
+	uint32_t ints_len = 0;
 
 	while (p + 4 <= end) {
 		uint32_t tok = be32(p);
@@ -123,8 +131,8 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			p += (len + 1 + 3) & ~3UL;
 		} else if (tok == FDT_END_NODE) {
 			if (depth == 2 && node_is_plic && ints) {
-				plic_ints = ints;
-				plic_ints_len = ints_len;
+				bi->plic_ints = ints;
+				bi->plic_ints_len = ints_len;
 			}
 			depth--;
 		} else if (tok == FDT_PROP) {
@@ -164,9 +172,10 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			} else if (depth == 3 && node_is(path[1], "cpus") &&
 			           node_is(path[2], "cpu") &&
 			           node_is(path[3], "interrupt-controller") &&
-			           !strcmp(prop, "phandle") && len == 4 && cpu_reg == hartid) {
-				intc_phandle = be32(val);
-				have_intc = 1;
+			           !strcmp(prop, "phandle") && len == 4 && cpu_reg <= UINT32_MAX &&
+			           bi->nharts < FDT_MAX_HARTS) {
+				bi->harts[bi->nharts++] =
+				    (struct fdt_hart){(uint32_t)cpu_reg, be32(val)};
 			} else if (depth == 2 && !strcmp(prop, "interrupts-extended")) {
 				ints = val;
 				ints_len = len;
@@ -183,7 +192,6 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			return -EINVAL;
 		}
 	}
-	if (have_intc && plic_ints)
-		bi->plic_s_context = plic_s_context(plic_ints, plic_ints_len, intc_phandle);
+	bi->plic_s_context = fdt_plic_s_context(bi, hartid);
 	return 0;
 }

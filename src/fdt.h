@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+// cpu nodes remembered; QEMU virt has at most 512 harts, the course uses 1-8
+#define FDT_MAX_HARTS 16
+
 struct boot_info {
 	uint64_t fdt_addr, fdt_size; // where the tree lies; never reused
 	uint64_t ram_base, ram_size; // from /memory
@@ -15,7 +18,19 @@ struct boot_info {
 	// boot hart: the index of the pair <boot hart's intc phandle, 9> in
 	// the PLIC node's interrupts-extended; -1 when the tree does not say.
 	int plic_s_context;
+	// What that answer is made of, kept for every hart (`irq` shows them):
+	// each cpu node's hart id and interrupt-controller phandle, and the
+	// PLIC's interrupts-extended (a pointer into the tree, never reused).
+	struct fdt_hart {
+		uint32_t hart, intc_phandle;
+	} harts[FDT_MAX_HARTS];
+	unsigned nharts;
+	const uint8_t *plic_ints;
+	uint32_t plic_ints_len;
 };
+
+// The S-mode PLIC context of any hart listed in the tree, or -1.
+int fdt_plic_s_context(const struct boot_info *bi, unsigned long hart);
 
 // Fill *bi from the tree at fdt for the boot hart `hartid`; defaults (128
 // MiB at 0x80000000, 10 MHz, no PLIC context) stand for whatever the tree
