@@ -623,6 +623,29 @@ def partial_last_block(ctx):
     r.reject(r"invalid argument", "`invalid argument`: nothing typed was wrong")
     r.expect_exit(0)
 
+
+@test(6, "a path of 255-byte names, 1019 bytes long, typed whole at the shell", points=1,
+      transports=("legacy",))
+def longest_names(ctx):
+    # names at EclipseFS's 255-byte limit, nested: the shell must take the
+    # whole line (it used to cut lines at 255 bytes, silently)
+    t = 1640995200
+    names = ["a" * 255, "b" * 255, "c" * 255, "d" * 250]
+    tree = node = Node("dir", 0o755, t)
+    for n in names[:-1]:
+        node = node.kids.setdefault(n, Node("dir", 0o755, t))
+    node.kids[names[-1]] = Node("file", 0o644, t, b"at the bottom\n")
+    path = "/" + "/".join(names)
+    img = build(ctx, tree, "long")
+    r = ctx.boot([f"cat {path}", "ls /" + "/".join(names[:-1]), f"sha256 {path}"], disks=[img])
+    expect_mounted(r)
+    if section(r, f"cat {path}").strip() != "at the bottom":
+        raise Fail(f"`cat` of a {len(path)}-byte path did not print the file")
+    if lines_of(r, "ls /" + "/".join(names[:-1])) != [names[-1]]:
+        raise Fail("`ls` of a 764-byte path did not list its 250-byte name")
+    check_sha(r, f"sha256 {path}", b"at the bottom\n", path)
+    r.expect_exit(0)
+
 def nav_tree():
     t = Node("dir", 0o755, 1700000000)
     t.kids["my docs"] = d = Node("dir", 0o755, 1700000001)
