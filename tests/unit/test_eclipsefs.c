@@ -276,7 +276,7 @@ static int efs_t_list(uint32_t ino, char *out, size_t cap)
 
 static int efs_t_check(void)
 {
-	static uint32_t mem[4096];
+	static uint32_t mem[(EFS_SORT_MEM + 16384) / 4];
 
 	cr_assert_leq(efs_check_mem(&efs_t_v), sizeof(mem));
 	return efs_check(&efs_t_v, mem, sizeof(mem));
