@@ -1,7 +1,7 @@
 // mkfs-eclipsefs [--gpt] OUT.img SRC_DIR
 //
 // Write an EclipseFS v2 image of SRC_DIR, laid out as the reference writer
-// lays it out (see shared/eclipsefs-format.md):
+// lays it out (see docs/eclipsefs-format.md):
 //
 //   block 0       the header, zero padded to 4096 bytes
 //   4096          the inode table, 8 bytes an inode
