@@ -66,6 +66,10 @@ struct efs_entry_head {
 	uint32_t child_inode;
 } __attribute__((packed));
 
+_Static_assert(sizeof(struct efs_header) == 33, "Header: the fields end at byte 33");
+_Static_assert(offsetof(struct efs_header, total_inodes) == 29, "Header: total_inodes at 29");
+_Static_assert(sizeof(struct efs_tlv_head) == 6, "Node record: a TLV head is 6 bytes");
+
 #define EFS_MAGIC       "ECLIPSEFS"
 #define EFS_MAGIC_LEN   9
 #define EFS_VERSION_2_0 0x00020000u // (major << 16) | minor

@@ -91,14 +91,20 @@ static void efs_t_append_le(uint64_t v, int bytes)
 	efs_t_len += (uint64_t)bytes;
 }
 
+// Header fields, by name (struct efs_header).
+#define EFS_T_VERSION    offsetof(struct efs_header, version)
+#define EFS_T_TABLE_OFF  offsetof(struct efs_header, inode_table_offset)
+#define EFS_T_TABLE_SIZE offsetof(struct efs_header, inode_table_size)
+#define EFS_T_TOTAL      offsetof(struct efs_header, total_inodes)
+
 // Header and an empty table for total inodes; records follow.
 static void efs_t_begin(uint32_t total)
 {
-	memcpy(efs_t_img, EFS_MAGIC, EFS_MAGIC_LEN);
-	efs_t_le(9, EFS_VERSION_2_0, 4);
-	efs_t_le(13, EFS_HEADER_SIZE, 8);
-	efs_t_le(21, (uint64_t)total * 8, 8);
-	efs_t_le(29, total, 4);
+	memcpy(efs_t_img + offsetof(struct efs_header, magic), EFS_MAGIC, EFS_MAGIC_LEN);
+	efs_t_le(EFS_T_VERSION, EFS_VERSION_2_0, 4);
+	efs_t_le(EFS_T_TABLE_OFF, EFS_HEADER_SIZE, 8);
+	efs_t_le(EFS_T_TABLE_SIZE, (uint64_t)total * 8, 8);
+	efs_t_le(EFS_T_TOTAL, total, 4);
 	efs_t_nodes = EFS_HEADER_SIZE + (uint64_t)total * 8;
 	efs_t_len = efs_t_nodes;
 }
@@ -851,7 +857,7 @@ Test(eclipsefs, bad_magic_is_ebadmsg)
 Test(eclipsefs, version_1_0_is_enotsup)
 {
 	efs_t_sample();
-	efs_t_le(9, 0x00010000, 4);
+	efs_t_le(EFS_T_VERSION, 0x00010000, 4);
 	cr_assert_eq(efs_t_mount(), -ENOTSUP);
 	efs_t_assert_error_mentions("version is 1.0");
 }
@@ -859,7 +865,7 @@ Test(eclipsefs, version_1_0_is_enotsup)
 Test(eclipsefs, version_3_0_is_enotsup)
 {
 	efs_t_sample();
-	efs_t_le(9, 0x00030000, 4);
+	efs_t_le(EFS_T_VERSION, 0x00030000, 4);
 	cr_assert_eq(efs_t_mount(), -ENOTSUP);
 	efs_t_assert_error_mentions("version is 3.0");
 }
@@ -867,15 +873,15 @@ Test(eclipsefs, version_3_0_is_enotsup)
 Test(eclipsefs, version_2_1_is_enotsup)
 {
 	efs_t_sample();
-	efs_t_le(9, 0x00020001, 4);
+	efs_t_le(EFS_T_VERSION, 0x00020001, 4);
 	cr_assert_eq(efs_t_mount(), -ENOTSUP);
 }
 
 Test(eclipsefs, total_inodes_zero_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(29, 0, 4);
-	efs_t_le(21, 0, 8);
+	efs_t_le(EFS_T_TOTAL, 0, 4);
+	efs_t_le(EFS_T_TABLE_SIZE, 0, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 	efs_t_assert_error_mentions("total_inodes is 0");
 }
@@ -883,7 +889,7 @@ Test(eclipsefs, total_inodes_zero_is_ebadmsg)
 Test(eclipsefs, table_size_not_matching_total_inodes_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(21, 48, 8);
+	efs_t_le(EFS_T_TABLE_SIZE, 48, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 	efs_t_assert_error_mentions("inode_table_size");
 }
@@ -891,7 +897,7 @@ Test(eclipsefs, table_size_not_matching_total_inodes_is_ebadmsg)
 Test(eclipsefs, inode_table_past_the_end_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(13, efs_t_len - 39, 8);
+	efs_t_le(EFS_T_TABLE_OFF, efs_t_len - 39, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 	efs_t_assert_error_mentions("outside");
 }
@@ -899,15 +905,15 @@ Test(eclipsefs, inode_table_past_the_end_is_ebadmsg)
 Test(eclipsefs, inode_table_offset_near_u64_max_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(13, UINT64_MAX - 7, 8);
+	efs_t_le(EFS_T_TABLE_OFF, UINT64_MAX - 7, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 }
 
 Test(eclipsefs, huge_total_inodes_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(29, UINT32_MAX, 4);
-	efs_t_le(21, (uint64_t)UINT32_MAX * 8, 8);
+	efs_t_le(EFS_T_TOTAL, UINT32_MAX, 4);
+	efs_t_le(EFS_T_TABLE_SIZE, (uint64_t)UINT32_MAX * 8, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 }
 
