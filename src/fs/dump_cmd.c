@@ -25,14 +25,6 @@ static char path[EFS_DEPTH_MAX * (EFS_NAME_MAX + 1) + 2];
 static char target[EFS_PATH_MAX];
 static struct efs_dirent entry;
 
-static bool is_ancestor(uint32_t depth, uint32_t ino)
-{
-	for (uint32_t i = 0; i < depth; i++)
-		if (frames[i].ino == ino)
-			return true;
-	return false;
-}
-
 static int dump_line(struct fs_mount *fs, struct fs_levels *L, const struct efs_inode *n,
                      uint8_t *buf)
 {
@@ -151,7 +143,7 @@ static int cmd_dump(int argc, char **argv)
 			break;
 		if (!(item & EFS_SUBTREE))
 			r = dump_line(fs, &L, &child, buf);
-		else if (is_ancestor(depth, child.ino))
+		else if (fs_level_holds(frames, depth, child.ino))
 			r = -ELOOP; // efs_check rules this out; never trust that twice
 		else if (depth == EFS_DEPTH_MAX)
 			r = -ENAMETOOLONG; // efs_check and the walk's limits rule this out

@@ -89,6 +89,8 @@ int fs_level_push(struct fs_mount *fs, struct fs_levels *L, const struct efs_ino
                   bool subtrees, struct fs_level *lv);
 // Give the level's items back (levels are popped in stack order).
 void fs_level_pop(struct fs_levels *L, const struct fs_level *lv);
+// Is ino one of the directories levels[0 .. depth - 1] (an ancestor)?
+bool fs_level_holds(const struct fs_level *levels, uint32_t depth, uint32_t ino);
 // Item i of a level, read back from disk.
 int fs_level_entry(struct fs_mount *fs, const struct fs_level *lv, uint32_t i,
                    struct efs_dirent *d);

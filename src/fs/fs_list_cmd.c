@@ -75,6 +75,14 @@ int fs_level_entry(struct fs_mount *fs, const struct fs_level *lv, uint32_t i, s
 	return efs_entry_at(&fs->vol, lv->base + EFS_ITEM_OFF(lv->item[i]), d);
 }
 
+bool fs_level_holds(const struct fs_level *levels, uint32_t depth, uint32_t ino)
+{
+	for (uint32_t i = 0; i < depth; i++)
+		if (levels[i].ino == ino)
+			return true;
+	return false;
+}
+
 // --- ls -----------------------------------------------------------------------
 
 static char joined[EFS_PATH_MAX + EFS_NAME_MAX + 2];

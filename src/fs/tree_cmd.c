@@ -14,14 +14,6 @@
 static struct fs_level frames[EFS_DEPTH_MAX];
 static struct efs_dirent entry;
 
-static bool is_ancestor(uint32_t depth, uint32_t ino)
-{
-	for (uint32_t i = 0; i < depth; i++)
-		if (frames[i].ino == ino)
-			return true;
-	return false;
-}
-
 // Items still to show in a level, the closing error note included.
 static uint32_t left(const struct fs_level *f)
 {
@@ -118,7 +110,7 @@ static int cmd_tree(int argc, char **argv)
 			continue;
 		}
 		dirs++;
-		if (is_ancestor(depth, child.ino)) {
+		if (fs_level_holds(frames, depth, child.ino)) {
 			kprintf("  [directory cycle: inode %u contains itself, not followed]\n",
 			        child.ino);
 			bad = 1;
