@@ -14,7 +14,7 @@ Then a screenshot of one page goes to build/docs/screenshot.png, for a
 person to look at. Prints `ok`/`FAIL` lines and `N passed, N failed`
 (or `, 1 skipped` when Chromium is not installed: never a pass).
 
-    check.py [--site build/docs] [--screenshot lab4-read.html]
+    check.py [--site build/docs] [--screenshot PAGE#ANCHOR]
 """
 
 import argparse
@@ -124,7 +124,7 @@ def browse(binary, extra, url, timeout=120):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--site", default=os.path.join(ROOT, "build", "docs"))
-    ap.add_argument("--screenshot", default="lab4-read.html")
+    ap.add_argument("--screenshot", default="lab4-read.html#step-2-adding-a-chain")
     args = ap.parse_args()
     tally = [0, 0]
 
