@@ -5,7 +5,11 @@
 # lab-guides/README.md.
 set -eu
 cd "$(dirname "$0")/../.."
-exec python3 - <<'PY'
+# Debian's python3-yaml belongs to Debian's python3; another python3 first
+# on PATH (pyenv, a venv) may not see it
+PY3=python3
+python3 -c 'import yaml' 2>/dev/null || { [ -x /usr/bin/python3 ] && PY3=/usr/bin/python3; }
+exec "$PY3" - <<'PY'
 import os, re, sys
 tally = [0, 0, 0]
 
