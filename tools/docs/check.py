@@ -91,16 +91,25 @@ function load(p) {
 """
 
 
+# Headless Chromium's --screenshot draws a page scrolled to an #anchor as
+# blank, so the page is shown in a full-window frame, which scrolls itself.
+SHOT = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>shot</title>
+<style>html, body, iframe { margin: 0; border: 0; width: 100%%; height: 100%%; }</style>
+</head><body><iframe src="%s"></iframe></body></html>
+"""
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
-    audit = b""
+    extra = {}  # path -> generated page: the audit and the screenshot frame
 
     def do_GET(self):
-        if self.path == "/__audit__.html":
+        body = self.extra.get(self.path)
+        if body is not None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(self.audit)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(self.audit)
+            self.wfile.write(body)
             return
         super().do_GET()
 
@@ -142,7 +151,8 @@ def main():
         check("the site has index.html", False, f"run make docs first ({args.site})")
         print(f"{tally[0]} passed, {tally[1]} failed")
         return 1
-    Handler.audit = (AUDIT % json.dumps(pages)).encode()
+    Handler.extra = {"/__audit__.html": (AUDIT % json.dumps(pages)).encode(),
+                     "/__shot__.html": (SHOT % args.screenshot).encode()}
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Handler, directory=args.site))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -178,10 +188,12 @@ def main():
         shot = os.path.join(args.site, "screenshot.png")
         if os.path.exists(shot):
             os.remove(shot)
-        browse(binary, [f"--screenshot={shot}", "--window-size=1280,1400",
-                        "--hide-scrollbars"], base + args.screenshot)
+        browse(binary, [f"--screenshot={shot}", "--window-size=1280,1100",
+                        "--virtual-time-budget=10000", "--hide-scrollbars"],
+               base + "__shot__.html")
         check(f"screenshot of {args.screenshot} in {os.path.relpath(shot, ROOT)}",
-              os.path.exists(shot) and os.path.getsize(shot) > 10000)
+              os.path.exists(shot) and os.path.getsize(shot) > 20000,
+              "missing, or too small to hold more than a blank page")
     finally:
         server.shutdown()
     print(f"{tally[0]} passed, {tally[1]} failed")
