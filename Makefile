@@ -63,14 +63,14 @@ include $(wildcard mk/*.mk)
 
 all: kernel tools ## build the kernel and the host tools
 
-kernel: $(KBUILD)/kernel.elf ## build build/kernel.elf (DEBUG=1: build/debug/kernel.elf, -Og -g3)
+kernel: $(KBUILD)/kernel.elf ## build build/kernel.elf (DEBUG=1: build/debug/kernel.elf, -O0 -g3)
 
 tools: $(HOST_TOOLS) ## build the host tools (mkfs-eclipsefs, eclipsefs-dump)
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	@grep -hE '^[a-z_.-]+:.*## ' $(MAKEFILE_LIST) | sort | \
 	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  variables: TRANSPORT=legacy|modern  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n"
+	@echo "  variables: TRANSPORT=legacy|modern  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n  DEBUG=1  GDBPORT=n"
 
 # --- dependencies -----------------------------------------------------------
 deps: ## install what is missing (Debian/Ubuntu), or say what to install
