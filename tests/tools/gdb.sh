@@ -20,7 +20,7 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/eclipse-gdb.XXXXXX")
 QPID=
 cleanup() {
-	[ -n "$QPID" ] && kill -- -"$QPID" 2>/dev/null
+	if [ -n "$QPID" ]; then kill -- -"$QPID" 2>/dev/null || true; fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -47,9 +47,14 @@ line=$(grep -n 'uint16_t head = vq->free_head;' src/virtio/virtqueue.c | head -1
 export GDBPORT=$((30000 + $$ % 20000))
 setsid make -s BUILD="$BUILD" DEBUG=1 qemu-gdb </dev/null >"$TMP/qemu.log" 2>&1 &
 QPID=$!
+# wait (up to 30 s on a loaded machine) until QEMU listens on the port
+hex=$(printf '%04X' "$GDBPORT")
 i=0
-while ! grep -q "waiting for gdb" "$TMP/qemu.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 0.5
+while ! grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null &&
+	[ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 timeout 60 gdb-multiarch -q -nx -batch -x .gdbinit \
 	-ex 'delete' -ex 'break virtq_add_chain' -ex 'continue' \
 	-ex 'print n' -ex "break virtqueue.c:$line" -ex 'continue' -ex 'info locals' -ex 'kill' \
