@@ -37,6 +37,13 @@ check "bundle: setup.sh installs with the tree's tools/install-deps" \
 	'unzip -p "$ZIP" setup.sh | grep -q "^sh tree/tools/install-deps$"'
 check "bundle: no solution markers in the pristine tree (it is the lab-$LAB handout)" \
 	'! unzip -p "$ZIP" "tree/src/*" | grep -q "BEGIN LAB"'
+if [ -f ../shared/vectors/eclipsefs-sample.img ]; then
+	check "bundle: the shared vectors ride along (lab 6 grades against them)" \
+		'echo "$LIST" | grep -q "^shared/vectors/eclipsefs-sample.img "'
+fi
+
+check "bundle: symlinks stay symlinks (the sample disk's /bin/sh)" \
+	'echo "$LIST" | grep -qx "tree/disk/bin/sh 777"'
 
 # one AUTOGRADER_ROOT per submission, laid out as Gradescope lays it out
 mkroot() {
@@ -46,6 +53,7 @@ mkroot() {
 	cp "$r/source/run_autograder" "$r/run_autograder"
 }
 for s in solution handout tamper broken slow; do mkroot $s; done
+check "unpacked: the pristine tree's disk/bin/sh is a symlink" '[ -L "$TMP/solution/source/tree/disk/bin/sh" ]'
 # the solution, inside a top folder as a zip upload often has it
 mkdir -p "$TMP/solution/submission/eclipse-rv"
 cp -r src Makefile tests "$TMP/solution/submission/eclipse-rv/"

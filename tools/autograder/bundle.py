@@ -9,6 +9,8 @@ The zip holds, at its top (Gradescope unpacks it into /autograder/source):
     run_autograder   grades /autograder/submission (tools/autograder/run.py)
     autograder.json  the lab and the list of student files
     tree/            the pristine course tree: the lab-N handout
+    shared/vectors/  the course's shared test vectors, where the graders look
+                     for them (beside the tree), when ../shared is present
 
 The pristine tree is the handout tools/handout.py writes for lab N (labs
 before N solved, N and later stubbed), so the bundle carries no solution
@@ -59,12 +61,20 @@ def student_files(root, lab):
 
 
 def add_tree(z, top, prefix):
+    """Add the files below `top`, with their modes; a symlink stays a
+    symlink (unzip recreates it), so disk/bin/sh is still a link and the
+    sample image built from disk/ is the course's own."""
     for d, dirs, files in os.walk(top):
         dirs.sort()
         for f in sorted(files):
             p = os.path.join(d, f)
             arc = os.path.join(prefix, os.path.relpath(p, top))
             info = zipfile.ZipInfo(arc, date_time=(2022, 1, 1, 0, 0, 0))
+            info.create_system = 3  # Unix, so unzip honours the mode bits
+            if os.path.islink(p):
+                info.external_attr = 0o120777 << 16
+                z.writestr(info, os.readlink(p))
+                continue
             info.external_attr = (os.stat(p).st_mode & 0o777 | 0o100000) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             with open(p, "rb") as fh:
@@ -95,6 +105,7 @@ def main():
         with zipfile.ZipFile(part, "w") as z:
             for name in ("setup.sh", "run_autograder"):
                 info = zipfile.ZipInfo(name, date_time=(2022, 1, 1, 0, 0, 0))
+                info.create_system = 3
                 info.external_attr = 0o100755 << 16
                 with open(os.path.join(HERE, name), "rb") as fh:
                     z.writestr(info, fh.read())
@@ -102,6 +113,11 @@ def main():
             z.writestr(zipfile.ZipInfo("autograder.json", date_time=(2022, 1, 1, 0, 0, 0)),
                        json.dumps(config, indent=2) + "\n")
             add_tree(z, tree, "tree")
+            # lab 6 grades against the shared sample vector at ROOT/../shared
+            vectors = os.path.join(os.path.dirname(os.path.abspath(args.root)), "shared",
+                                   "vectors")
+            if os.path.isdir(vectors):
+                add_tree(z, vectors, os.path.join("shared", "vectors"))
         os.replace(part, args.out)
     print(f"autograder: {args.out} (lab {args.lab}; student files: {' '.join(files)})")
 

@@ -8,7 +8,9 @@ Directories, below AUTOGRADER_ROOT (default /autograder):
     source/tree/             the pristine course tree (the lab-N handout)
     submission/              what the student uploaded
     results/results.json     written here, in Gradescope's format
-    work/                    scratch: the tree being built and graded
+    work/tree/               scratch: the tree being built and graded
+    work/shared/             the bundle's shared vectors, beside the tree
+                             (where the graders look for them)
 
 Only the student files listed in autograder.json are taken from the
 submission, into a fresh copy of the pristine tree; so a submission that
@@ -23,6 +25,7 @@ is written.
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,7 +36,7 @@ ROOT = os.path.abspath(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
 SOURCE = os.path.join(ROOT, "source")
 SUBMISSION = os.path.join(ROOT, "submission")
 RESULTS = os.path.join(ROOT, "results", "results.json")
-WORK = os.path.join(ROOT, "work")
+WORK = os.path.join(ROOT, "work", "tree")
 TOTAL_TIMEOUT = float(os.environ.get("AUTOGRADER_TIMEOUT", "900"))
 BUILD_TIMEOUT = 300
 MAX_FILE = 1 << 20  # a source file larger than 1 MiB is not a lab's work
@@ -114,8 +117,11 @@ def main():
         config = json.load(f)
     lab, files = int(config["lab"]), list(config["student_files"])
 
-    shutil.rmtree(WORK, ignore_errors=True)
+    shutil.rmtree(os.path.dirname(WORK), ignore_errors=True)
     shutil.copytree(os.path.join(SOURCE, "tree"), WORK, symlinks=True)
+    if os.path.isdir(os.path.join(SOURCE, "shared")):
+        shutil.copytree(os.path.join(SOURCE, "shared"),
+                        os.path.join(os.path.dirname(WORK), "shared"))
     top = find_top(files)
     notes = [f"Lab {lab}: files graded from your submission"
              f" ({os.path.relpath(top, SUBMISSION)}):"]
@@ -141,10 +147,16 @@ def main():
         return
     with open(raw) as f:
         res = json.load(f)
+    # A test that could not run here (grade.py prints it as SKIP) costs
+    # the student nothing: it is shown, but worth 0 points.
+    skipped = set(re.findall(r"^SKIP  (.*) \(\d+/\d+ pts", out, re.M))
     # Commands to reproduce a failure name the kernel by its path here;
     # make it relative, so it runs from the top of the student's own tree.
     for t in res["tests"]:
         t["output"] = t.get("output", "").replace(WORK + os.sep, "")
+        if t["name"] in skipped:
+            t["max_score"], t["status"] = 0, "skipped"
+            t["output"] = "not graded: this test cannot run here. " + t["output"]
     summary = [l for l in out.splitlines() if l.startswith(("Score:", "Reproduce"))
                or l.endswith(("failed", "skipped"))]
     notes += ["", "A failing test shows the last lines your kernel printed and the QEMU",
