@@ -18,15 +18,17 @@ struct fs_mount *fs_mounted(const char *cmd)
 const char *fs_reason(struct fs_mount *fs, int err)
 {
 	// the reader clears its sentence at every call, so one that is there
-	// belongs to the call that just failed.
-	if (efs_error(&fs->vol)[0])
+	// belongs to the call that just failed. A device error is the
+	// exception: what the device said (errstr) is the news there.
+	if (efs_error(&fs->vol)[0] && err != -EIO && err != -ERANGE)
 		return efs_error(&fs->vol);
 	return errstr(err);
 }
 
 void fs_cmd_error(struct fs_mount *fs, const char *cmd, const char *path, int err)
 {
-	kprintf("%s: %s: %s\n", cmd, path, fs_reason(fs, err));
+	(void)fs; // the mounted root's, which fs_perror knows with its cache
+	fs_perror(cmd, path, err);
 }
 
 void fs_put_name(const char *s, size_t len)
