@@ -30,10 +30,10 @@ HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -iquote src -iquote tests/unit -fsaniti
 KERNEL_SRCS := $(wildcard src/*.c src/*/*.c src/*.S src/*/*.S)
 KERNEL_OBJS := $(patsubst src/%,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
 # Files that build for the host too: everything below src/lib, src/virtio,
-# src/blk and src/fs except shell commands (*_cmd.c) and kernel glue
+# src/pci, src/blk and src/fs except shell commands (*_cmd.c) and kernel glue
 # (*_kern.c). Files directly in src/ are kernel-only.
 PORTABLE_SRCS := $(filter-out %_cmd.c %_kern.c, \
-                   $(wildcard src/lib/*.c src/virtio/*.c src/blk/*.c src/fs/*.c))
+                   $(wildcard src/lib/*.c src/virtio/*.c src/pci/*.c src/blk/*.c src/fs/*.c))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 SAMPLE_IMG := $(BUILD)/sample.img

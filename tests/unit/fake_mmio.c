@@ -24,6 +24,7 @@ struct fake_slot {
 };
 
 static struct fake_slot slots[FAKE_SLOTS];
+int (*fake_mmio_other)(uintptr_t addr, unsigned width, int write, uint32_t *val);
 
 void fake_mmio_reset(void)
 {
@@ -62,6 +63,10 @@ static struct fake_slot *decode(uintptr_t addr, uint32_t *off)
 
 uint32_t host_mmio_read32(uintptr_t addr)
 {
+	uint32_t v;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 4, 0, &v))
+		return (uint32_t)v;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -74,6 +79,10 @@ uint32_t host_mmio_read32(uintptr_t addr)
 
 void host_mmio_write32(uintptr_t addr, uint32_t val)
 {
+	uint32_t v = val;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 4, 1, &v))
+		return;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -85,6 +94,10 @@ void host_mmio_write32(uintptr_t addr, uint32_t val)
 
 uint8_t host_mmio_read8(uintptr_t addr)
 {
+	uint32_t v;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 1, 0, &v))
+		return (uint8_t)v;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -93,9 +106,34 @@ uint8_t host_mmio_read8(uintptr_t addr)
 
 void host_mmio_write8(uintptr_t addr, uint8_t val)
 {
+	uint32_t v = val;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 1, 1, &v))
+		return;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
 	if (s->ops && s->ops->write8)
 		s->ops->write8(s->dev, off, val);
+}
+
+// Only the other fakes have 16-bit registers (PCI configuration space,
+// virtio-pci common configuration).
+uint16_t host_mmio_read16(uintptr_t addr)
+{
+	uint32_t v = 0;
+
+	if (!fake_mmio_other || !fake_mmio_other(addr, 2, 0, &v))
+		fake_fail("16-bit read at 0x%lx, where no fake has 16-bit registers",
+		          (unsigned long)addr);
+	return (uint16_t)v;
+}
+
+void host_mmio_write16(uintptr_t addr, uint16_t val)
+{
+	uint32_t v = val;
+
+	if (!fake_mmio_other || !fake_mmio_other(addr, 2, 1, &v))
+		fake_fail("16-bit write at 0x%lx, where no fake has 16-bit registers",
+		          (unsigned long)addr);
 }
