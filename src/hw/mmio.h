@@ -25,8 +25,6 @@ uint16_t host_mmio_read16(uintptr_t addr);
 void host_mmio_write16(uintptr_t addr, uint16_t val);
 uint8_t host_mmio_read8(uintptr_t addr);
 void host_mmio_write8(uintptr_t addr, uint8_t val);
-uint16_t host_mmio_read16(uintptr_t addr);
-void host_mmio_write16(uintptr_t addr, uint16_t val);
 
 static inline uint32_t mmio_read32(uintptr_t addr)
 {
@@ -51,14 +49,6 @@ static inline uint8_t mmio_read8(uintptr_t addr)
 static inline void mmio_write8(uintptr_t addr, uint8_t val)
 {
 	host_mmio_write8(addr, val);
-}
-static inline uint16_t mmio_read16(uintptr_t addr)
-{
-	return host_mmio_read16(addr);
-}
-static inline void mmio_write16(uintptr_t addr, uint16_t val)
-{
-	host_mmio_write16(addr, val);
 }
 #else
 static inline uint32_t mmio_read32(uintptr_t addr)
@@ -99,21 +89,6 @@ static inline void mmio_write8(uintptr_t addr, uint8_t val)
 	// earlier memory writes are visible before the device sees this one
 	__asm__ volatile("fence w,o" ::: "memory");
 	*(volatile uint8_t *)addr = val;
-}
-// 16-bit registers: PCI configuration space and virtio-pci's common
-// configuration (spec 4.1.3.1: each field is accessed with its own width)
-static inline uint16_t mmio_read16(uintptr_t addr)
-{
-	uint16_t val = *(volatile uint16_t *)addr;
-	// the register read completes before later memory reads
-	__asm__ volatile("fence i,r" ::: "memory");
-	return val;
-}
-static inline void mmio_write16(uintptr_t addr, uint16_t val)
-{
-	// earlier memory writes are visible before the device sees this one
-	__asm__ volatile("fence w,o" ::: "memory");
-	*(volatile uint16_t *)addr = val;
 }
 #endif
 

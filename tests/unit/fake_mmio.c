@@ -94,6 +94,10 @@ void host_mmio_write32(uintptr_t addr, uint32_t val)
 
 uint16_t host_mmio_read16(uintptr_t addr)
 {
+	uint32_t v;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 2, 0, &v))
+		return (uint16_t)v;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -106,6 +110,10 @@ uint16_t host_mmio_read16(uintptr_t addr)
 
 void host_mmio_write16(uintptr_t addr, uint16_t val)
 {
+	uint32_t v = val;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 2, 1, &v))
+		return;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -142,25 +150,4 @@ void host_mmio_write8(uintptr_t addr, uint8_t val)
 
 	if (s->ops && s->ops->write8)
 		s->ops->write8(s->dev, off, val);
-}
-
-// Only the other fakes have 16-bit registers (PCI configuration space,
-// virtio-pci common configuration).
-uint16_t host_mmio_read16(uintptr_t addr)
-{
-	uint32_t v = 0;
-
-	if (!fake_mmio_other || !fake_mmio_other(addr, 2, 0, &v))
-		fake_fail("16-bit read at 0x%lx, where no fake has 16-bit registers",
-		          (unsigned long)addr);
-	return (uint16_t)v;
-}
-
-void host_mmio_write16(uintptr_t addr, uint16_t val)
-{
-	uint32_t v = val;
-
-	if (!fake_mmio_other || !fake_mmio_other(addr, 2, 1, &v))
-		fake_fail("16-bit write at 0x%lx, where no fake has 16-bit registers",
-		          (unsigned long)addr);
 }
