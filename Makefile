@@ -12,7 +12,8 @@ HOSTCC    ?= gcc
 QEMU      ?= qemu-system-riscv64
 PYTHON    ?= python3
 
-# legacy (version 1, QEMU's default) or modern (version 2)
+# legacy (version 1, QEMU's default) or modern (version 2) virtio-mmio, or
+# the disk as a PCI function: pci (modern only) or pci-legacy (legacy only)
 TRANSPORT ?= legacy
 # extra kernel boot arguments, e.g. BOOTARGS="vq_size=16 irq=off"
 BOOTARGS  ?=
@@ -44,6 +45,10 @@ ifeq ($(TRANSPORT),modern)
 QEMU_BASE += -global virtio-mmio.force-legacy=false
 endif
 QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0
+ifneq ($(filter pci pci-legacy,$(TRANSPORT)),)
+QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0,$(if \
+             $(filter pci,$(TRANSPORT)),disable-legacy=on,disable-modern=on)
+endif
 QEMU_RUN  := $(QEMU_BASE) -kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
 
 # host tools (mkfs-eclipsefs, eclipsefs-dump), fuzzers and their rules live in mk/
@@ -62,7 +67,7 @@ tools: $(HOST_TOOLS) ## build the host tools (mkfs-eclipsefs, eclipsefs-dump)
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
 	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  variables: TRANSPORT=legacy|modern  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n"
+	@echo "  variables: TRANSPORT=legacy|modern|pci|pci-legacy  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n"
 
 # --- dependencies -----------------------------------------------------------
 deps: ## install what is missing (Debian/Ubuntu), or say what to install
