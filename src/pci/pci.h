@@ -55,7 +55,7 @@ struct pci_func {
 	uintptr_t cfg;
 	struct pci_bar bar[6];
 	bool enabled; // BARs placed, decoding and bus mastering on
-	bool claimed; // a driver took it
+	bool claimed; // the virtio transport took it
 };
 
 // Configuration space header (PCI Local Bus 3.0, 6.1), type 0.
