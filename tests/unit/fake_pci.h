@@ -52,6 +52,7 @@ struct fake_pci_fn {
 	struct fake_virtio *fv;
 	uintptr_t fv_base; // the fake virtio-mmio registers behind it
 	bool legacy;
+	uint16_t queue_sel;     // queue_select as the driver wrote it
 	uint16_t queue_size[8]; // modern queue_size as the driver wrote it
 	uint32_t notify_mult;
 	uint32_t legacy_pfn_pages; // QueueAddress writes seen
