@@ -170,6 +170,9 @@ class Ctx:
             commands.append("poweroff")
         run = run_qemu(cmd, commands, timeout, wait_prompt)
         self.runs.append(run)
+        # a handout before lab 10 has no PCI enumeration: nothing to grade
+        if self.transport in PCI_TRANSPORTS and "pci: 0 functions on bus" in run.output:
+            raise Skip("no PCI function found: lab 10's enumeration is a stub in this tree")
         return run
 
     def expect(self, cond, message):
