@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "mem.h"
 #include "pci/pci.h"
+#include "virtio/pci.h"
 #include "shell.h"
 #include "trap.h"
 #include "virtio/blk.h"
@@ -89,6 +90,7 @@ void kmain(unsigned long hartid, void *dtb)
 	virtio_scan();
 	// lab 10: the PCI bus, where `-drive if=virtio` puts a disk
 	pci_init((const void *)boot_info.fdt_addr);
+	virtio_pci_attach_all();
 
 	// labs 2-5: bring up the disks; without one, serve the built-in image
 	if (vblk_probe() < 0) {
