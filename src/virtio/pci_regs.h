@@ -99,9 +99,5 @@ struct virtio_pci_legacy_msix {
 #define VIRTIO_PCI_LEGACY_PFN_SHIFT 12 // QueueAddress is in 4096-byte pages
 #define VIRTIO_PCI_LEGACY_ALIGN     4096
 
-// Resetting a modern device: 4.1.4.3.1 has the driver wait until
-// device_status reads back 0.
-#define VIRTIO_PCI_ISR_QUEUE  0x1
-#define VIRTIO_PCI_ISR_CONFIG 0x2
 
 #endif
