@@ -99,5 +99,4 @@ struct virtio_pci_legacy_msix {
 #define VIRTIO_PCI_LEGACY_PFN_SHIFT 12 // QueueAddress is in 4096-byte pages
 #define VIRTIO_PCI_LEGACY_ALIGN     4096
 
-
 #endif
