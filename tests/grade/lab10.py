@@ -109,10 +109,10 @@ def odd_functions(ctx):
     r.expect_exit(0)
 
 
-@test(10, "modern virtio-blk-pci: capabilities at QEMU's offsets, files readable", points=3,
+@test(10, "modern virtio-blk-pci: capabilities at QEMU's offsets, files readable, INTx taken", points=3,
       transports=NO_TRANSPORT)
 def modern_disk(ctx):
-    r = ctx.boot(["pci 00:01.0", "ls /", "cat /readme.txt"],
+    r = ctx.boot(["pci 00:01.0", "ls /", "cat /readme.txt", "irq"],
                  extra=pci_disk(0, sample(ctx), ",disable-legacy=on"), timeout=15)
     r.expect(r"^pci 00:01\.0: 1af4:1042 class 01\.00 mass storage controller, virtio block "
              r"\(modern\)$", "the modern disk at 00:01.0 (device ID 0x1042)")
@@ -125,6 +125,10 @@ def modern_disk(ctx):
         raise Fail("`ls /` should list the PCI disk's files")
     if "Welcome to Eclipse RV" not in r.section("cat /readme.txt"):
         raise Fail("`cat /readme.txt` should print the file from the PCI disk")
+    # device 1's INTA is PLIC source 32 + 1 by the tree's interrupt-map
+    if not re.search(r"^irq: source 33: [1-9]", r.section("irq"), re.M):
+        raise Fail("the disk's completions should arrive as INTx on PLIC source 33 "
+                   "(`irq` should count some)")
     r.expect_exit(0)
 
 
