@@ -12,7 +12,8 @@ HOSTCC    ?= gcc
 QEMU      ?= qemu-system-riscv64
 PYTHON    ?= python3
 
-# legacy (version 1, QEMU's default) or modern (version 2)
+# legacy (version 1, QEMU's default) or modern (version 2) virtio-mmio, or
+# the disk as a PCI function: pci (modern only) or pci-legacy (legacy only)
 TRANSPORT ?= legacy
 # extra kernel boot arguments, e.g. BOOTARGS="vq_size=16 irq=off"
 BOOTARGS  ?=
@@ -38,10 +39,10 @@ HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -iquote src -iquote tests/unit -fsaniti
 KERNEL_SRCS := $(wildcard src/*.c src/*/*.c src/*.S src/*/*.S)
 KERNEL_OBJS := $(patsubst src/%,$(KBUILD)/kernel/%.o,$(KERNEL_SRCS))
 # Files that build for the host too: everything below src/lib, src/virtio,
-# src/blk and src/fs except shell commands (*_cmd.c) and kernel glue
+# src/pci, src/blk and src/fs except shell commands (*_cmd.c) and kernel glue
 # (*_kern.c). Files directly in src/ are kernel-only.
 PORTABLE_SRCS := $(filter-out %_cmd.c %_kern.c, \
-                   $(wildcard src/lib/*.c src/virtio/*.c src/blk/*.c src/fs/*.c))
+                   $(wildcard src/lib/*.c src/virtio/*.c src/pci/*.c src/blk/*.c src/fs/*.c))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 SAMPLE_IMG := $(BUILD)/sample.img
@@ -52,6 +53,10 @@ ifeq ($(TRANSPORT),modern)
 QEMU_BASE += -global virtio-mmio.force-legacy=false
 endif
 QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0
+ifneq ($(filter pci pci-legacy,$(TRANSPORT)),)
+QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0,$(if \
+             $(filter pci,$(TRANSPORT)),disable-legacy=on,disable-modern=on)
+endif
 QEMU_RUN  := $(QEMU_BASE) -kernel $(KBUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
 
 # host tools (mkfs-eclipsefs, eclipsefs-dump), fuzzers and their rules live in mk/
@@ -70,7 +75,7 @@ tools: $(HOST_TOOLS) ## build the host tools (mkfs-eclipsefs, eclipsefs-dump)
 help: ## list the targets
 	@grep -hE '^[a-z_.-]+:.*## ' $(MAKEFILE_LIST) | sort | \
 	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  variables: TRANSPORT=legacy|modern  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n  DEBUG=1  GDBPORT=n"
+	@echo "  variables: TRANSPORT=legacy|modern|pci|pci-legacy  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n  DEBUG=1  GDBPORT=n"
 
 # --- dependencies -----------------------------------------------------------
 deps: ## install what is missing (Debian/Ubuntu), or say what to install
