@@ -27,6 +27,7 @@ static int open_legacy(struct virtio_pci *vp, struct pci_func *f)
 	vp->config_off = vp->caps.msix_enabled ? sizeof(struct virtio_pci_legacy_msix)
 	                                       : sizeof(struct virtio_pci_legacy);
 	vp->vdev.legacy = true;
+	vp->vdev.fixed_queue_size = true; // no queue size register to write (4.1.4.8)
 	vp->vdev.ops = &virtio_pci_legacy_ops;
 	return 0;
 }
