@@ -32,7 +32,12 @@ static void setup_disk(uint64_t sectors, uint32_t block_size)
 {
 	for (size_t i = 0; i < sizeof(disk); i++)
 		disk[i] = (uint8_t)(i / SECTOR_SIZE * 7 + i);
-	dev = (struct blkdev){"memdisk", sectors, block_size, true, &mem_ops, 0, 0};
+	dev = (struct blkdev){.name = "memdisk",
+	                      .id = "mem0",
+	                      .sectors = sectors,
+	                      .block_size = block_size,
+	                      .read_only = true,
+	                      .ops = &mem_ops};
 	bad_sector = -1;
 	requests = 0;
 	cr_assert_eq(bcache_init(&cache, &dev), 0);
