@@ -19,28 +19,19 @@
 
 uint64_t time_hz = 10000000;
 
-// irq_register hands each handler an argument; vblk_interrupt asks every
-// disk whether the interrupt was its own, so it takes none.
-static void blk_interrupt(void *arg)
-{
-	(void)arg;
-	vblk_interrupt();
-}
-
 static void start_interrupts(void)
 {
 	int first_irq = -ENODEV;
-
 	// interrupts go to the hart we boot on, whichever OpenSBI picked
 	unsigned ctx = plic_init(boot_info.plic_s_context, boot_info.boot_hart);
 	kprintf("irq: hart %lu takes PLIC context %u (%s)\n", (unsigned long)boot_info.boot_hart,
 	        ctx, boot_info.plic_s_context >= 0 ? "from the device tree" : "guessed: 2*hart+1");
 
-	// one handler serves every disk: it asks each device whether the
-	// interrupt was its own (PCI sources may be shared)
+	// each disk's handler is registered with the disk as its argument;
+	// PCI sources may be shared, and the handler asks its device first
 	for (struct vblk *v = vblk_next(0); v; v = vblk_next(v)) {
 		int irq = vblk_irq(v);
-		int err = irq < 0 ? irq : irq_register((unsigned)irq, blk_interrupt, 0);
+		int err = irq < 0 ? irq : irq_register((unsigned)irq, vblk_interrupt, v);
 		if (err < 0) {
 			kprintf("irq: PLIC source %d not set up (%s); completions by polling\n",
 			        irq, errstr(err));

@@ -18,8 +18,12 @@ import re
 import stat
 import struct
 import subprocess
+import sys
 
 from gradelib import Fail, Skip, test
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import efs_image  # noqa: E402  (tests/tools: images mkfs-eclipsefs refuses to write)
 
 MKFS = ("build", "tools", "mkfs-eclipsefs")
 GPT_VOLUME_OFFSET = 130 << 20  # mkfs-eclipsefs --gpt puts the volume at 130 MiB
@@ -917,5 +921,73 @@ def missing(ctx):
         if section(r, c).strip() != want:
             raise Fail(f"`{c}` should print `{want}`; it printed "
                        f"{section(r, c).strip()[:200]!r}")
+    alive(r)
+    r.expect_exit(0)
+
+
+# --- at the reader's limits, and fields it must refuse ----------------------------
+
+
+@test(6, "a directory at the reader's limits: 4096 entries, 200-byte names", points=2,
+      transports=("modern",))
+def limits(ctx):
+    path = ctx.scratch("limits.img")
+    with open(path, "wb") as f:
+        f.write(efs_image.image(efs_image.limits()))
+    names = sorted("%03x" % k for k in range(4096))
+    # /long is never listed whole: 800 KiB of names would keep the serial
+    # line busy for 20 s. fsck and cd read all of it; the unit tests check
+    # the sorted listing of such a directory (dir_sort_lists_4096_names_...).
+    # tree shares dump's sorted levels and would only add 2 s of output.
+    long_last = efs_image.long_name(4095).decode()
+    cmds = ["fsck", "ls /big", "dump /big", f"ls -l /long/{long_last}",
+            "cd /long", "pwd", "cat /f", "echo alive"]
+    r = ctx.boot(cmds, disks=[path], timeout=60)
+    expect_mounted(r, 8196)
+    shows(r, "fsck", r"^fsck: clean: 8196 inodes", "`fsck: clean: 8196 inodes`")
+    got = lines_of(r, "ls /big")
+    if got != names:
+        raise Fail(f"`ls /big` should print all 4096 names in order; it printed {len(got)} "
+                   f"lines, starting {got[:3]}, ending {got[-2:]}")
+    want = ["/big dir 4096"] + [f"/big/{n} dir 0" for n in names]
+    if lines_of(r, "dump /big") != want:
+        got = lines_of(r, "dump /big")
+        raise Fail(f"`dump /big` should print {len(want)} lines; it printed {len(got)}: "
+                   f"{got[:3]} ... {got[-2:]}")
+    if not section(r, f"ls -l /long/{long_last}").rstrip().endswith(long_last):
+        raise Fail("`ls -l` of a 200-byte name should show it")
+    if section(r, "pwd").strip() != "/long":
+        raise Fail("`cd /long` then `pwd` should print /long")
+    if section(r, "cat /f") != "limits\n":
+        raise Fail("`cat /f` should print `limits`")
+    alive(r)
+    r.expect_exit(0)
+
+
+@test(6, "a 300-byte name, a 5001-byte symlink target, a MODE that says directory", points=2)
+def hostile_fields(ctx):
+    path = ctx.scratch("hostile.img")
+    with open(path, "wb") as f:
+        f.write(efs_image.image(efs_image.hostile()))
+    cmds = ["ls /sub", "ls -l /", "cat /link", "stat /link", "fsck", "cat /ok", "echo alive"]
+    r = ctx.boot(cmds, disks=[path])
+    expect_mounted(r, 6)
+    limit_name = r"inode 3: directory entry 'n+\.\.\.' is 300 bytes long, over the 255-byte name limit"
+    limit_link = r"inode 2: symlink target is 5001 bytes, over the 1023-byte path limit"
+    out = lines_of(r, "ls /sub")
+    if out[:1] != ["good"] or not re.search(limit_name, " ".join(out[1:])):
+        raise Fail(f"`ls /sub` should list `good`, then say the name's inode and the limit "
+                   f"({limit_name}); it printed {out[:4]}")
+    shows(r, "ls -l /", r"^l\S+ .* link -> \[" + limit_link + r"\]$",
+          "the link with `[" + limit_link + "]` for its target")
+    error_is(r, "cat /link", limit_link, "the link's inode and the path limit")
+    shows(r, "stat /link", r"^  target:  \[" + limit_link, "the target's limit")
+    shows(r, "fsck", r"^fsck: " + limit_link + "$", "the long symlink target")
+    shows(r, "fsck", r"^fsck: " + limit_name + "$", "the long name")
+    shows(r, "fsck", r"^fsck: inode 5: MODE .*NODE_TYPE is 1", "the MODE that says directory")
+    shows(r, "fsck", r"^fsck: not clean \(file contents are not checked",
+          "that the volume is not clean, and what fsck cannot see")
+    if section(r, "cat /ok") != "fine\n":
+        raise Fail("`cat /ok` should still print `fine`")
     alive(r)
     r.expect_exit(0)
