@@ -19,7 +19,7 @@
 #include "virtio/mmio.h"
 #include "virtio/scan.h"
 #include "virtio/virtio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define VIRTIO_BLK_S_OK     0
 #define VIRTIO_BLK_S_IOERR  1

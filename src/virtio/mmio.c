@@ -4,6 +4,7 @@
 // knows these offsets.
 #include "console.h"
 #include "errno.h"
+#include "fdt.h"
 #include "hw/mmio.h"
 #include "hw/time.h"
 #include "lib/string.h"
@@ -11,7 +12,7 @@
 #include "virtio/mmio.h"
 #include "virtio/scan.h"
 #include "virtio/virtio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define RESET_TIMEOUT_US 100000 // a reset that takes longer than 100 ms is a broken device
 #define CONFIG_RETRIES   64     // ConfigGeneration changes this often: give up
@@ -104,18 +105,23 @@ static void write_driver_features(struct virtio_dev *d, uint64_t features)
 }
 
 // Features no driver here implements, whatever a device driver asks for:
-// the packed ring, an IOMMU (ACCESS_PLATFORM), in-order tricks, SR-IOV,
-// notification data and queue reset.
+// an IOMMU (ACCESS_PLATFORM), in-order tricks, SR-IOV, notification data
+// and queue reset.
 #define VIRTIO_NEVER_ACCEPTED                                                                      \
-	(VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) | VIRTIO_BIT(VIRTIO_F_RING_PACKED) |                 \
-	 VIRTIO_BIT(VIRTIO_F_IN_ORDER) | VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM) |                     \
-	 VIRTIO_BIT(VIRTIO_F_SR_IOV) | VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) |                    \
-	 VIRTIO_BIT(VIRTIO_F_NOTIF_CONFIG_DATA) | VIRTIO_BIT(VIRTIO_F_RING_RESET))
+	(VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) | VIRTIO_BIT(VIRTIO_F_IN_ORDER) |                    \
+	 VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM) | VIRTIO_BIT(VIRTIO_F_SR_IOV) |                       \
+	 VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) | VIRTIO_BIT(VIRTIO_F_NOTIF_CONFIG_DATA) |         \
+	 VIRTIO_BIT(VIRTIO_F_RING_RESET))
 
 int vdev_init(struct virtio_dev *d, uint64_t wanted, uint64_t required)
 {
 	int err;
 
+	// The packed ring (spec 2.8) is the virtqueue's business, not the
+	// device driver's: every modern device may use it unless the boot
+	// line says packed=off (virtq_alloc follows what was negotiated).
+	if (!bootarg_is_off("packed"))
+		wanted |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	/* BEGIN LAB 2 SOLUTION */
 	// 3.1.1 step 1: reset the device
 	if ((err = vdev_reset(d)) < 0)
@@ -241,8 +247,8 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 	vm_write(d, VIRTIO_MMIO_QUEUE_NUM, num);
 	if (d->version == 2) {
 		// step 6: the three ring addresses, 64 bits each; step 7: ready
-		uint64_t desc = virt_to_phys(vq->desc), drv = virt_to_phys(vq->avail),
-		         dev = virt_to_phys(vq->used);
+		uint64_t desc, drv, dev;
+		virtq_addrs(vq, &desc, &drv, &dev);
 		vm_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
 		vm_write(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
 		vm_write(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)drv);
@@ -256,9 +262,16 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 		vm_write(d, VIRTIO_MMIO_QUEUE_ALIGN, VIRTQ_LEGACY_ALIGN);
 		vm_write(d, VIRTIO_MMIO_QUEUE_PFN, (uint32_t)(virt_to_phys(vq->desc) / PAGE_SIZE));
 	}
-	kprintf("virtio: slot %d: queue %u: %u entries (device max %u), desc %p avail %p used %p\n",
-	        d->slot, index, num, max, (void *)virt_to_phys(vq->desc),
-	        (void *)virt_to_phys(vq->avail), (void *)virt_to_phys(vq->used));
+	uint64_t a_desc, a_drv, a_dev;
+	virtq_addrs(vq, &a_desc, &a_drv, &a_dev);
+	if (vq->packed)
+		kprintf("virtio: slot %d: queue %u: %u entries (device max %u), packed ring: desc %p "
+		        "driver %p device %p\n",
+		        d->slot, index, num, max, (void *)a_desc, (void *)a_drv, (void *)a_dev);
+	else
+		kprintf("virtio: slot %d: queue %u: %u entries (device max %u), desc %p avail %p "
+		        "used %p\n",
+		        d->slot, index, num, max, (void *)a_desc, (void *)a_drv, (void *)a_dev);
 	return 0;
 	/* END LAB 3 SOLUTION */
 	/* BEGIN LAB 3 STUB
