@@ -6,11 +6,16 @@
 // turn a slot is follows from two bits per descriptor and one wrap counter
 // on each side, which flips every time that side passes the end of the ring:
 //
-//   slot flags        AVAIL   USED    meaning, seen by a driver at wrap W
-//   made available    W       !W      the device has not finished it
-//   used              W       W       finished: id and len are valid
-//   left from a lap   !W      !W      used in the previous lap, already taken
-//   anything else     !W      W       a device error: the bits disagree
+//   slot holds, seen by a driver at wrap W     AVAIL   USED
+//   a chain head or part, made available        W       !W
+//   a used descriptor: id and len are valid      W       W
+//   a used descriptor from the lap before        !W      !W
+//   a chain's later slot from the lap before,
+//     which the device skipped (2.8.6)           !W      W
+//
+// Only the second row is "used", so a device that writes the wrong wrap
+// bits has written nothing the driver will take: its request times out
+// and the device driver resets the device (as for any lost completion).
 //
 // Trust ends at the ring: a used descriptor's ID, length and both flag
 // bits are checked before anything is indexed by them, and how many slots
@@ -199,13 +204,16 @@ void packed_kick(struct virtq *vq)
 	}
 }
 
-// Whether the slot the device will write next now holds a used descriptor
-// (or one whose bits disagree, which virtq_get_used then reports).
+// Whether a slot's flags mark it used in the lap with wrap counter w.
+static bool is_used(uint16_t flags, bool w)
+{
+	return !!(flags & VIRTQ_DESC_F_USED) == w && !!(flags & VIRTQ_DESC_F_AVAIL) == w;
+}
+
+// Whether the slot the device will write next now holds a used descriptor.
 bool packed_has_used(struct virtq *vq)
 {
-	uint16_t flags = READ_ONCE(vq->ring[vq->last_used].flags);
-
-	return !!(flags & VIRTQ_DESC_F_USED) == vq->used_wrap;
+	return is_used(READ_ONCE(vq->ring[vq->last_used].flags), vq->used_wrap);
 }
 
 // Ask for an interrupt when the device writes a used descriptor into the
@@ -219,9 +227,9 @@ static void want_event_at_last_used(struct virtq *vq)
 // Take the used descriptor in the next slot, if there is one. Examples,
 // for a queue of 8 at last_used = 6 with used_wrap 1, and buffer IDs 2
 // (3 slots, 512 writable bytes) and 5 in flight:
-//   flags AVAIL 1 USED 0              -> 0: still ours, not finished
-//   flags AVAIL 0 USED 0              -> 0: left from the previous lap
-//   flags AVAIL 0 USED 1              -> broken: the bits disagree
+//   flags AVAIL 1 USED 0              -> 0: made available, not finished
+//   flags AVAIL 0 USED 0              -> 0: used in the previous lap
+//   flags AVAIL 0 USED 1              -> 0: skipped in the previous lap
 //   used, id 8                        -> broken: no buffer ID 8
 //   used, id 4                        -> broken: ID 4 is not in flight
 //   used, id 2, WRITE, len 513        -> broken: more than its 512 bytes
@@ -233,12 +241,8 @@ int packed_get_used(struct virtq *vq, void **token, uint32_t *len)
 	/* BEGIN LAB 11 SOLUTION */
 	struct pvirtq_desc *d = &vq->ring[vq->last_used];
 	uint16_t flags = READ_ONCE(d->flags);
-	bool used = flags & VIRTQ_DESC_F_USED, avail = flags & VIRTQ_DESC_F_AVAIL;
-	if (used != vq->used_wrap)
+	if (!is_used(flags, vq->used_wrap))
 		return 0;
-	if (avail != used)
-		return virtq_broken(vq, "used descriptor whose AVAIL and USED bits disagree",
-		                    flags, vq->last_used);
 	// read the ID and length only after the flags that say they are
 	// written (2.8.22)
 	virt_rmb();
@@ -320,8 +324,7 @@ static uint16_t peek_used_count(struct virtq *vq)
 	for (uint16_t seen = 0; seen < vq->num;) {
 		struct pvirtq_desc *d = &vq->ring[slot];
 		uint16_t flags = READ_ONCE(d->flags), id = READ_ONCE(d->id);
-		if (!!(flags & VIRTQ_DESC_F_USED) != w || !!(flags & VIRTQ_DESC_F_AVAIL) != w ||
-		    id >= vq->num || !vq->heads[id].token)
+		if (!is_used(flags, w) || id >= vq->num || !vq->heads[id].token)
 			break;
 		uint16_t n = vq->heads[id].ndesc;
 		count = (uint16_t)(count + n);

@@ -15,7 +15,7 @@
 #include "host_kernel.h"
 #include "virtio/blk.h"
 #include "virtio/virtio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define BLK_S_OK     0
 #define BLK_S_IOERR  1

@@ -13,7 +13,7 @@
 #include "virtio/mmio.h"
 #include "virtio/scan.h"
 #include "virtio/virtio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define BIT(b)   VIRTIO_BIT(b)
 #define INDIRECT BIT(VIRTIO_F_INDIRECT_DESC)
