@@ -120,7 +120,9 @@ int vdev_init(struct virtio_dev *d, uint64_t wanted, uint64_t required)
 	// The packed ring (spec 2.8) is the virtqueue's business, not the
 	// device driver's: every modern device may use it unless the boot
 	// line says packed=off (virtq_alloc follows what was negotiated).
-	if (!bootarg_is_off("packed"))
+	if (bootarg_is_off("packed"))
+		wanted &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+	else
 		wanted |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	/* BEGIN LAB 2 SOLUTION */
 	// 3.1.1 step 1: reset the device
