@@ -267,9 +267,10 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 	uint64_t a_desc, a_drv, a_dev;
 	virtq_addrs(vq, &a_desc, &a_drv, &a_dev);
 	if (vq->packed)
-		kprintf("virtio: slot %d: queue %u: %u entries (device max %u), packed ring: desc %p "
-		        "driver %p device %p\n",
-		        d->slot, index, num, max, (void *)a_desc, (void *)a_drv, (void *)a_dev);
+		kprintf(
+		    "virtio: slot %d: queue %u: %u entries (device max %u), packed ring: desc %p "
+		    "driver %p device %p\n",
+		    d->slot, index, num, max, (void *)a_desc, (void *)a_drv, (void *)a_dev);
 	else
 		kprintf("virtio: slot %d: queue %u: %u entries (device max %u), desc %p avail %p "
 		        "used %p\n",

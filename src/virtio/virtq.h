@@ -120,16 +120,16 @@ struct virtq {
 	uint16_t free_head; // split: first free descriptor; packed: first free buffer ID
 	uint16_t num_free;  // free descriptors (ring slots)
 	uint16_t avail_idx; // split: our copy of avail->idx; packed: slots made available, mod 2^16
-	uint16_t kicked_idx; // avail_idx at the last notification
-	uint16_t last_used;  // split: used entries consumed; packed: next slot to look at
-	uint16_t used_count; // packed: slots consumed, mod 2^16 (for `vq`)
-	bool avail_wrap;     // packed: the driver ring wrap counter (2.8.1)
-	bool used_wrap;      // packed: the wrap counter of the slot at last_used
-	bool use_indirect;   // VIRTIO_F_INDIRECT_DESC negotiated and on
-	bool use_event_idx;  // VIRTIO_F_EVENT_IDX negotiated and on
-	bool legacy;         // no VERSION_1: used lengths may count the whole chain
-	bool interrupts;     // we want an interrupt per completion
-	bool broken;         // the device broke the protocol: stop
+	uint16_t kicked_idx;       // avail_idx at the last notification
+	uint16_t last_used;        // split: used entries consumed; packed: next slot to look at
+	uint16_t used_count;       // packed: slots consumed, mod 2^16 (for `vq`)
+	bool avail_wrap;           // packed: the driver ring wrap counter (2.8.1)
+	bool used_wrap;            // packed: the wrap counter of the slot at last_used
+	bool use_indirect;         // VIRTIO_F_INDIRECT_DESC negotiated and on
+	bool use_event_idx;        // VIRTIO_F_EVENT_IDX negotiated and on
+	bool legacy;               // no VERSION_1: used lengths may count the whole chain
+	bool interrupts;           // we want an interrupt per completion
+	bool broken;               // the device broke the protocol: stop
 	struct virtq_desc *shadow; // split: what we wrote into desc, for freeing
 	struct virtq_head {
 		void *token;       // the caller's cookie; NULL = not in flight

@@ -126,8 +126,9 @@ int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *toke
 		head_flags = 0;
 		for (int k = 0; k < n; k++) {
 			struct pvirtq_desc *d = &vq->ring[slot];
-			uint16_t f = (uint16_t)((bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
-			                        (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0) | avail_bits(w));
+			uint16_t f =
+			    (uint16_t)((bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+			               (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0) | avail_bits(w));
 			d->addr = bufs[k].addr;
 			d->len = bufs[k].len;
 			d->id = id;

@@ -112,8 +112,7 @@ int split_alloc(struct virtq *vq)
 	END LAB 3 STUB */
 }
 
-int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
-              uint32_t writable)
+int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token, uint32_t writable)
 {
 	/* BEGIN LAB 4 SOLUTION */
 	bool indirect = vq->use_indirect && n > 1 && n <= VIRTQ_INDIRECT_MAX;
@@ -244,7 +243,8 @@ int split_get_used(struct virtq *vq, void **token, uint32_t *len)
 		// spec 2.7.8.1: a legacy device may count the readable part
 		// too; what it wrote cannot exceed what it was allowed to
 		if (!vq->legacy)
-			return virtq_broken(vq, "used length larger than the chain's writable bytes",
+			return virtq_broken(vq,
+			                    "used length larger than the chain's writable bytes",
 			                    written, h->writable);
 		written = h->writable;
 		vq->clamped++;

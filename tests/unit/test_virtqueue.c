@@ -452,6 +452,54 @@ Test(virtqueue, used_length_larger_than_the_chain_breaks_the_queue)
 	lie_and_expect_eproto(FV_LIE_LEN_TOO_BIG, "used length larger");
 }
 
+// Issue 11 item 5 (spec 2.7.8.1): a legacy device may report the whole
+// chain's length; the driver clamps it to what the device was allowed to
+// write instead of giving up on the queue.
+Test(virtqueue, legacy_used_length_over_the_writable_bytes_is_clamped)
+{
+	void *tok;
+	uint32_t len;
+
+	plug_queue(1, INDIRECT, 16);
+	cr_assert(vq.legacy);
+	cr_assert_eq(add3(0), 0);
+	fv->lie = FV_LIE_LEN_TOO_BIG;
+	virtq_kick(&vq);
+	cr_assert_eq(virtq_get_used(&vq, &tok, &len), 1, "%s", host_log());
+	cr_assert_eq(len, 513, "clamped to the 513 writable bytes");
+	cr_assert_not(vq.broken);
+	cr_assert_eq(vq.clamped, 1);
+	cr_assert_eq(vq.num_free, 16);
+	host_log_clear();
+	virtq_dump(&vq);
+	cr_assert(host_log_has("1 used lengths clamped"), "%s", host_log());
+	cr_assert_eq(add3(1), 0, "the queue goes on");
+	virtq_kick(&vq);
+	cr_assert_eq(virtq_get_used(&vq, &tok, &len), 1);
+	assert_driver_followed_the_spec();
+}
+
+// Issue 11 item 6: lengths are summed in 64 bits. In 32 bits the first
+// chain's 4 GiB + 1 would wrap around to 1 and pass.
+Test(virtqueue, chain_of_4_gib_or_more_is_einval)
+{
+	plug_queue(2, 0, 16);
+	struct virtq_buf wraps[3] = {
+	    {virt_to_phys(hdr[0]), 0x80000000u, false},
+	    {virt_to_phys(data[0]), 0x80000000u, true},
+	    {virt_to_phys(&status[0]), 1, true},
+	};
+	cr_assert_eq(virtq_add_chain(&vq, wraps, 3, data[0]), -EINVAL);
+	struct virtq_buf exactly[2] = {{virt_to_phys(hdr[0]), 0xffffffffu, false},
+	                               {virt_to_phys(&status[0]), 1, true}};
+	cr_assert_eq(virtq_add_chain(&vq, exactly, 2, data[0]), -EINVAL, "4 GiB exactly");
+	cr_assert_eq(vq.num_free, 16, "nothing was taken");
+	cr_assert_eq(vq.avail_idx, 0);
+	struct virtq_buf largest[2] = {{virt_to_phys(hdr[0]), 0xfffffffeu, false},
+	                               {virt_to_phys(&status[0]), 1, true}};
+	cr_assert_eq(virtq_add_chain(&vq, largest, 2, data[0]), 0, "4 GiB - 1 fits");
+}
+
 Test(virtqueue, used_index_running_ahead_breaks_the_queue)
 {
 	plug_queue(1, INDIRECT, 16);
