@@ -14,6 +14,27 @@
 // in 32 bits, so no chain may hold 4 GiB or more.
 #define VIRTQ_CHAIN_MAX 0xffffffffULL
 
+// Every queue allocated and not yet freed, for the `vqring` command.
+#define VIRTQ_LIVE_MAX 16
+static struct virtq *live[VIRTQ_LIVE_MAX];
+
+static void track(struct virtq *vq, struct virtq *old)
+{
+	for (int i = 0; i < VIRTQ_LIVE_MAX; i++)
+		if (live[i] == old) {
+			live[i] = vq;
+			return;
+		}
+}
+
+struct virtq *virtq_nth(int n)
+{
+	for (int i = 0; i < VIRTQ_LIVE_MAX; i++)
+		if (live[i] && n-- == 0)
+			return live[i];
+	return 0;
+}
+
 int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,
                 bool indirect, bool event_idx)
 {
@@ -31,13 +52,17 @@ int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16
 	// spec 2.7.8.1 note: a legacy device may report the length of the
 	// whole chain, readable part included
 	vq->legacy = dev && !vdev_has(dev, VIRTIO_F_VERSION_1);
-	return vq->packed ? packed_alloc(vq) : split_alloc(vq);
+	int err = vq->packed ? packed_alloc(vq) : split_alloc(vq);
+	if (err == 0)
+		track(vq, 0);
+	return err;
 }
 
 void virtq_free(struct virtq *vq)
 {
 	dma_free(vq->ring_mem, vq->ring_bytes);
 	dma_free(vq->priv_mem, vq->priv_bytes);
+	track(0, vq);
 	memset(vq, 0, sizeof(*vq));
 }
 
@@ -137,4 +162,16 @@ void virtq_dump(struct virtq *vq)
 	if (vq->clamped)
 		kprintf("vq %u: %lu used lengths clamped to the writable bytes (legacy device)\n",
 		        vq->index, (unsigned long)vq->clamped);
+}
+
+void virtq_dump_ring(struct virtq *vq, uint16_t first, uint16_t count)
+{
+	if (first >= vq->num)
+		return;
+	if (count > vq->num - first)
+		count = (uint16_t)(vq->num - first);
+	if (vq->packed)
+		packed_dump_ring(vq, first, count);
+	else
+		split_dump_ring(vq, first, count);
 }

@@ -185,5 +185,9 @@ static inline uint16_t virtq_in_flight(const struct virtq *vq)
 
 // Print queue state for the `vq` command.
 void virtq_dump(struct virtq *vq);
+// Print the ring memory as it is, entries first .. first+count-1 (`vqring`).
+void virtq_dump_ring(struct virtq *vq, uint16_t first, uint16_t count);
+// The n-th queue allocated and not freed (0, 1, ...), or NULL.
+struct virtq *virtq_nth(int n);
 
 #endif

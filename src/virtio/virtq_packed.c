@@ -349,3 +349,21 @@ void packed_dump(struct virtq *vq)
 	        vq->used_wrap, ev[READ_ONCE(vq->driver_event->flags) & 3],
 	        ev[READ_ONCE(vq->device_event->flags) & 3]);
 }
+
+// The ring as both sides see it, slot by slot, then both event structures.
+void packed_dump_ring(struct virtq *vq, uint16_t first, uint16_t count)
+{
+	for (uint16_t i = first; i < first + count; i++) {
+		struct pvirtq_desc d = vq->ring[i];
+		kprintf("ring[%u]: addr %p len %u id %u flags 0x%x%s%s%s%s%s\n", i, (void *)d.addr,
+		        d.len, d.id, d.flags, d.flags & VIRTQ_DESC_F_AVAIL ? " AVAIL" : "",
+		        d.flags & VIRTQ_DESC_F_USED ? " USED" : "",
+		        d.flags & VIRTQ_DESC_F_NEXT ? " NEXT" : "",
+		        d.flags & VIRTQ_DESC_F_WRITE ? " WRITE" : "",
+		        d.flags & VIRTQ_DESC_F_INDIRECT ? " INDIRECT" : "");
+	}
+	kprintf("driver event: off_wrap 0x%x flags %u\n", READ_ONCE(vq->driver_event->off_wrap),
+	        READ_ONCE(vq->driver_event->flags));
+	kprintf("device event: off_wrap 0x%x flags %u\n", READ_ONCE(vq->device_event->off_wrap),
+	        READ_ONCE(vq->device_event->flags));
+}

@@ -19,6 +19,7 @@ int split_get_used(struct virtq *vq, void **token, uint32_t *len);
 bool split_has_used(struct virtq *vq);
 void split_enable_interrupts(struct virtq *vq, bool on);
 void split_dump(struct virtq *vq);
+void split_dump_ring(struct virtq *vq, uint16_t first, uint16_t count);
 void split_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint64_t *device);
 
 int packed_alloc(struct virtq *vq);
@@ -29,6 +30,7 @@ int packed_get_used(struct virtq *vq, void **token, uint32_t *len);
 bool packed_has_used(struct virtq *vq);
 void packed_enable_interrupts(struct virtq *vq, bool on);
 void packed_dump(struct virtq *vq);
+void packed_dump_ring(struct virtq *vq, uint16_t first, uint16_t count);
 void packed_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint64_t *device);
 
 // Mark the queue broken with a message naming what the device did wrong

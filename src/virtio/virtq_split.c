@@ -303,3 +303,24 @@ void split_dump(struct virtq *vq)
 	        vq->avail_idx, READ_ONCE(vq->used->idx), vq->last_used, vq->kicked_idx);
 	kprintf("vq %u: split ring (spec 2.7)\n", vq->index);
 }
+
+// The three rings as the device sees them: descriptors, then the available
+// and used ring entries of the same positions.
+void split_dump_ring(struct virtq *vq, uint16_t first, uint16_t count)
+{
+	for (uint16_t i = first; i < first + count; i++) {
+		struct virtq_desc d = vq->desc[i];
+		kprintf("desc[%u]: addr %p len %u flags 0x%x%s%s%s next %u\n", i, (void *)d.addr,
+		        d.len, d.flags, d.flags & VIRTQ_DESC_F_NEXT ? " NEXT" : "",
+		        d.flags & VIRTQ_DESC_F_WRITE ? " WRITE" : "",
+		        d.flags & VIRTQ_DESC_F_INDIRECT ? " INDIRECT" : "", d.next);
+	}
+	kprintf("avail: flags 0x%x idx %u\n", READ_ONCE(vq->avail->flags),
+	        READ_ONCE(vq->avail->idx));
+	for (uint16_t i = first; i < first + count; i++)
+		kprintf("avail.ring[%u]: %u\n", i, READ_ONCE(vq->avail->ring[i]));
+	kprintf("used: flags 0x%x idx %u\n", READ_ONCE(vq->used->flags), READ_ONCE(vq->used->idx));
+	for (uint16_t i = first; i < first + count; i++)
+		kprintf("used.ring[%u]: id %u len %u\n", i, READ_ONCE(vq->used->ring[i].id),
+		        READ_ONCE(vq->used->ring[i].len));
+}
