@@ -3,9 +3,10 @@
 // (virtq_packed.c) implementation; blk, rng and net never know which.
 #include "console.h"
 #include "errno.h"
+#include "fdt.h"
 #include "mem.h"
 #include "lib/string.h"
-#include "virtio/mmio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtio.h"
 #include "virtio/virtq_ring.h"
 
@@ -33,6 +34,11 @@ struct virtq *virtq_nth(int n)
 		if (live[i] && n-- == 0)
 			return live[i];
 	return 0;
+}
+
+uint64_t virtq_ring_features(void)
+{
+	return bootarg_is_off("packed") ? 0 : VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 }
 
 int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,

@@ -150,6 +150,10 @@ struct virtq {
 // Bytes of ring memory for a split queue of num entries in the legacy
 // layout, which the modern transport can use too.
 size_t virtq_ring_bytes(uint16_t num);
+// Feature bits the virtqueue itself uses when a device offers them,
+// whatever its driver asked for: VIRTIO_F_RING_PACKED, unless the boot line
+// says packed=off. Device initialisation adds them to every driver's list.
+uint64_t virtq_ring_features(void);
 // Allocate and lay out a queue of num entries (a power of two): a packed
 // ring if the device negotiated VIRTIO_F_RING_PACKED, else a split one.
 int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,

@@ -2,7 +2,7 @@
 // seeing what the driver and the device wrote (labs 3, 4 and 11).
 #include "console.h"
 #include "shell.h"
-#include "virtio/mmio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtio.h"
 #include "virtio/virtq.h"
 

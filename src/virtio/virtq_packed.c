@@ -26,7 +26,7 @@
 #include "hw/barrier.h"
 #include "lib/string.h"
 #include "mem.h"
-#include "virtio/mmio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtq_ring.h"
 
 // The flag bits that make a slot available in a lap with wrap counter w.

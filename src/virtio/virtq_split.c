@@ -8,7 +8,7 @@
 #include "hw/barrier.h"
 #include "lib/string.h"
 #include "mem.h"
-#include "virtio/mmio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtq_ring.h"
 
 // With EVENT_IDX (spec 2.7.7/2.7.10) each ring has one extra u16 after its

@@ -243,7 +243,7 @@ void fp_push_used(struct fake_virtio *fv, struct fv_queue *q, uint32_t id, uint3
 		q->used_wrap = !q->used_wrap;
 	}
 	if (want_interrupt(fv, q, advanced)) {
-		fv->int_status |= VIRTIO_MMIO_INT_VRING;
+		fv->int_status |= VIRTIO_ISR_VQ;
 		fv->irqs++;
 	}
 }

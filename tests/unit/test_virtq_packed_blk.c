@@ -13,6 +13,7 @@
 #include "host_kernel.h"
 #include "mem.h"
 #include "virtio/blk.h"
+#include "virtio/mmio_regs.h"
 #include "virtio/scan.h"
 #include "virtio/virtio.h"
 
@@ -84,7 +85,7 @@ static void run_many(int n)
 		io[i] = (struct vblk_io){i % 2 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
 		                         (uint64_t)(i * 37) % SECTORS, p, 512, 0};
 	}
-	cr_assert_eq(vblk_run(io, n, 0), 0, "%s", host_log());
+	cr_assert_eq(vblk_run(vblk_next(0), io, n, 0), 0, "%s", host_log());
 	for (int i = 0; i < n; i++) {
 		cr_assert_eq(io[i].result, 0, "request %d: %d", i, io[i].result);
 		if (i % 2)
@@ -98,7 +99,8 @@ static void run_many(int n)
 Test(packed_blk, read_is_byte_exact)
 {
 	plug_and_probe("");
-	cr_assert_eq(vblk_rw(VIRTIO_BLK_T_IN, 100, buf, 64 * 1024), 0, "%s", host_log());
+	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 100, buf, 64 * 1024), 0, "%s",
+	             host_log());
 	assert_pattern(100, buf, 64 * 1024);
 	finish();
 }
@@ -131,12 +133,12 @@ Test(packed_blk, bad_buffer_id_fails_the_request_and_recovers)
 {
 	plug_and_probe("");
 	fv->lie = FV_LIE_ID_RANGE;
-	cr_assert_eq(vblk_rw(VIRTIO_BLK_T_IN, 0, buf, 512), -EPROTO);
+	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 0, buf, 512), -EPROTO);
 	cr_assert(host_log_has("used buffer ID out of range"), "%s", host_log());
-	cr_assert(vblk_present());
+	cr_assert(vblk_present(vblk_next(0)));
 	cr_assert(fv->q[0].packed, "the packed ring again after the reset");
 	memset(buf, 0, 512);
-	cr_assert_eq(vblk_rw(VIRTIO_BLK_T_IN, 3, buf, 512), 0, "%s", host_log());
+	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 3, buf, 512), 0, "%s", host_log());
 	assert_pattern(3, buf, 512);
 	finish();
 }
@@ -145,10 +147,11 @@ Test(packed_blk, used_descriptor_with_wrong_wrap_bits_times_out_and_recovers)
 {
 	plug_and_probe("blk_timeout_ms=20");
 	fv->lie = FV_LIE_WRONG_WRAP;
-	cr_assert_eq(vblk_rw(VIRTIO_BLK_T_IN, 0, buf, 512), -ETIMEDOUT, "%s", host_log());
+	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 0, buf, 512), -ETIMEDOUT, "%s",
+	             host_log());
 	cr_assert(host_log_has("resetting the device"), "%s", host_log());
 	memset(buf, 0, 512);
-	cr_assert_eq(vblk_rw(VIRTIO_BLK_T_IN, 5, buf, 512), 0, "%s", host_log());
+	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 5, buf, 512), 0, "%s", host_log());
 	assert_pattern(5, buf, 512);
 	finish();
 }
@@ -163,7 +166,7 @@ Test(packed_blk, packed_off_runs_the_same_disk_on_a_split_ring)
 	virtio_scan();
 	cr_assert_eq(vblk_probe(), 0, "%s", host_log());
 	cr_assert_not(fv->q[0].packed);
-	cr_assert_eq(vblk_rw(VIRTIO_BLK_T_IN, 1, buf, 512), 0, "%s", host_log());
+	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 1, buf, 512), 0, "%s", host_log());
 	assert_pattern(1, buf, 512);
 	finish();
 }
