@@ -32,7 +32,8 @@ static size_t align_up(size_t x, size_t a)
 
 // The sizes of the three parts (spec 2.7, the table in 2.7.2): each ring's
 // header, its entries, and the event u16 after them.
-static size_t desc_bytes(uint16_t num)
+// the descriptor table comes first, so the available ring starts where it ends
+static size_t avail_offset(uint16_t num)
 {
 	return sizeof(struct virtq_desc) * num;
 }
@@ -54,7 +55,7 @@ static size_t used_bytes(uint16_t num)
 // serves both, and satisfies the alignments of spec 2.7 (16, 2 and 4).
 static size_t used_offset(uint16_t num)
 {
-	return align_up(desc_bytes(num) + avail_bytes(num), VIRTQ_LEGACY_ALIGN);
+	return align_up(avail_offset(num) + avail_bytes(num), VIRTQ_LEGACY_ALIGN);
 }
 
 size_t virtq_ring_bytes(uint16_t num)
@@ -82,7 +83,7 @@ int split_alloc(struct virtq *vq)
 		return -ENOMEM;
 	uint8_t *base = vq->ring_mem;
 	vq->desc = (struct virtq_desc *)base;
-	vq->avail = (struct virtq_avail *)(base + desc_bytes(num));
+	vq->avail = (struct virtq_avail *)(base + avail_offset(num));
 	vq->used = (struct virtq_used *)(base + used_offset(num));
 	vq->indirect = vq->use_indirect ? (struct virtq_desc *)(base + virtq_ring_bytes(num)) : 0;
 
