@@ -86,21 +86,29 @@ static bool has_feature(const struct fake_virtio *fv, unsigned bit)
 	return fv_has_feature(fv, bit);
 }
 
-// avail: flags, idx, ring[num], used_event; used: flags, idx, ring[num]
-// (8 bytes each), avail_event
+// Field addresses in the driver's rings, from the spec's layouts (2.7.6,
+// 2.7.8): avail is flags, idx, ring[num], then used_event; used is flags,
+// idx, ring[num] of struct virtq_used_elem, then avail_event.
 static uint64_t avail_ring(const struct fv_queue *q, uint32_t i)
 {
-	return q->avail_addr + 4 + 2ULL * (i % q->num);
+	return q->avail_addr + offsetof(struct virtq_avail, ring) + sizeof(uint16_t) * (i % q->num);
 }
 
 static uint64_t used_event_addr(const struct fv_queue *q)
 {
-	return q->avail_addr + 4 + 2ULL * q->num;
+	return q->avail_addr + offsetof(struct virtq_avail, ring) + sizeof(uint16_t) * q->num;
+}
+
+static uint64_t used_elem_addr(const struct fv_queue *q, uint32_t i)
+{
+	return q->used_addr + offsetof(struct virtq_used, ring) +
+	       sizeof(struct virtq_used_elem) * (i % q->num);
 }
 
 static uint64_t avail_event_addr(const struct fv_queue *q)
 {
-	return q->used_addr + 4 + 8ULL * q->num;
+	return q->used_addr + offsetof(struct virtq_used, ring) +
+	       sizeof(struct virtq_used_elem) * q->num;
 }
 
 // --- queues ---------------------------------------------------------------------
@@ -318,7 +326,7 @@ void fake_virtio_fetch(struct fake_virtio *fv, int qi)
 		fp_fetch(fv, q);
 		return;
 	}
-	uint16_t avail_idx = ld16(q->avail_addr + 2);
+	uint16_t avail_idx = ld16(q->avail_addr + offsetof(struct virtq_avail, idx));
 	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
 		driver_bug(fv, "available index %u is more than %u ahead of %u", avail_idx, q->num,
 		           q->last_avail);
@@ -401,18 +409,18 @@ static void push_used(struct fake_virtio *fv, struct fv_queue *q, uint32_t id, u
 		fp_push_used(fv, q, id, len, step ? step : 1);
 		return;
 	}
-	uint64_t e = q->used_addr + 4 + 8ULL * (q->used_idx % q->num);
+	uint64_t e = used_elem_addr(q, q->used_idx);
 
-	st32(e, id);
-	st32(e + 4, len);
+	st32(e + offsetof(struct virtq_used_elem, id), id);
+	st32(e + offsetof(struct virtq_used_elem, len), len);
 	retire(q, id);
 	// a jump publishes the stale entries it skips as well
 	for (uint32_t i = 1; i < step && i <= q->num; i++)
-		retire(q, *(uint32_t *)(uintptr_t)(q->used_addr + 4 +
-		                                   8ULL * ((uint16_t)(q->used_idx + i) % q->num)));
+		retire(q, *(uint32_t *)(uintptr_t)(used_elem_addr(q, (uint16_t)(q->used_idx + i)) +
+		                                   offsetof(struct virtq_used_elem, id)));
 	// the entry is visible before the index that publishes it
 	q->used_idx = (uint16_t)(q->used_idx + (step ? step : 1));
-	st16(q->used_addr + 2, q->used_idx);
+	st16(q->used_addr + offsetof(struct virtq_used, idx), q->used_idx);
 	maybe_interrupt(fv, q);
 }
 
