@@ -275,6 +275,16 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 	uint32_t num = 1;
 	while (num * 2 <= (uint32_t)max && num * 2 <= max_size && num * 2 <= 32768)
 		num *= 2;
+	// a legacy PCI device has no register to shrink a queue: it has
+	// exactly its own size, which the split ring needs a power of two
+	if (d->fixed_queue_size) {
+		if (max & (max - 1)) {
+			kprintf("virtio: %s: queue %u has %d entries, not a power of two\n",
+			        d->name, index, max);
+			return -EINVAL;
+		}
+		num = (uint32_t)max;
+	}
 
 	// allocate and zero the rings, then give their addresses to the
 	// device, which enables the queue

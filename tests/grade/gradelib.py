@@ -178,16 +178,40 @@ class Ctx:
         if append:
             cmd += ["-append", append]
         cmd += list(extra)
+        cmd = pci_cmdline(cmd, self.transport)
         commands = list(commands)
         if wait_prompt and (not commands or not commands[-1].startswith("poweroff")):
             commands.append("poweroff")
         run = run_qemu(cmd, commands, timeout, wait_prompt, at_once)
         self.runs.append(run)
+        # a handout before lab 10 has no PCI enumeration: nothing to grade
+        if self.transport in PCI_TRANSPORTS and "pci: 0 functions on bus" in run.output:
+            raise Skip("no PCI function found: lab 10's enumeration is a stub in this tree")
         return run
 
     def expect(self, cond, message):
         if not cond:
             raise Fail(message)
+
+
+# virtio-pci (lab 10): "pci" and "pci-legacy" run a test with each virtio
+# device as a PCI function instead, modern only or legacy only.
+PCI_TRANSPORTS = {"pci": ",disable-legacy=on", "pci-legacy": ",disable-modern=on"}
+
+
+def pci_cmdline(cmd, transport):
+    """Rewrite `-device virtio-X-device,...` as `-device virtio-X-pci,...`
+    (without the mmio bus= option) when transport is a PCI one."""
+    if transport not in PCI_TRANSPORTS:
+        return cmd
+    out = list(cmd)
+    for i in range(1, len(out)):
+        m = re.fullmatch(r"virtio-(\w+)-device((?:,.*)?)", out[i])
+        if out[i - 1] == "-device" and m:
+            opts = ",".join(o for o in m.group(2).split(",") if o and not o.startswith("bus="))
+            out[i] = f"virtio-{m.group(1)}-pci" + ("," + opts if opts else "") + \
+                PCI_TRANSPORTS[transport]
+    return out
 
 
 def run_qemu(cmd, commands, timeout, wait_prompt=True, at_once=False):
