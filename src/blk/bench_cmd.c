@@ -11,19 +11,11 @@
 #include "mem.h"
 #include "shell.h"
 #include "virtio/blk.h"
+#include "blk/bench.h"
 
 #define IO_4K 4096
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng_next(void)
-{
-	// xorshift64: a fixed sequence, so every run reads the same sectors
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL; // a fixed sequence: every run reads alike
 
 static void report(const char *mode, const char *test, int rep, uint64_t bytes, uint64_t ticks,
                    int err)
@@ -35,17 +27,21 @@ static void report(const char *mode, const char *test, int rep, uint64_t bytes, 
 		        (unsigned long)bytes, (unsigned long)ticks);
 }
 
-// n requests of `size` bytes at `depth`, sequential or random, into buf.
-static int run_pattern(struct vblk_io *io, int n, uint32_t size, int depth, bool random,
-                       uint8_t *buf, uint64_t sectors)
-{
-	uint64_t per = size / SECTOR_SIZE, slots = sectors / per;
+// The 4 KiB patterns, for the driver in each mode and for the bare loop.
+static const struct {
+	const char *name;
+	int depth;
+	bool random;
+} pat4k[] = {{"seq4k_qd1", 1, false},
+             {"seq4k_qd32", 32, false},
+             {"rand4k_qd1", 1, true},
+             {"rand4k_qd32", 32, true}};
+#define NPAT4K (int)(sizeof(pat4k) / sizeof(pat4k[0]))
 
-	for (int i = 0; i < n; i++) {
-		uint64_t s = random ? (rng_next() % slots) * per : (uint64_t)i * per;
-		io[i] = (struct vblk_io){VIRTIO_BLK_T_IN, s, buf + (size_t)i * size, size, 0};
-	}
-	return vblk_run(io, n, depth);
+// random patterns: a quarter of the 4 KiB reads is plenty
+static int pat_count(int p, int n4k)
+{
+	return pat4k[p].random ? n4k / 4 : n4k;
 }
 
 // Read every regular file in dir into buf, one after another, up to cap
@@ -70,6 +66,57 @@ static int fs_read_dir_files(struct fs_mount *fs, struct efs_inode *dir, uint8_t
 			break;
 	}
 	return r < 0 ? r : 0;
+}
+
+// One repetition of the driver's patterns in one completion mode.
+static void bench_driver(const char *mode, int rep, struct vblk_io *io, int n4k, uint8_t *buf,
+                         uint64_t bytes, struct blkdev *dev, struct fs_mount *fs,
+                         struct efs_inode *dir)
+{
+	for (int p = 0; p < NPAT4K; p++) {
+		int n = pat_count(p, n4k);
+		bench_fill(io, n, IO_4K, pat4k[p].random, buf, dev->sectors, &rng_state);
+		uint64_t t0 = time_now();
+		int err = vblk_run(io, n, pat4k[p].depth);
+		report(mode, pat4k[p].name, rep, (uint64_t)n * IO_4K, time_now() - t0, err);
+	}
+	// the block layer's own large-transfer path
+	uint64_t t0 = time_now();
+	int err = blk_read(dev, 0, buf, bytes);
+	report(mode, "raw_seq", rep, bytes, time_now() - t0, err);
+	if (fs) {
+		uint64_t done = 0;
+		t0 = time_now();
+		err = fs_read_dir_files(fs, dir, buf, bytes, &done);
+		report(mode, "fs_seq", rep, done, time_now() - t0, err);
+	}
+}
+
+// One repetition of the bare loop (bench_bare.c): the 4 KiB random
+// patterns, and the device's limit, the best of the large request sizes
+// with all of them in flight at once.
+static void bench_bare(int rep, struct vblk_io *io, int n4k, uint8_t *buf, uint64_t bytes,
+                       uint64_t sectors)
+{
+	struct bench_cost c;
+
+	for (int p = 0; p < NPAT4K; p++) {
+		if (!pat4k[p].random)
+			continue;
+		int n = pat_count(p, n4k);
+		bench_fill(io, n, IO_4K, true, buf, sectors, &rng_state);
+		int err = bare_run(io, n, pat4k[p].depth, &c);
+		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep,
+		       (uint64_t)n * IO_4K, c.ticks, err);
+	}
+	uint64_t best = ~0ULL;
+	for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= bytes; size <<= 2) {
+		int k = (int)(bytes / size);
+		bench_fill(io, k, size, false, buf, sectors, &rng_state);
+		if (bare_run(io, k, 64, &c) == 0 && c.ticks < best)
+			best = c.ticks;
+	}
+	report("bare", "device_limit", rep, bytes, best, best == ~0ULL ? -EIO : 0);
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -118,46 +165,10 @@ static int cmd_bench(int argc, char **argv)
 			vblk_set_polling(m == 0);
 			if (m == 1 && vblk_polling())
 				break; // interrupts not available
-			static const struct {
-				const char *name;
-				int depth;
-				bool random;
-			} pat[] = {{"seq4k_qd1", 1, false},
-			           {"seq4k_qd32", 32, false},
-			           {"rand4k_qd1", 1, true},
-			           {"rand4k_qd32", 32, true}};
-			for (unsigned p = 0; p < sizeof(pat) / sizeof(pat[0]); p++) {
-				// random patterns: a quarter of the 4 KiB reads is plenty
-				int n = pat[p].random ? n4k / 4 : n4k;
-				uint64_t t0 = time_now();
-				int err = run_pattern(io, n, IO_4K, pat[p].depth, pat[p].random,
-				                      buf, dev->sectors);
-				report(mode, pat[p].name, rep, (uint64_t)n * IO_4K, time_now() - t0,
-				       err);
-			}
-			// the block layer's own large-transfer path
-			uint64_t t0 = time_now();
-			int err = blk_read(dev, 0, buf, bytes);
-			report(mode, "raw_seq", rep, bytes, time_now() - t0, err);
-			// the device's limit: the largest requests, all at once
-			uint64_t best = ~0ULL;
-			for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= bytes;
-			     size <<= 2) {
-				int k = (int)(bytes / size);
-				t0 = time_now();
-				err = run_pattern(io, k, size, 64, false, buf, dev->sectors);
-				uint64_t t = time_now() - t0;
-				if (err == 0 && t < best)
-					best = t;
-			}
-			report(mode, "device_limit", rep, bytes, best, best == ~0ULL ? -EIO : 0);
-			if (have_dir) {
-				uint64_t done = 0;
-				t0 = time_now();
-				err = fs_read_dir_files(fs, &dir, buf, bytes, &done);
-				report(mode, "fs_seq", rep, done, time_now() - t0, err);
-			}
+			bench_driver(mode, rep, io, n4k, buf, bytes, dev, have_dir ? fs : 0, &dir);
 		}
+		vblk_set_polling(true);
+		bench_bare(rep, io, n4k, buf, bytes, dev->sectors);
 	}
 	vblk_set_polling(was_polling);
 	dma_free(buf, bytes);

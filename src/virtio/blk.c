@@ -12,6 +12,7 @@
 #include "fdt.h"
 #include "hw/barrier.h"
 #include "hw/cpu.h"
+#include "hw/instret.h"
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
@@ -64,6 +65,7 @@ static struct vblk {
 
 	uint64_t requests, irqs, irq_completions, errors, timeouts, resets;
 	uint16_t max_in_flight; // the most requests the device held at once
+	uint64_t idle_instret;  // instructions spent polling an empty ring (see vblk_wait)
 	bool needs_reset;       // the device said DEVICE_NEEDS_RESET
 } vblk;
 
@@ -307,8 +309,17 @@ static int vblk_wait(void)
 {
 	uint64_t now = time_now();
 	uint64_t deadline = now + vblk.timeout_ticks, spin_until = now + vblk.spin_ticks;
+	uint64_t mark = instret_now();
 
 	for (;;) {
+		// an empty look costs as many instructions as the device makes
+		// us wait, so `instret` leaves out everything from one look to
+		// the next. Counting here, before each look, makes the look
+		// that finds something cost the same whether or not empty ones
+		// came before it: the figure then repeats exactly.
+		uint64_t i = instret_now();
+		vblk.idle_instret += i - mark;
+		mark = i;
 		int got = vblk_collect();
 		if (got != 0)
 			return got;
@@ -548,6 +559,27 @@ void vblk_set_polling(bool poll)
 bool vblk_polling(void)
 {
 	return vblk.polling;
+}
+
+uint64_t vblk_idle_instret(void)
+{
+	return vblk.idle_instret;
+}
+
+struct virtq *vblk_borrow_queue(void)
+{
+	if (!vblk.present || vblk.in_flight || vblk.vq.broken)
+		return 0;
+	virtq_enable_interrupts(&vblk.vq, false);
+	return &vblk.vq;
+}
+
+void vblk_return_queue(int err)
+{
+	if (err < 0)
+		vblk_recover(err);
+	else
+		virtq_enable_interrupts(&vblk.vq, !vblk.polling && vblk.spin_ticks == 0);
 }
 
 void vblk_set_timeout_ms(uint32_t ms)

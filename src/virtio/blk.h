@@ -55,6 +55,15 @@ void vblk_set_timeout_ms(uint32_t ms);
 // The driver's interrupt handler (trap.c calls it for the device's IRQ).
 void vblk_interrupt(void);
 
+// For `bench` and `instret` (src/blk/bench_*.c). Instructions vblk_run
+// spent polling an empty used ring, so far: they measure the device's
+// speed, not the driver's. And the bare loop's access to the queue: lend
+// it out while nothing is in flight (NULL otherwise), interrupts off;
+// take it back, resetting the device if the borrower failed (err < 0).
+uint64_t vblk_idle_instret(void);
+struct virtq *vblk_borrow_queue(void);
+void vblk_return_queue(int err);
+
 // Print the device's facts for the `blk` command.
 void vblk_info(void);
 void vblk_dump_queue(void);
