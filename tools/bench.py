@@ -4,9 +4,14 @@
 Boots the kernel once with a 72 MiB EclipseFS disk (three 24 MiB files in
 /bench: EclipseFS v2 caps a record, so a file, at 32 MiB), runs the shell's
 `bench` command, which times every pattern inside the guest with the time
-CSR, then boots U-Boot (Debian's u-boot-qemu) on the same QEMU and the same
-image and times its `virtio read` of the same 64 MiB from the host, the same
-way as our own `fsread`. Prints medians with min and max, then the ratios.
+CSR, for the driver (polling and interrupts) and for the bare loop
+(src/blk/bench_bare.c: the fastest the disk can be driven, the yardstick
+for the driver). Then, in the same run: the 4 KiB patterns again with the
+device in an iothread, where QEMU allows it; a boot under `-icount shift=0`
+for the `instret` command (guest instructions per request, exact); and
+U-Boot (Debian's u-boot-qemu) on the same QEMU and image, its `virtio read`
+of the same 64 MiB timed from the host, the same way as our own `fsread`.
+Prints medians with min and max, then the ratios.
 
 Figures are only compared within one run: QEMU under TCG varies 20-50%
 between runs, so a ratio measured now means more than a number.
@@ -94,14 +99,67 @@ class Console:
         self.p.wait()
 
 
-def qemu_cmd(kernel, img, aio, memory="512M", append=None):
+def qemu_cmd(kernel, img, aio, memory="512M", append=None, extra=(), device_opts=""):
     cmd = ["qemu-system-riscv64", "-machine", "virt", "-smp", "1", "-m", memory, "-nographic",
-           "-bios", "default", "-kernel", kernel,
+           "-bios", "default", "-kernel", kernel, *extra,
            "-drive", f"file={img},if=none,format=raw,id=d0,aio={aio}",
-           "-device", "virtio-blk-device,drive=d0"]
+           "-device", "virtio-blk-device,drive=d0" + device_opts]
     if append:
         cmd += ["-append", append]
     return cmd
+
+
+BENCH_LINE = re.compile(r"^bench: (\w+) (\w+) rep \d+ bytes (\d+) ticks (\d+)", re.M)
+INSTRET_LINE = re.compile(
+    r"^instret: (\w+) rand4k_qd(\d+) requests (\d+) instructions (\d+) per_request ([\d.]+)", re.M)
+
+
+def parse_bench(out, figures, tag=""):
+    """bytes/s of every `bench:` line, by (mode, test), into figures."""
+    for m in BENCH_LINE.finditer(out):
+        mode, test, b, t = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
+        figures.setdefault((mode + tag, test), []).append(b / (t / 10_000_000))
+    for line in out.splitlines():
+        if "failed" in line or "not found" in line:
+            print(line)
+
+
+def iothread_run(kernel, img, aio, append, transport, reps):
+    """The 4 KiB patterns with the device in an iothread, or why not."""
+    cmd = qemu_cmd(kernel, img, aio, append=append, extra=["-object", "iothread,id=io0"],
+                   device_opts=",iothread=io0")
+    if transport == "modern":
+        cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+    con = Console(cmd, b"eclipse> ")
+    try:
+        con.wait_prompt(60)
+    except RuntimeError as e:
+        con.close()
+        lines = [l for l in str(e).splitlines() if "qemu-system" in l]
+        return None, (lines[-1] if lines else str(e).splitlines()[-1]).strip()
+    _, out = con.run(f"bench /bench 64 {reps} 4k", timeout=600)
+    con.close()
+    figures = {}
+    parse_bench(out, figures, "+iothread")
+    return figures, None
+
+
+def instret_run(kernel, img, aio, transport, runs=2):
+    """`instret` under -icount shift=0, twice in one boot and once more in
+    another: {(who, depth): [per-request figure of each run]}."""
+    got = {}
+    for boot in range(2):
+        cmd = qemu_cmd(kernel, img, aio, memory="128M", extra=["-icount", "shift=0"])
+        if transport == "modern":
+            cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+        con = Console(cmd, b"eclipse> ")
+        con.wait_prompt(120)
+        for _ in range(runs if boot == 0 else 1):
+            _, out = con.run("instret 256", timeout=300)
+            for m in INSTRET_LINE.finditer(out):
+                got.setdefault((m.group(1), int(m.group(2))), []).append(float(m.group(5)))
+        con.close()
+    return got
 
 
 def host_timed(con, command, baseline, reps):
@@ -135,14 +193,9 @@ def main():
 
     con = Console(cmd, b"eclipse> ")
     con.wait_prompt(60)
-    _, out = con.run(f"bench /bench 64 {args.reps}", timeout=600)
+    _, out = con.run(f"bench /bench 64 {args.reps}", timeout=900)
     figures = {}
-    for m in re.finditer(r"^bench: (\w+) (\w+) rep \d+ bytes (\d+) ticks (\d+)", out, re.M):
-        mode, test, b, t = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
-        figures.setdefault((mode, test), []).append(b / (t / 10_000_000))  # bytes/s
-    for line in out.splitlines():
-        if "failed" in line or "not found" in line:
-            print(line)
+    parse_bench(out, figures)
     fs_host = host_timed(con, "fsread /bench", "echo", args.reps)
     con.close()
 
@@ -159,6 +212,13 @@ def main():
     else:
         print(f"bench: {UBOOT} not found (apt-get install u-boot-qemu): no U-Boot figures")
 
+    io_figures, io_why = iothread_run(kernel, img, aio, append, args.transport, args.reps)
+    if io_figures:
+        figures.update(io_figures)
+    else:
+        print(f"bench: no iothread figures: {io_why}")
+    instret = instret_run(kernel, img, aio, args.transport)
+
     print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}")
     for (mode, test), rates in sorted(figures.items()):
         med = statistics.median(rates)
@@ -170,27 +230,56 @@ def main():
         uboot_rate = 64 * MIB / statistics.median(uboot)
         print(f"  host-timed U-Boot virtio read 64 MiB {uboot_rate / MIB:9.1f} MiB/s")
 
+    print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs, 2 boots):")
+    for (who, depth), runs in sorted(instret.items()):
+        same = "repeats exactly" if len(set(runs)) == 1 else "varies with the device's timing"
+        print(f"  {who:7} rand4k_qd{depth:<2} {statistics.median(runs):9.2f}  "
+              f"[{' '.join(f'{r:.2f}' for r in runs)}] {same}")
+
     def med(mode, test):
         r = figures.get((mode, test))
         return statistics.median(r) if r else None
 
+    def ins(who, depth):
+        r = instret.get((who, depth))
+        return statistics.median(r) if r else None
+
     mode = "irq" if ("irq", "fs_seq") in figures else "poll"
+    io_mode = mode + "+iothread"
+    # (name, numerator, denominator, target, "min" or "max"; None: reference only)
     ratios = [
-        ("fs_seq/device_limit", med(mode, "fs_seq"), med(mode, "device_limit"), 0.8),
-        ("fs_seq/uboot", fs_host_rate, 64 * MIB / statistics.median(uboot) if uboot else None, 1.0),
-        ("rand_qd32/rand_qd1", med(mode, "rand4k_qd32"), med(mode, "rand4k_qd1"), 4.0),
-        ("fs_seq/seed_design", med(mode, "fs_seq"), med("poll", "seq4k_qd1"), 20.0),
-        ("irq/poll (rand4k_qd1)", med("irq", "rand4k_qd1"), med("poll", "rand4k_qd1"), 0.9),
-        ("irq/poll (fs_seq)", med("irq", "fs_seq"), med("poll", "fs_seq"), 0.9),
+        ("rand4k_qd1/minimal_qd1", med(mode, "rand4k_qd1"), med("bare", "minimal_qd1"), 0.9, "min"),
+        ("rand4k_qd32/minimal_qd32", med(mode, "rand4k_qd32"), med("bare", "minimal_qd32"), 0.9,
+         "min"),
+        ("fs_seq/device_limit", med(mode, "fs_seq"), med("bare", "device_limit"), 0.95, "min"),
+        ("rand4k_qd32/rand4k_qd1", med(mode, "rand4k_qd32"), med(mode, "rand4k_qd1"), 3.0, "min"),
+        ("minimal_qd32/minimal_qd1 (what bounds the line above)", med("bare", "minimal_qd32"),
+         med("bare", "minimal_qd1"), None, None),
+        ("irq/poll (rand4k_qd1)", med("irq", "rand4k_qd1"), med("poll", "rand4k_qd1"), 0.9, "min"),
+        ("irq/poll (fs_seq)", med("irq", "fs_seq"), med("poll", "fs_seq"), 0.9, "min"),
+        ("iothread/main-loop (rand4k_qd32)", med(io_mode, "rand4k_qd32"), med(mode, "rand4k_qd32"),
+         None, None),
+        ("iothread rand4k_qd32/rand4k_qd1", med(io_mode, "rand4k_qd32"), med(io_mode, "rand4k_qd1"),
+         None, None),
+        ("instret_qd1/minimal_instret_qd1", ins("driver", 1), ins("minimal", 1), 1.5, "max"),
+        ("instret_qd32/minimal_instret_qd32", ins("driver", 32), ins("minimal", 32), None, None),
+        ("fs_seq/uboot", fs_host_rate, 64 * MIB / statistics.median(uboot) if uboot else None, None,
+         None),
+        ("fs_seq/seed_design", med(mode, "fs_seq"), med("poll", "seq4k_qd1"), None, None),
     ]
     print(f"\nbench: ratios ({mode} mode unless named), target in brackets")
-    for name, a, b, target in ratios:
+    for name, a, b, target, kind in ratios:
         if a is None or b is None:
             print(f"ratio {name}: n/a")
             continue
         r = a / b
-        print(f"ratio {name}: {r:.2f} (target >= {target}: {'met' if r >= target else 'MISSED'})")
-
+        if target is None:
+            verdict = "(reference, no target)"
+        else:
+            met = r >= target if kind == "min" else r <= target
+            verdict = f"(target {'>=' if kind == 'min' else '<='} {target}: " \
+                      f"{'met' if met else 'MISSED'})"
+        print(f"ratio {name}: {r:.2f} {verdict}")
 
 if __name__ == "__main__":
     main()

@@ -58,7 +58,8 @@ static void publish(struct virtq *vq, uint16_t old)
 	bool notify;
 	if (vq->use_event_idx) {
 		// avail_event, the u16 after the used ring's entries (2.7.8)
-		uint16_t event = *(volatile uint16_t *)((uint8_t *)vq->used + 4 + 8 * (size_t)vq->num);
+		uint16_t event =
+		    *(volatile uint16_t *)((uint8_t *)vq->used + 4 + 8 * (size_t)vq->num);
 		notify = (uint16_t)(vq->avail_idx - event - 1) < (uint16_t)(vq->avail_idx - old);
 	} else {
 		notify = !(READ_ONCE(vq->used->flags) & VIRTQ_USED_F_NO_NOTIFY);
@@ -98,9 +99,9 @@ int bare_run(struct vblk_io *io, int n, int depth, struct bench_cost *cost)
 		slot[h].status = 0xff; // a chain the device never finished shows
 		vq->desc[h] = (struct virtq_desc){virt_to_phys(&slot[h]), 16, VIRTQ_DESC_F_NEXT,
 		                                  (uint16_t)(h + 1)};
-		vq->desc[h + 1] = (struct virtq_desc){virt_to_phys(io[k].buf), io[k].len,
-		                                      VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT,
-		                                      (uint16_t)(h + 2)};
+		vq->desc[h + 1] =
+		    (struct virtq_desc){virt_to_phys(io[k].buf), io[k].len,
+		                        VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, (uint16_t)(h + 2)};
 		vq->desc[h + 2] =
 		    (struct virtq_desc){virt_to_phys(&slot[h].status), 1, VIRTQ_DESC_F_WRITE, 0};
 	}

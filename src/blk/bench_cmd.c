@@ -68,10 +68,11 @@ static int fs_read_dir_files(struct fs_mount *fs, struct efs_inode *dir, uint8_t
 	return r < 0 ? r : 0;
 }
 
-// One repetition of the driver's patterns in one completion mode.
+// One repetition of the driver's patterns in one completion mode; the
+// large transfers too unless only4k.
 static void bench_driver(const char *mode, int rep, struct vblk_io *io, int n4k, uint8_t *buf,
                          uint64_t bytes, struct blkdev *dev, struct fs_mount *fs,
-                         struct efs_inode *dir)
+                         struct efs_inode *dir, bool only4k)
 {
 	for (int p = 0; p < NPAT4K; p++) {
 		int n = pat_count(p, n4k);
@@ -80,6 +81,8 @@ static void bench_driver(const char *mode, int rep, struct vblk_io *io, int n4k,
 		int err = vblk_run(io, n, pat4k[p].depth);
 		report(mode, pat4k[p].name, rep, (uint64_t)n * IO_4K, time_now() - t0, err);
 	}
+	if (only4k)
+		return;
 	// the block layer's own large-transfer path
 	uint64_t t0 = time_now();
 	int err = blk_read(dev, 0, buf, bytes);
@@ -96,7 +99,7 @@ static void bench_driver(const char *mode, int rep, struct vblk_io *io, int n4k,
 // patterns, and the device's limit, the best of the large request sizes
 // with all of them in flight at once.
 static void bench_bare(int rep, struct vblk_io *io, int n4k, uint8_t *buf, uint64_t bytes,
-                       uint64_t sectors)
+                       uint64_t sectors, bool only4k)
 {
 	struct bench_cost c;
 
@@ -109,6 +112,8 @@ static void bench_bare(int rep, struct vblk_io *io, int n4k, uint8_t *buf, uint6
 		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep,
 		       (uint64_t)n * IO_4K, c.ticks, err);
 	}
+	if (only4k)
+		return;
 	uint64_t best = ~0ULL;
 	for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= bytes; size <<= 2) {
 		int k = (int)(bytes / size);
@@ -123,10 +128,12 @@ static int cmd_bench(int argc, char **argv)
 {
 	unsigned long mib = 64, reps = 5;
 	const char *path = argc > 1 ? argv[1] : "/bench";
+	bool only4k = argc > 4 && !strcmp(argv[4], "4k");
 
 	if ((argc > 2 && parse_u64(argv[2], &mib) < 0) ||
-	    (argc > 3 && parse_u64(argv[3], &reps) < 0) || mib == 0 || mib > 256) {
-		kprintf("usage: bench [DIR] [MIB] [REPS]\n");
+	    (argc > 3 && parse_u64(argv[3], &reps) < 0) || mib == 0 || mib > 256 ||
+	    (argc > 4 && !only4k) || argc > 5) {
+		kprintf("usage: bench [DIR] [MIB] [REPS] [4k]\n");
 		return 1;
 	}
 	struct blkdev *dev = blk_root();
@@ -165,10 +172,11 @@ static int cmd_bench(int argc, char **argv)
 			vblk_set_polling(m == 0);
 			if (m == 1 && vblk_polling())
 				break; // interrupts not available
-			bench_driver(mode, rep, io, n4k, buf, bytes, dev, have_dir ? fs : 0, &dir);
+			bench_driver(mode, rep, io, n4k, buf, bytes, dev, have_dir ? fs : 0, &dir,
+			             only4k);
 		}
 		vblk_set_polling(true);
-		bench_bare(rep, io, n4k, buf, bytes, dev->sectors);
+		bench_bare(rep, io, n4k, buf, bytes, dev->sectors, only4k);
 	}
 	vblk_set_polling(was_polling);
 	dma_free(buf, bytes);
@@ -176,7 +184,7 @@ static int cmd_bench(int argc, char **argv)
 	kprintf("bench: done\n");
 	return 0;
 }
-SHELL_COMMAND("bench", "[DIR] [MIB] [REPS]", "measure the disk (see make bench)", cmd_bench);
+SHELL_COMMAND("bench", "[DIR] [MIB] [REPS] [4k]", "measure the disk (see make bench)", cmd_bench);
 
 static int cmd_fsread(int argc, char **argv)
 {
