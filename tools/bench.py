@@ -109,16 +109,16 @@ def qemu_cmd(kernel, img, aio, memory="512M", append=None, extra=(), device_opts
     return cmd
 
 
-BENCH_LINE = re.compile(r"^bench: (\w+) (\w+) rep \d+ bytes (\d+) ticks (\d+)", re.M)
+BENCH_LINE = re.compile(r"^bench: (\w+) (\w+) rep (\d+) bytes (\d+) ticks (\d+)", re.M)
 INSTRET_LINE = re.compile(
     r"^instret: (\w+) rand4k_qd(\d+) requests (\d+) instructions (\d+) per_request ([\d.]+)", re.M)
 
 
 def parse_bench(out, figures, tag=""):
-    """bytes/s of every `bench:` line, by (mode, test), into figures."""
+    """bytes/s of every `bench:` line into figures[(mode, test)][rep]."""
     for m in BENCH_LINE.finditer(out):
-        mode, test, b, t = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
-        figures.setdefault((mode + tag, test), []).append(b / (t / 10_000_000))
+        mode, test, rep, b, t = m.group(1), m.group(2), *map(int, m.group(3, 4, 5))
+        figures.setdefault((mode + tag, test), {})[rep] = b / (t / 10_000_000)
     for line in out.splitlines():
         if "failed" in line or "not found" in line:
             print(line)
@@ -135,8 +135,9 @@ def iothread_run(kernel, img, aio, append, transport, reps):
         con.wait_prompt(60)
     except RuntimeError as e:
         con.close()
-        lines = [l for l in str(e).splitlines() if "qemu-system" in l]
-        return None, (lines[-1] if lines else str(e).splitlines()[-1]).strip()
+        said = con.out.decode(errors="replace").splitlines()
+        lines = [line for line in said if "qemu-system" in line]
+        return None, (lines[-1] if lines else str(e)).strip()
     _, out = con.run(f"bench /bench 64 {reps} 4k", timeout=600)
     con.close()
     figures = {}
@@ -220,7 +221,8 @@ def main():
     instret = instret_run(kernel, img, aio, args.transport)
 
     print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}")
-    for (mode, test), rates in sorted(figures.items()):
+    for (mode, test), by_rep in sorted(figures.items()):
+        rates = list(by_rep.values())
         med = statistics.median(rates)
         print(f"  {mode:4} {test:13} {med / MIB:9.1f} MiB/s  {med / 4096:9.0f} IOPS(4K) "
               f"[{min(rates) / MIB:.1f}..{max(rates) / MIB:.1f}]")
@@ -238,48 +240,63 @@ def main():
 
     def med(mode, test):
         r = figures.get((mode, test))
-        return statistics.median(r) if r else None
+        return statistics.median(r.values()) if r else None
+
+    def paired(a, b):
+        """a/b within each repetition (the two ran one after the other)."""
+        ra, rb = figures.get(a, {}), figures.get(b, {})
+        return [ra[k] / rb[k] for k in ra if k in rb]
 
     def ins(who, depth):
         r = instret.get((who, depth))
         return statistics.median(r) if r else None
 
-    mode = "irq" if ("irq", "fs_seq") in figures else "poll"
+    mode = "irq" if ("irq", "rand4k_qd1") in figures else "poll"
     io_mode = mode + "+iothread"
-    # (name, numerator, denominator, target, "min" or "max"; None: reference only)
+    # (name, ratios, target, "min" or "max"; target None: for reference)
     ratios = [
-        ("rand4k_qd1/minimal_qd1", med(mode, "rand4k_qd1"), med("bare", "minimal_qd1"), 0.9, "min"),
-        ("rand4k_qd32/minimal_qd32", med(mode, "rand4k_qd32"), med("bare", "minimal_qd32"), 0.9,
+        ("rand4k_qd1/minimal_qd1", paired((mode, "rand4k_qd1"), ("bare", "minimal_qd1")), 0.9,
          "min"),
-        ("fs_seq/device_limit", med(mode, "fs_seq"), med("bare", "device_limit"), 0.95, "min"),
-        ("rand4k_qd32/rand4k_qd1", med(mode, "rand4k_qd32"), med(mode, "rand4k_qd1"), 3.0, "min"),
-        ("minimal_qd32/minimal_qd1 (what bounds the line above)", med("bare", "minimal_qd32"),
-         med("bare", "minimal_qd1"), None, None),
-        ("irq/poll (rand4k_qd1)", med("irq", "rand4k_qd1"), med("poll", "rand4k_qd1"), 0.9, "min"),
-        ("irq/poll (fs_seq)", med("irq", "fs_seq"), med("poll", "fs_seq"), 0.9, "min"),
-        ("iothread/main-loop (rand4k_qd32)", med(io_mode, "rand4k_qd32"), med(mode, "rand4k_qd32"),
+        ("rand4k_qd32/minimal_qd32", paired((mode, "rand4k_qd32"), ("bare", "minimal_qd32")),
+         0.9, "min"),
+        ("fs_seq/device_limit", paired((mode, "fs_seq"), ("bare", "device_limit")), 0.95, "min"),
+        ("rand4k_qd32/rand4k_qd1", paired((mode, "rand4k_qd32"), (mode, "rand4k_qd1")), 3.0,
+         "min"),
+        ("minimal_qd32/minimal_qd1 (the bare loop's scaling)",
+         paired(("bare", "minimal_qd32"), ("bare", "minimal_qd1")), None, None),
+        ("irq/poll (rand4k_qd1)", paired(("irq", "rand4k_qd1"), ("poll", "rand4k_qd1")), 0.9,
+         "min"),
+        ("irq/poll (fs_seq)", paired(("irq", "fs_seq"), ("poll", "fs_seq")), 0.9, "min"),
+        ("poll rand4k_qd1/minimal_qd1", paired(("poll", "rand4k_qd1"), ("bare", "minimal_qd1")),
          None, None),
-        ("iothread rand4k_qd32/rand4k_qd1", med(io_mode, "rand4k_qd32"), med(io_mode, "rand4k_qd1"),
+        ("iothread rand4k_qd32/rand4k_qd1",
+         paired((io_mode, "rand4k_qd32"), (io_mode, "rand4k_qd1")), None, None),
+        ("iothread/main-loop (rand4k_qd32)",
+         [med(io_mode, "rand4k_qd32") / med(mode, "rand4k_qd32")]
+         if med(io_mode, "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),
+        ("instret_qd1/minimal_instret_qd1",
+         [ins("driver", 1) / ins("minimal", 1)] if ins("minimal", 1) else [], 1.5, "max"),
+        ("instret_qd32/minimal_instret_qd32",
+         [ins("driver", 32) / ins("minimal", 32)] if ins("minimal", 32) else [], None, None),
+        ("fs_seq/uboot", [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot else [],
          None, None),
-        ("instret_qd1/minimal_instret_qd1", ins("driver", 1), ins("minimal", 1), 1.5, "max"),
-        ("instret_qd32/minimal_instret_qd32", ins("driver", 32), ins("minimal", 32), None, None),
-        ("fs_seq/uboot", fs_host_rate, 64 * MIB / statistics.median(uboot) if uboot else None, None,
-         None),
-        ("fs_seq/seed_design", med(mode, "fs_seq"), med("poll", "seq4k_qd1"), None, None),
+        ("fs_seq/seed_design", paired((mode, "fs_seq"), ("poll", "seq4k_qd1")), None, None),
     ]
-    print(f"\nbench: ratios ({mode} mode unless named), target in brackets")
-    for name, a, b, target, kind in ratios:
-        if a is None or b is None:
+    print(f"\nbench: ratios ({mode} mode unless named), median of the repetitions' own "
+          f"ratios [min..max], target in brackets")
+    for name, rs, target, kind in ratios:
+        if not rs:
             print(f"ratio {name}: n/a")
             continue
-        r = a / b
+        r = statistics.median(rs)
+        spread = f" [{min(rs):.2f}..{max(rs):.2f}]" if len(rs) > 1 else ""
         if target is None:
             verdict = "(reference, no target)"
         else:
             met = r >= target if kind == "min" else r <= target
             verdict = f"(target {'>=' if kind == 'min' else '<='} {target}: " \
                       f"{'met' if met else 'MISSED'})"
-        print(f"ratio {name}: {r:.2f} {verdict}")
+        print(f"ratio {name}: {r:.2f}{spread} {verdict}")
 
 if __name__ == "__main__":
     main()

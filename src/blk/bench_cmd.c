@@ -68,60 +68,76 @@ static int fs_read_dir_files(struct fs_mount *fs, struct efs_inode *dir, uint8_t
 	return r < 0 ? r : 0;
 }
 
-// One repetition of the driver's patterns in one completion mode; the
-// large transfers too unless only4k.
-static void bench_driver(const char *mode, int rep, struct vblk_io *io, int n4k, uint8_t *buf,
-                         uint64_t bytes, struct blkdev *dev, struct fs_mount *fs,
-                         struct efs_inode *dir, bool only4k)
+// What one `bench` run works with.
+struct bench_ctx {
+	struct vblk_io *io; // requests, up to n4k of them
+	int n4k;            // 4 KiB requests in `bytes`
+	uint8_t *buf;       // bytes of DMA memory
+	uint64_t bytes;
+	struct blkdev *dev;
+	struct fs_mount *fs; // NULL: no fs_seq figures
+	struct efs_inode dir;
+	bool irq; // interrupts are available
+};
+
+// The driver's completion modes: polling, then interrupts if there are any.
+static int set_mode(const struct bench_ctx *c, int m)
 {
-	for (int p = 0; p < NPAT4K; p++) {
-		int n = pat_count(p, n4k);
-		bench_fill(io, n, IO_4K, pat4k[p].random, buf, dev->sectors, &rng_state);
+	vblk_set_polling(m == 0);
+	return m == 0 || c->irq;
+}
+
+static const char *const mode_name[2] = {"poll", "irq"};
+
+// One 4 KiB pattern, through the driver in each mode and then, for the
+// random ones, through the bare loop (bench_bare.c), on the same sectors
+// and one right after the other, so that the ratios bench.py takes within
+// a repetition compare runs under the same load.
+static void bench_4k(struct bench_ctx *c, int p, int rep)
+{
+	int n = pat_count(p, c->n4k);
+	uint64_t bytes = (uint64_t)n * IO_4K;
+
+	bench_fill(c->io, n, IO_4K, pat4k[p].random, c->buf, c->dev->sectors, &rng_state);
+	for (int m = 0; m < 2 && set_mode(c, m); m++) {
 		uint64_t t0 = time_now();
-		int err = vblk_run(io, n, pat4k[p].depth);
-		report(mode, pat4k[p].name, rep, (uint64_t)n * IO_4K, time_now() - t0, err);
+		int err = vblk_run(c->io, n, pat4k[p].depth);
+		report(mode_name[m], pat4k[p].name, rep, bytes, time_now() - t0, err);
 	}
-	if (only4k)
-		return;
-	// the block layer's own large-transfer path
-	uint64_t t0 = time_now();
-	int err = blk_read(dev, 0, buf, bytes);
-	report(mode, "raw_seq", rep, bytes, time_now() - t0, err);
-	if (fs) {
-		uint64_t done = 0;
-		t0 = time_now();
-		err = fs_read_dir_files(fs, dir, buf, bytes, &done);
-		report(mode, "fs_seq", rep, done, time_now() - t0, err);
+	if (pat4k[p].random) {
+		struct bench_cost cost;
+		vblk_set_polling(true);
+		int err = bare_run(c->io, n, pat4k[p].depth, &cost);
+		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep, bytes,
+		       cost.ticks, err);
 	}
 }
 
-// One repetition of the bare loop (bench_bare.c): the 4 KiB random
-// patterns, and the device's limit, the best of the large request sizes
-// with all of them in flight at once.
-static void bench_bare(int rep, struct vblk_io *io, int n4k, uint8_t *buf, uint64_t bytes,
-                       uint64_t sectors, bool only4k)
+// The large transfers: the block layer's own path, the file system's, and
+// the device's limit, the bare loop's best over large request sizes with
+// all of them in flight at once.
+static void bench_large(struct bench_ctx *c, int rep)
 {
-	struct bench_cost c;
-
-	for (int p = 0; p < NPAT4K; p++) {
-		if (!pat4k[p].random)
-			continue;
-		int n = pat_count(p, n4k);
-		bench_fill(io, n, IO_4K, true, buf, sectors, &rng_state);
-		int err = bare_run(io, n, pat4k[p].depth, &c);
-		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep,
-		       (uint64_t)n * IO_4K, c.ticks, err);
+	for (int m = 0; m < 2 && set_mode(c, m); m++) {
+		uint64_t t0 = time_now();
+		int err = blk_read(c->dev, 0, c->buf, c->bytes);
+		report(mode_name[m], "raw_seq", rep, c->bytes, time_now() - t0, err);
 	}
-	if (only4k)
-		return;
+	for (int m = 0; c->fs && m < 2 && set_mode(c, m); m++) {
+		uint64_t done = 0, t0 = time_now();
+		int err = fs_read_dir_files(c->fs, &c->dir, c->buf, c->bytes, &done);
+		report(mode_name[m], "fs_seq", rep, done, time_now() - t0, err);
+	}
 	uint64_t best = ~0ULL;
-	for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= bytes; size <<= 2) {
-		int k = (int)(bytes / size);
-		bench_fill(io, k, size, false, buf, sectors, &rng_state);
-		if (bare_run(io, k, 64, &c) == 0 && c.ticks < best)
-			best = c.ticks;
+	struct bench_cost cost;
+	vblk_set_polling(true);
+	for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= c->bytes; size <<= 2) {
+		int k = (int)(c->bytes / size);
+		bench_fill(c->io, k, size, false, c->buf, c->dev->sectors, &rng_state);
+		if (bare_run(c->io, k, 64, &cost) == 0 && cost.ticks < best)
+			best = cost.ticks;
 	}
-	report("bare", "device_limit", rep, bytes, best, best == ~0ULL ? -EIO : 0);
+	report("bare", "device_limit", rep, c->bytes, best, best == ~0ULL ? -EIO : 0);
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -141,46 +157,42 @@ static int cmd_bench(int argc, char **argv)
 		kprintf("bench: needs a virtio-blk disk\n");
 		return 1;
 	}
-	uint64_t bytes = mib << 20;
-	if (bytes > dev->sectors * SECTOR_SIZE)
-		bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
-	int n4k = (int)(bytes / IO_4K);
-	uint8_t *buf = dma_alloc(bytes);
-	struct vblk_io *io = dma_alloc(sizeof(*io) * (size_t)n4k);
-	if (!buf || !io) {
+	struct bench_ctx c = {.bytes = mib << 20, .dev = dev};
+	if (c.bytes > dev->sectors * SECTOR_SIZE)
+		c.bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
+	c.n4k = (int)(c.bytes / IO_4K);
+	size_t io_bytes = sizeof(*c.io) * (size_t)c.n4k;
+	c.buf = dma_alloc(c.bytes);
+	c.io = dma_alloc(io_bytes);
+	if (!c.buf || !c.io) {
 		kprintf("bench: no memory for %lu MiB (boot QEMU with -m 512M)\n", mib);
-		dma_free(buf, bytes);
-		dma_free(io, sizeof(*io) * (size_t)n4k);
+		dma_free(c.buf, c.bytes);
+		dma_free(c.io, io_bytes);
 		return 1;
 	}
 	// EclipseFS v2 caps a record, so a file, at 32 MiB: fs_seq reads
 	// every file of a directory, back to back
-	struct fs_mount *fs = fs_root();
-	struct efs_inode dir;
-	int have_dir = fs && efs_lookup(&fs->vol, path, &dir) == 0 && dir.type == EFS_DIR;
-	if (!have_dir)
+	c.fs = fs_root();
+	if (!only4k &&
+	    !(c.fs && efs_lookup(&c.fs->vol, path, &c.dir) == 0 && c.dir.type == EFS_DIR)) {
 		kprintf("bench: directory %s not found: no fs_seq figures\n", path);
+		c.fs = 0;
+	}
 	bool was_polling = vblk_polling();
-	kprintf("bench: %lu MiB, %lu repetitions, timebase %lu Hz\n", (unsigned long)(bytes >> 20),
-	        reps, (unsigned long)time_hz);
+	vblk_set_polling(false);
+	c.irq = !vblk_polling();
+	kprintf("bench: %lu MiB, %lu repetitions, timebase %lu Hz\n",
+	        (unsigned long)(c.bytes >> 20), reps, (unsigned long)time_hz);
 
-	// modes alternate within each repetition, so a change in the host's
-	// load during the run weighs on both alike
 	for (int rep = 1; rep <= (int)reps; rep++) {
-		for (int m = 0; m < 2; m++) {
-			const char *mode = m == 0 ? "poll" : "irq";
-			vblk_set_polling(m == 0);
-			if (m == 1 && vblk_polling())
-				break; // interrupts not available
-			bench_driver(mode, rep, io, n4k, buf, bytes, dev, have_dir ? fs : 0, &dir,
-			             only4k);
-		}
-		vblk_set_polling(true);
-		bench_bare(rep, io, n4k, buf, bytes, dev->sectors, only4k);
+		for (int p = 0; p < NPAT4K; p++)
+			bench_4k(&c, p, rep);
+		if (!only4k)
+			bench_large(&c, rep);
 	}
 	vblk_set_polling(was_polling);
-	dma_free(buf, bytes);
-	dma_free(io, sizeof(*io) * (size_t)n4k);
+	dma_free(c.buf, c.bytes);
+	dma_free(c.io, io_bytes);
 	kprintf("bench: done\n");
 	return 0;
 }
