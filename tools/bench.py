@@ -6,12 +6,15 @@ Boots the kernel once with a 72 MiB EclipseFS disk (three 24 MiB files in
 `bench` command, which times every pattern inside the guest with the time
 CSR, for the driver (polling and interrupts) and for the bare loop
 (src/blk/bench_bare.c: the fastest the disk can be driven, the yardstick
-for the driver). Then, in the same run: the 4 KiB patterns again with the
-device in an iothread, where QEMU allows it; a boot under `-icount shift=0`
-for the `instret` command (guest instructions per request, exact); and
-U-Boot (Debian's u-boot-qemu) on the same QEMU and image, its `virtio read`
-of the same 64 MiB timed from the host, the same way as our own `fsread`.
-Prints medians with min and max, then the ratios.
+for the driver). Then, in the same run: U-Boot (Debian's u-boot-qemu) on
+the same QEMU and image, its `virtio read` of the same 64 MiB timed from
+the host, the same way as our own `fsread`; the 4 KiB patterns again in
+side runs (SIDE_RUNS: the device in an iothread, the packed ring against
+the split ring on the modern transport, virtio-blk over PCI), each only
+where QEMU and the kernel allow it, otherwise saying why not; and two
+boots under `-icount shift=0` for the `instret` command (guest
+instructions per 4 KiB read, exact). Prints medians with min and max,
+then the ratios, each the median of the repetitions' own ratios.
 
 Figures are only compared within one run: QEMU under TCG varies 20-50%
 between runs, so a ratio measured now means more than a number.
@@ -99,11 +102,12 @@ class Console:
         self.p.wait()
 
 
-def qemu_cmd(kernel, img, aio, memory="512M", append=None, extra=(), device_opts=""):
+def qemu_cmd(kernel, img, aio, memory="512M", append=None, extra=(), device_opts="",
+             device="virtio-blk-device"):
     cmd = ["qemu-system-riscv64", "-machine", "virt", "-smp", "1", "-m", memory, "-nographic",
            "-bios", "default", "-kernel", kernel, *extra,
            "-drive", f"file={img},if=none,format=raw,id=d0,aio={aio}",
-           "-device", "virtio-blk-device,drive=d0" + device_opts]
+           "-device", f"{device},drive=d0" + device_opts]
     if append:
         cmd += ["-append", append]
     return cmd
@@ -124,11 +128,27 @@ def parse_bench(out, figures, tag=""):
             print(line)
 
 
-def iothread_run(kernel, img, aio, append, transport, reps):
-    """The 4 KiB patterns with the device in an iothread, or why not."""
-    cmd = qemu_cmd(kernel, img, aio, append=append, extra=["-object", "iothread,id=io0"],
-                   device_opts=",iothread=io0")
-    if transport == "modern":
+# The side runs: the 4 KiB patterns and `instret` again in another setup,
+# each in its own boot. (tag, transport or None for --transport, extra QEMU
+# arguments, device, device options, extra boot arguments, what `vq` must
+# print for the run to count).
+SIDE_RUNS = [
+    ("+iothread", None, ["-object", "iothread,id=io0"], "virtio-blk-device", ",iothread=io0",
+     "", None),
+    ("+packed", "modern", [], "virtio-blk-device", ",packed=on", "", "packed ring"),
+    ("+split", "modern", [], "virtio-blk-device", ",packed=on", " packed=off", "split ring"),
+    ("+pci", "pci", [], "virtio-blk-pci", ",disable-legacy=on", "", None),
+]
+
+
+def side_run(kernel, img, aio, append, transport, reps, run):
+    """One side run: ({(mode+tag, test): {rep: rate}}, instret figures), or
+    (None, why not)."""
+    tag, tr, extra, device, opts, more_args, must_say = run
+    tr = tr or transport
+    cmd = qemu_cmd(kernel, img, aio, append=append + more_args, extra=extra,
+                   device=device, device_opts=opts)
+    if tr == "modern":
         cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
     con = Console(cmd, b"eclipse> ")
     try:
@@ -138,19 +158,31 @@ def iothread_run(kernel, img, aio, append, transport, reps):
         said = con.out.decode(errors="replace").splitlines()
         lines = [line for line in said if "qemu-system" in line]
         return None, (lines[-1] if lines else str(e)).strip()
+    boot_log = con.out.decode(errors="replace")
+    _, vq = con.run("vq")
+    if "virtio-blk: capacity" not in boot_log:
+        con.close()
+        return None, "the kernel found no virtio-blk disk on this transport"
+    if must_say and must_say not in vq:
+        con.close()
+        return None, f"`vq` does not say \"{must_say}\" (not in this kernel?)"
     _, out = con.run(f"bench /bench 64 {reps} 4k", timeout=600)
     con.close()
     figures = {}
-    parse_bench(out, figures, "+iothread")
+    parse_bench(out, figures, tag)
+    for line in boot_log.splitlines():
+        if "falling back" in line or "failed to set" in line:
+            print(f"bench: {tag[1:]}: {line.strip()}")
     return figures, None
 
 
-def instret_run(kernel, img, aio, transport, runs=2):
+def instret_run(kernel, img, aio, transport, runs=2, tag="", device_opts="", append=None):
     """`instret` under -icount shift=0, twice in one boot and once more in
-    another: {(who, depth): [per-request figure of each run]}."""
+    another: {(who+tag, depth): [per-request figure of each run]}."""
     got = {}
     for boot in range(2):
-        cmd = qemu_cmd(kernel, img, aio, memory="128M", extra=["-icount", "shift=0"])
+        cmd = qemu_cmd(kernel, img, aio, memory="128M", extra=["-icount", "shift=0"],
+                       device_opts=device_opts, append=append)
         if transport == "modern":
             cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
         con = Console(cmd, b"eclipse> ")
@@ -158,7 +190,8 @@ def instret_run(kernel, img, aio, transport, runs=2):
         for _ in range(runs if boot == 0 else 1):
             _, out = con.run("instret 256", timeout=300)
             for m in INSTRET_LINE.finditer(out):
-                got.setdefault((m.group(1), int(m.group(2))), []).append(float(m.group(5)))
+                got.setdefault((m.group(1) + tag, int(m.group(2))), []).append(
+                    float(m.group(5)))
         con.close()
     return got
 
@@ -213,12 +246,17 @@ def main():
     else:
         print(f"bench: {UBOOT} not found (apt-get install u-boot-qemu): no U-Boot figures")
 
-    io_figures, io_why = iothread_run(kernel, img, aio, append, args.transport, args.reps)
-    if io_figures:
-        figures.update(io_figures)
-    else:
-        print(f"bench: no iothread figures: {io_why}")
+    for run in SIDE_RUNS:
+        got, why = side_run(kernel, img, aio, append, args.transport, args.reps, run)
+        if got:
+            figures.update(got)
+        else:
+            print(f"bench: no {run[0][1:]} figures: {why}")
     instret = instret_run(kernel, img, aio, args.transport)
+    if any(mode.endswith("+packed") for mode, _ in figures):
+        for tag, more in (("+packed", None), ("+split", "packed=off")):
+            instret.update(instret_run(kernel, img, aio, "modern", tag=tag,
+                                       device_opts=",packed=on", append=more))
 
     print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}")
     for (mode, test), by_rep in sorted(figures.items()):
@@ -232,10 +270,10 @@ def main():
         uboot_rate = 64 * MIB / statistics.median(uboot)
         print(f"  host-timed U-Boot virtio read 64 MiB {uboot_rate / MIB:9.1f} MiB/s")
 
-    print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs, 2 boots):")
+    print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each):")
     for (who, depth), runs in sorted(instret.items()):
         same = "repeats exactly" if len(set(runs)) == 1 else "varies with the device's timing"
-        print(f"  {who:7} rand4k_qd{depth:<2} {statistics.median(runs):9.2f}  "
+        print(f"  {who:14} rand4k_qd{depth:<2} {statistics.median(runs):9.2f}  "
               f"[{' '.join(f'{r:.2f}' for r in runs)}] {same}")
 
     def med(mode, test):
@@ -274,6 +312,16 @@ def main():
         ("iothread/main-loop (rand4k_qd32)",
          [med(io_mode, "rand4k_qd32") / med(mode, "rand4k_qd32")]
          if med(io_mode, "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),
+        ("packed/split (rand4k_qd32)",
+         paired((mode + "+packed", "rand4k_qd32"), (mode + "+split", "rand4k_qd32")), None, None),
+        ("packed/split (rand4k_qd1)",
+         paired((mode + "+packed", "rand4k_qd1"), (mode + "+split", "rand4k_qd1")), None, None),
+        ("packed/split instret (rand4k_qd1)",
+         [ins("driver+packed", 1) / ins("driver+split", 1)] if ins("driver+split", 1) else [],
+         None, None),
+        ("pci/mmio (rand4k_qd32)",
+         [med(mode + "+pci", "rand4k_qd32") / med(mode, "rand4k_qd32")]
+         if med(mode + "+pci", "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),
         ("instret_qd1/minimal_instret_qd1",
          [ins("driver", 1) / ins("minimal", 1)] if ins("minimal", 1) else [], 1.5, "max"),
         ("instret_qd32/minimal_instret_qd32",
