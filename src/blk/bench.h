@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct vblk;
 struct vblk_io;
 
 // Fill io[0..n-1] with reads of `size` bytes into buf (one buffer each)
@@ -22,13 +23,13 @@ struct bench_cost {
 };
 
 // Read io[0..n-1] (type IN; each entry's sector and len, all len alike)
-// with at most `depth` in flight, the way nothing else in the kernel may:
-// the driver's queue is borrowed, one 3-descriptor chain is built per
+// on device v with at most `depth` in flight, the way nothing else in the
+// kernel may: the driver's queue is borrowed, one 3-descriptor chain is built per
 // depth slot before the clock starts, and from then on a request is its
 // header's sector and its head republished in the available ring. No
 // checks, no bookkeeping, one notification per batch. Request k lands in
 // io[k % depth].buf. Returns 0 or -errno; the device is reset on a
 // timeout.
-int bare_run(struct vblk_io *io, int n, int depth, struct bench_cost *cost);
+int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost);
 
 #endif

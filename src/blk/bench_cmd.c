@@ -70,6 +70,7 @@ static int fs_read_dir_files(struct fs_mount *fs, struct efs_inode *dir, uint8_t
 
 // What one `bench` run works with.
 struct bench_ctx {
+	struct vblk *v;     // the disk's driver
 	struct vblk_io *io; // requests, up to n4k of them
 	int n4k;            // 4 KiB requests in `bytes`
 	uint8_t *buf;       // bytes of DMA memory
@@ -101,13 +102,13 @@ static void bench_4k(struct bench_ctx *c, int p, int rep)
 	bench_fill(c->io, n, IO_4K, pat4k[p].random, c->buf, c->dev->sectors, &rng_state);
 	for (int m = 0; m < 2 && set_mode(c, m); m++) {
 		uint64_t t0 = time_now();
-		int err = vblk_run(c->io, n, pat4k[p].depth);
+		int err = vblk_run(c->v, c->io, n, pat4k[p].depth);
 		report(mode_name[m], pat4k[p].name, rep, bytes, time_now() - t0, err);
 	}
 	if (pat4k[p].random) {
 		struct bench_cost cost;
 		vblk_set_polling(true);
-		int err = bare_run(c->io, n, pat4k[p].depth, &cost);
+		int err = bare_run(c->v, c->io, n, pat4k[p].depth, &cost);
 		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep, bytes,
 		       cost.ticks, err);
 	}
@@ -134,7 +135,7 @@ static void bench_large(struct bench_ctx *c, int rep)
 	for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= c->bytes; size <<= 2) {
 		int k = (int)(c->bytes / size);
 		bench_fill(c->io, k, size, false, c->buf, c->dev->sectors, &rng_state);
-		if (bare_run(c->io, k, 64, &cost) == 0 && cost.ticks < best)
+		if (bare_run(c->v, c->io, k, 64, &cost) == 0 && cost.ticks < best)
 			best = cost.ticks;
 	}
 	report("bare", "device_limit", rep, c->bytes, best, best == ~0ULL ? -EIO : 0);
@@ -153,11 +154,12 @@ static int cmd_bench(int argc, char **argv)
 		return 1;
 	}
 	struct blkdev *dev = blk_root();
-	if (!vblk_present() || !dev) {
+	struct vblk *v = vblk_of(dev);
+	if (!vblk_present(v)) {
 		kprintf("bench: needs a virtio-blk disk\n");
 		return 1;
 	}
-	struct bench_ctx c = {.bytes = mib << 20, .dev = dev};
+	struct bench_ctx c = {.v = v, .bytes = mib << 20, .dev = dev};
 	if (c.bytes > dev->sectors * SECTOR_SIZE)
 		c.bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
 	c.n4k = (int)(c.bytes / IO_4K);

@@ -32,12 +32,13 @@ static int cmd_instret(int argc, char **argv)
 {
 	unsigned long n = 256;
 	struct blkdev *dev = blk_root();
+	struct vblk *v = vblk_of(dev);
 
 	if ((argc > 1 && parse_u64(argv[1], &n) < 0) || n < 32 || n > 4096 || argc > 2) {
 		kprintf("usage: instret [REQUESTS]   (32..4096, default 256)\n");
 		return 1;
 	}
-	if (!vblk_present() || !dev || dev->sectors < IO_4K / SECTOR_SIZE * 64) {
+	if (!vblk_present(v) || dev->sectors < IO_4K / SECTOR_SIZE * 64) {
 		kprintf("instret: needs a virtio-blk disk of 256 KiB or more\n");
 		return 1;
 	}
@@ -59,14 +60,14 @@ static int cmd_instret(int argc, char **argv)
 		uint64_t rng = 0x9e3779b97f4a7c15ULL; // the same places every run
 		bench_fill(io, (int)n, IO_4K, true, buf, dev->sectors, &rng);
 		uint64_t idle0 = vblk_idle_instret(), i0 = instret_now();
-		int err = vblk_run(io, (int)n, depths[d]);
+		int err = vblk_run(v, io, (int)n, depths[d]);
 		uint64_t spent = instret_now() - i0 - (vblk_idle_instret() - idle0);
 		show("driver", depths[d], (int)n, spent, err);
 
 		rng = 0x9e3779b97f4a7c15ULL;
 		bench_fill(io, (int)n, IO_4K, true, buf, dev->sectors, &rng);
 		struct bench_cost c;
-		int err2 = bare_run(io, (int)n, depths[d], &c);
+		int err2 = bare_run(v, io, (int)n, depths[d], &c);
 		show("minimal", depths[d], (int)n, c.instret, err2);
 		failed |= err < 0 || err2 < 0;
 	}
