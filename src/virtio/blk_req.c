@@ -86,9 +86,12 @@ static int vblk_collect(struct vblk *v)
 	int got = 0;
 	void *token;
 	uint32_t written;
-	int r;
+	int r = 0;
 
-	while ((r = virtq_get_used(&v->vq, &token, &written)) > 0) {
+	// stop once nothing is in flight rather than look at the ring once
+	// more: at depth 1 that look was 15 of the 530 instructions a request
+	// (a device that runs ahead is still caught, by the next look)
+	while (v->in_flight && (r = virtq_get_used(&v->vq, &token, &written)) > 0) {
 		struct vblk_io **slot_io = token;
 		uint16_t slot = (uint16_t)(slot_io - v->slot_io);
 		struct vblk_io *io = *slot_io;
