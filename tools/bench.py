@@ -222,6 +222,7 @@ def main():
     if args.transport == "modern":
         cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
     print(f"bench: {time.strftime('%Y-%m-%d')}, {os.cpu_count()} host cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the start, "
           f"{subprocess.run(['qemu-system-riscv64', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
     print("bench: " + " ".join(cmd))
 
@@ -258,7 +259,8 @@ def main():
             instret.update(instret_run(kernel, img, aio, "modern", tag=tag,
                                        device_opts=",packed=on", append=more))
 
-    print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}")
+    print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}, "
+          f"host load average {os.getloadavg()[0]:.1f} at the end")
     for (mode, test), by_rep in sorted(figures.items()):
         rates = list(by_rep.values())
         med = statistics.median(rates)
