@@ -138,7 +138,13 @@ static void bench_large(struct bench_ctx *c, int rep)
 		if (bare_run(c->v, c->io, k, 64, &cost) == 0 && cost.ticks < best)
 			best = cost.ticks;
 	}
-	report("bare", "device_limit", rep, c->bytes, best, best == ~0ULL ? -EIO : 0);
+	if (c->bytes < 1U << 20)
+		kprintf(
+		    "bench: bare device_limit rep %d skipped: the disk is smaller than one 1 MiB "
+		    "request\n",
+		    rep);
+	else
+		report("bare", "device_limit", rep, c->bytes, best, best == ~0ULL ? -EIO : 0);
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -162,6 +168,17 @@ static int cmd_bench(int argc, char **argv)
 	struct bench_ctx c = {.v = v, .bytes = mib << 20, .dev = dev};
 	if (c.bytes > dev->sectors * SECTOR_SIZE)
 		c.bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
+	// nothing to measure: say why rather than time failures
+	if (IO_4K % dev->block_size) {
+		kprintf("bench: bench reads 4 KiB at a time; this disk's blocks are %u bytes\n",
+		        dev->block_size);
+		return 1;
+	}
+	if (c.bytes == 0) {
+		kprintf("bench: the disk holds %lu bytes; bench needs at least 4 KiB\n",
+		        (unsigned long)(dev->sectors * SECTOR_SIZE));
+		return 1;
+	}
 	c.n4k = (int)(c.bytes / IO_4K);
 	size_t io_bytes = sizeof(*c.io) * (size_t)c.n4k;
 	c.buf = dma_alloc(c.bytes);
