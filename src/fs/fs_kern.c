@@ -5,6 +5,7 @@
 #include "console.h"
 #include "errno.h"
 #include "fs/fs.h"
+#include "fs/fs_cmd.h"
 #include "lib/string.h"
 
 static struct fs_mount root;
@@ -68,11 +69,8 @@ struct fs_mount *fs_root(void)
 
 void fs_perror(const char *cmd, const char *path, int err)
 {
-	const char *why = errstr(err);
+	const char *why = mounted ? fs_reason(&root, err) : errstr(err);
 
-	if ((err == -EBADMSG || err == -ENOTSUP || err == -EFBIG) && mounted &&
-	    efs_error(&root.vol)[0])
-		why = efs_error(&root.vol);
 	if (err == -ERANGE && mounted && cache.tail_refused)
 		kprintf("%s: %s: %s (it needs the partial %u-byte block at the end of the disk, "
 		        "which the device cannot read)\n",
