@@ -16,7 +16,7 @@
 #include "virtio/pci_regs.h"
 #include "virtio/virtio.h"
 #include "virtio/virtio_dev.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 static uint8_t tree[4096];
 static struct pci_host host;
