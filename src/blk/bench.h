@@ -27,8 +27,8 @@ struct bench_cost {
 // kernel may: the driver's queue is borrowed, one 3-descriptor chain is built per
 // depth slot before the clock starts, and from then on a request is its
 // header's sector and its head republished in the available ring. No
-// checks, no bookkeeping, one notification per batch. Request k lands in
-// io[k % depth].buf. Returns 0 or -errno; the device is reset on a
+// checks, no bookkeeping, one notification per batch. Every request lands
+// in one of io[0..depth-1].buf, the buffers of the prebuilt chains. Returns 0 or -errno; the device is reset on a
 // timeout.
 int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost);
 
