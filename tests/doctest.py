@@ -15,11 +15,12 @@ command (or of the boot); `...` only documents that lines are left out.
 Prints `PASS: file block N` / `FAIL: ...` lines for tests/run_all.py.
 """
 
+import argparse
 import os
 import re
 import shutil
 import sys
-import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "grade"))
@@ -93,27 +94,36 @@ def check_block(transport, lines, tmp):
     return None
 
 
+def replay(job):
+    rel, line, transport, lines = job
+    tmp = gradelib.scratch_dir(ROOT, "doctest-")
+    try:
+        why = check_block(transport, lines, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return f"{rel}:{line} ({transport})", why
+
+
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="blocks replayed at once")
+    args = ap.parse_args()
     files = [os.path.join(ROOT, "README.md")]
     gdir = os.path.join(ROOT, "lab-guides")
     files += sorted(os.path.join(gdir, f) for f in os.listdir(gdir) if f.endswith(".md"))
-    failed = 0
+    jobs = []
     for path in files:
-        if not os.path.exists(path):
-            continue
-        rel = os.path.relpath(path, ROOT)
-        for n, (line, transport, lines) in enumerate(blocks(path), 1):
-            tmp = tempfile.mkdtemp(prefix="eclipse-doctest-")
-            try:
-                why = check_block(transport, lines, tmp)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-            name = f"{rel}:{line} ({transport})"
+        if os.path.exists(path):
+            rel = os.path.relpath(path, ROOT)
+            jobs += [(rel, line, transport, lines) for line, transport, lines in blocks(path)]
+    failed = 0
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for name, why in pool.map(replay, jobs):
             if why:
                 failed += 1
-                print(f"FAIL: {name}: {why}")
+                print(f"FAIL: {name}: {why}", flush=True)
             else:
-                print(f"PASS: {name}")
+                print(f"PASS: {name}", flush=True)
     sys.exit(1 if failed else 0)
 
 

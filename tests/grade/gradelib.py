@@ -66,6 +66,8 @@ class Run:
     def __init__(self, cmdline, output, status, timed_out, elapsed):
         self.cmdline, self.output = cmdline, output
         self.status, self.timed_out, self.elapsed = status, timed_out, elapsed
+        # the command a check looked at last: a failure shows its output
+        self.last_command, self.last_section = None, ""
 
     def expect(self, pattern, what=None):
         """The output has a line matching the regex; return the match."""
@@ -97,7 +99,8 @@ class Run:
                 raise Fail(f"the shell never ran {command!r}")
         rest = self.output[i + len(marker):]
         j = rest.find("eclipse> ")
-        return rest if j < 0 else rest[:j]
+        self.last_command, self.last_section = command, rest if j < 0 else rest[:j]
+        return self.last_section
 
     def hexdump(self, command, nth=0):
         """The bytes a `blk read` or `hexdump` command printed, checked to
@@ -238,5 +241,9 @@ def sector_pattern(sector):
     return head + _CYCLE[start:start + 512 - len(head)]
 
 
-def scratch_dir():
-    return tempfile.mkdtemp(prefix="eclipse-grade-")
+def scratch_dir(root, prefix="scratch-"):
+    """A directory for a test's disks under ROOT/build/grade (not the
+    system's temporary directory, where failed runs used to pile up)."""
+    base = os.path.join(root, "build", "grade")
+    os.makedirs(base, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=base)

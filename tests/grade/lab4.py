@@ -128,6 +128,28 @@ def small_ring_indirect(ctx):
     many_requests(ctx, "")
 
 
+@test(4, "2,500 requests through a 16-entry ring: the ring indices wrap 150 times", points=2)
+def ring_wraps_many_times(ctx):
+    # With one request at a time the free list hands out the same head
+    # every time, so a slot that is not wrapped (& (num - 1)) still holds
+    # the right head when the device reads it; but the unwrapped store runs
+    # on past the available ring and, after about 1,900 requests, over the
+    # used ring at the next 4 KiB boundary.
+    disk = make_disk(ctx.scratch("p.img"), 8 << 20, sector_pattern)
+    cmds = [f"blkstress 500 {seed}" for seed in range(1, 6)] + ["vq"]
+    r = ctx.boot(cmds, disks=[disk], append="vq_size=16", timeout=60)
+    for c in cmds[:-1]:
+        out = run_section(r, c)
+        if not re.search(r"^blkstress: 500 requests, \d+ bytes, 0 mismatched$", out, re.M):
+            raise Fail(f"`{c}` should read 500 requests' bytes right; it printed "
+                       + repr((out.strip().splitlines() or ["(nothing)"])[-1]))
+    vq = run_section(r, "vq")
+    if not re.search(r"^vq 0: size 16, free descriptors 16, in flight 0$", vq, re.M):
+        raise Fail(f"after 2,500 requests `vq` should show 16 free and none in flight: "
+                   f"{vq.strip()[:200]!r}")
+    r.expect_exit(0)
+
+
 BLKDEBUG = ("driver=raw,file.driver=blkdebug,file.config={cfg},file.image.filename={img},"
             "if=none,id=d0,rerror=report,werror=report")
 
