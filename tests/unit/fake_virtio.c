@@ -315,10 +315,11 @@ void fake_virtio_fetch(struct fake_virtio *fv, int qi)
 		uint16_t head = ld16(avail_ring(q, q->last_avail));
 		if ((uint16_t)(q->published_idx - q->last_avail - 1) < q->num &&
 		    q->published[q->last_avail % q->num] != head) {
-			driver_bug(fv,
-			           "available ring entry %u held %u when avail->idx published it and %u "
-			           "later: the entry must be written before the index (spec 2.7.13)",
-			           q->last_avail, q->published[q->last_avail % q->num], head);
+			driver_bug(
+			    fv,
+			    "available ring entry %u held %u when avail->idx published it and %u "
+			    "later: the entry must be written before the index (spec 2.7.13)",
+			    q->last_avail, q->published[q->last_avail % q->num], head);
 			queue_broken(fv, q);
 			return;
 		}
@@ -367,11 +368,12 @@ void host_shared_store(const volatile void *p)
 			if (idx == q->published_idx)
 				continue;
 			if (host_barriers == q->barriers_then)
-				driver_bug(fv,
-				           "queue %d: avail->idx %u published with no write barrier "
-				           "since the last one: the device could see the index before "
-				           "the ring entry (spec 2.7.13.3.1)",
-				           qi, idx);
+				driver_bug(
+				    fv,
+				    "queue %d: avail->idx %u published with no write barrier "
+				    "since the last one: the device could see the index before "
+				    "the ring entry (spec 2.7.13.3.1)",
+				    qi, idx);
 			q->barriers_then = host_barriers;
 			for (uint16_t i = q->published_idx; i != idx; i++)
 				q->published[i % q->num] = ld16(avail_ring(q, i));

@@ -197,9 +197,10 @@ void host_cpu_idle(void)
 	// look at the used ring and before this wfi would already have been
 	// handled, and the wfi would sleep until the deadline: a lost wake-up.
 	if (!host_intr_masked) {
-		fprintf(stderr, "host: the driver idles (wfi) with interrupts enabled: a completion "
-		                "between its check and the wfi would be lost; mask interrupts "
-		                "around the check and the wfi (see src/hw/cpu.h)\n");
+		fprintf(stderr,
+		        "host: the driver idles (wfi) with interrupts enabled: a completion "
+		        "between its check and the wfi would be lost; mask interrupts "
+		        "around the check and the wfi (see src/hw/cpu.h)\n");
 		abort();
 	}
 	if (host_idle_hook)
