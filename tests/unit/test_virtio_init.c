@@ -67,7 +67,7 @@ static bool log_line_has(const char *prefix, const char *word)
 	return strstr(buf, word) != NULL;
 }
 
-Test(virtio_init, open_of_an_empty_slot_is_enodev)
+Test(virtio_init, lab0_open_of_an_empty_slot_is_enodev)
 {
 	struct virtio_slot s;
 
@@ -77,7 +77,7 @@ Test(virtio_init, open_of_an_empty_slot_is_enodev)
 	cr_assert_eq(vdev_open(&dev, NULL), -ENODEV);
 }
 
-Test(virtio_init, init_starts_with_a_reset)
+Test(virtio_init, lab2_init_starts_with_a_reset)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	// left running by whoever had it before us
@@ -90,7 +90,7 @@ Test(virtio_init, init_starts_with_a_reset)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, acknowledge_then_driver_are_set_in_order)
+Test(virtio_init, lab2_acknowledge_then_driver_are_set_in_order)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -100,7 +100,7 @@ Test(virtio_init, acknowledge_then_driver_are_set_in_order)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, accepted_features_are_the_offer_intersected_with_the_whitelist)
+Test(virtio_init, lab2_accepted_features_are_the_offer_intersected_with_the_whitelist)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_INDIRECT_DESC) |
@@ -119,7 +119,7 @@ Test(virtio_init, accepted_features_are_the_offer_intersected_with_the_whitelist
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, both_driver_feature_words_are_written)
+Test(virtio_init, lab2_both_driver_feature_words_are_written)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, BIT(VIRTIO_F_EVENT_IDX), 0), 0, "%s", host_log());
@@ -128,7 +128,7 @@ Test(virtio_init, both_driver_feature_words_are_written)
 	cr_assert_eq((uint32_t)fv->driver_features, BIT(VIRTIO_F_EVENT_IDX));
 }
 
-Test(virtio_init, modern_device_holds_features_ok_and_the_driver_reads_it_back)
+Test(virtio_init, lab2_modern_device_holds_features_ok_and_the_driver_reads_it_back)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -139,7 +139,7 @@ Test(virtio_init, modern_device_holds_features_ok_and_the_driver_reads_it_back)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, legacy_device_never_sees_features_ok)
+Test(virtio_init, lab2_legacy_device_never_sees_features_ok)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, BIT(VIRTIO_F_INDIRECT_DESC), 0), 0, "%s", host_log());
@@ -149,14 +149,14 @@ Test(virtio_init, legacy_device_never_sees_features_ok)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, legacy_device_gets_the_guest_page_size)
+Test(virtio_init, lab2_legacy_device_gets_the_guest_page_size)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
 	cr_assert_eq(fv->guest_page_size, 4096);
 }
 
-Test(virtio_init, legacy_negotiation_has_no_version_1_and_no_high_word)
+Test(virtio_init, lab2_legacy_negotiation_has_no_version_1_and_no_high_word)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	fv->offered = BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_F_VERSION_1); // only 32 bits show
@@ -166,7 +166,7 @@ Test(virtio_init, legacy_negotiation_has_no_version_1_and_no_high_word)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, refused_features_ok_fails_the_device_and_names_the_features)
+Test(virtio_init, lab2_refused_features_ok_fails_the_device_and_names_the_features)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->refuse_features_ok = true;
@@ -180,7 +180,7 @@ Test(virtio_init, refused_features_ok_fails_the_device_and_names_the_features)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, device_that_drops_a_feature_at_features_ok_is_failed)
+Test(virtio_init, lab2_device_that_drops_a_feature_at_features_ok_is_failed)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->refuse_if_accepted = BIT(VIRTIO_F_EVENT_IDX); // it cannot do EVENT_IDX after all
@@ -191,7 +191,7 @@ Test(virtio_init, device_that_drops_a_feature_at_features_ok_is_failed)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, modern_device_without_version_1_is_refused)
+Test(virtio_init, lab2_modern_device_without_version_1_is_refused)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered = BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_BLK_F_FLUSH);
@@ -203,7 +203,7 @@ Test(virtio_init, modern_device_without_version_1_is_refused)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, required_feature_not_offered_fails_the_device)
+Test(virtio_init, lab2_required_feature_not_offered_fails_the_device)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	int err = vdev_init(&dev, ~0ULL, BIT(VIRTIO_BLK_F_FLUSH));
@@ -212,7 +212,7 @@ Test(virtio_init, required_feature_not_offered_fails_the_device)
 	cr_assert(log_line_has("virtio: features missing", "FLUSH"), "%s", host_log());
 }
 
-Test(virtio_init, packed_ring_and_access_platform_are_never_accepted)
+Test(virtio_init, lab2_packed_ring_and_access_platform_are_never_accepted)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	uint64_t never = BIT(VIRTIO_F_RING_PACKED) | BIT(VIRTIO_F_ACCESS_PLATFORM) |
@@ -226,7 +226,7 @@ Test(virtio_init, packed_ring_and_access_platform_are_never_accepted)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, needs_reset_during_init_is_an_error)
+Test(virtio_init, lab2_needs_reset_during_init_is_an_error)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->needs_reset_on_status = VIRTIO_STATUS_FEATURES_OK;
@@ -235,7 +235,7 @@ Test(virtio_init, needs_reset_during_init_is_an_error)
 	cr_assert(host_log_has("DEVICE_NEEDS_RESET"), "%s", host_log());
 }
 
-Test(virtio_init, needs_reset_set_later_is_detected)
+Test(virtio_init, lab2_needs_reset_set_later_is_detected)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -245,7 +245,7 @@ Test(virtio_init, needs_reset_set_later_is_detected)
 	cr_assert(host_log_has("device set DEVICE_NEEDS_RESET"), "%s", host_log());
 }
 
-Test(virtio_init, driver_ok_keeps_the_bits_set_before)
+Test(virtio_init, lab2_driver_ok_keeps_the_bits_set_before)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -257,7 +257,7 @@ Test(virtio_init, driver_ok_keeps_the_bits_set_before)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, slow_reset_is_waited_for)
+Test(virtio_init, lab2_slow_reset_is_waited_for)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->status = VIRTIO_STATUS_ACKNOWLEDGE;
@@ -267,7 +267,7 @@ Test(virtio_init, slow_reset_is_waited_for)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, reset_that_never_finishes_times_out)
+Test(virtio_init, lab2_reset_that_never_finishes_times_out)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
@@ -280,7 +280,7 @@ Test(virtio_init, reset_that_never_finishes_times_out)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, config_read_retries_while_the_generation_changes)
+Test(virtio_init, lab2_config_read_retries_while_the_generation_changes)
 {
 	uint64_t cap = 0;
 
@@ -296,7 +296,7 @@ Test(virtio_init, config_read_retries_while_the_generation_changes)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, config_read_gives_up_after_a_bounded_number_of_changes)
+Test(virtio_init, lab2_config_read_gives_up_after_a_bounded_number_of_changes)
 {
 	uint64_t cap;
 
@@ -310,7 +310,7 @@ Test(virtio_init, config_read_gives_up_after_a_bounded_number_of_changes)
 	cr_assert_geq(fv->gen_reads, 2 * 2, "it did not retry at all");
 }
 
-Test(virtio_init, legacy_config_read_has_no_generation_register)
+Test(virtio_init, lab2_legacy_config_read_has_no_generation_register)
 {
 	uint32_t v = 0;
 
@@ -323,7 +323,7 @@ Test(virtio_init, legacy_config_read_has_no_generation_register)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, config_read_of_odd_offsets_and_lengths_is_byte_exact)
+Test(virtio_init, lab2_config_read_of_odd_offsets_and_lengths_is_byte_exact)
 {
 	uint8_t out[7];
 
@@ -337,7 +337,7 @@ Test(virtio_init, config_read_of_odd_offsets_and_lengths_is_byte_exact)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, features_are_printed_by_name)
+Test(virtio_init, lab2_features_are_printed_by_name)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered |= BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_BLK_SIZE);

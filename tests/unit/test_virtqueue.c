@@ -109,7 +109,7 @@ static int count_free_list(void)
 
 // --- setup --------------------------------------------------------------------------
 
-Test(virtqueue, modern_setup_gives_the_device_three_aligned_ring_addresses)
+Test(virtqueue, lab3_modern_setup_gives_the_device_three_aligned_ring_addresses)
 {
 	plug_queue(2, 0, 256);
 	cr_assert_eq(vq.num, 256);
@@ -125,7 +125,7 @@ Test(virtqueue, modern_setup_gives_the_device_three_aligned_ring_addresses)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, legacy_setup_gives_page_size_alignment_and_pfn)
+Test(virtqueue, lab3_legacy_setup_gives_page_size_alignment_and_pfn)
 {
 	plug_queue(1, 0, 256);
 	cr_assert(fv->q[0].live, "%s", fv->error);
@@ -137,7 +137,7 @@ Test(virtqueue, legacy_setup_gives_page_size_alignment_and_pfn)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, legacy_used_ring_starts_at_the_next_4096_boundary)
+Test(virtqueue, lab4_legacy_used_ring_starts_at_the_next_4096_boundary)
 {
 	plug_queue(1, 0, 256);
 	// 256 descriptors (4096 bytes) and a 518-byte available ring: the used
@@ -153,7 +153,7 @@ Test(virtqueue, legacy_used_ring_starts_at_the_next_4096_boundary)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, legacy_small_queue_has_its_used_ring_at_4096)
+Test(virtqueue, lab3_legacy_small_queue_has_its_used_ring_at_4096)
 {
 	plug_queue(1, 0, 16);
 	cr_assert_eq(vq.num, 16);
@@ -162,7 +162,7 @@ Test(virtqueue, legacy_small_queue_has_its_used_ring_at_4096)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, queue_num_max_zero_is_enoent)
+Test(virtqueue, lab3_queue_num_max_zero_is_enoent)
 {
 	plug(2, 0);
 	fv->q[0].num_max = 0;
@@ -172,14 +172,14 @@ Test(virtqueue, queue_num_max_zero_is_enoent)
 	cr_assert_not(fv->q[0].live);
 }
 
-Test(virtqueue, queue_the_device_does_not_have_is_enoent)
+Test(virtqueue, lab3_queue_the_device_does_not_have_is_enoent)
 {
 	plug(1, 0);
 	cr_assert_eq(vdev_queue_setup(&dev, &vq, 5, 256), -ENOENT);
 	cr_assert_eq(host_dma_outstanding(), 0);
 }
 
-Test(virtqueue, non_power_of_two_num_max_uses_the_largest_power_of_two_below)
+Test(virtqueue, lab3_non_power_of_two_num_max_uses_the_largest_power_of_two_below)
 {
 	plug(2, 0);
 	fv->q[0].num_max = 100;
@@ -189,7 +189,7 @@ Test(virtqueue, non_power_of_two_num_max_uses_the_largest_power_of_two_below)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, driver_limit_caps_the_queue_size)
+Test(virtqueue, lab3_driver_limit_caps_the_queue_size)
 {
 	plug(1, 0);
 	fv->q[0].num_max = 1024;
@@ -199,7 +199,7 @@ Test(virtqueue, driver_limit_caps_the_queue_size)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, queue_size_is_capped_at_32768)
+Test(virtqueue, lab3_queue_size_is_capped_at_32768)
 {
 	plug(2, INDIRECT);
 	fv->q[0].num_max = 65536;
@@ -209,7 +209,7 @@ Test(virtqueue, queue_size_is_capped_at_32768)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, live_queue_is_not_set_up_twice)
+Test(virtqueue, lab3_live_queue_is_not_set_up_twice)
 {
 	struct virtq other;
 
@@ -218,7 +218,7 @@ Test(virtqueue, live_queue_is_not_set_up_twice)
 	cr_assert_eq(host_dma_outstanding(), 2, "only the first queue's memory is held");
 }
 
-Test(virtqueue, free_list_holds_every_descriptor_once)
+Test(virtqueue, lab3_free_list_holds_every_descriptor_once)
 {
 	plug_queue(2, 0, 64);
 	cr_assert_eq(vq.num_free, 64);
@@ -227,7 +227,7 @@ Test(virtqueue, free_list_holds_every_descriptor_once)
 
 // --- chains ---------------------------------------------------------------------------
 
-Test(virtqueue, chain_round_trip_returns_token_and_written_length)
+Test(virtqueue, lab4_chain_round_trip_returns_token_and_written_length)
 {
 	plug_queue(2, 0, 16);
 	cr_assert_eq(add3(0), 0);
@@ -243,7 +243,7 @@ Test(virtqueue, chain_round_trip_returns_token_and_written_length)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, full_queue_is_enospc_and_takes_chains_again_after_completions)
+Test(virtqueue, lab4_full_queue_is_enospc_and_takes_chains_again_after_completions)
 {
 	plug_queue(2, 0, 16); // no indirect: 3 descriptors a chain
 	fv->when = FV_HOLD;
@@ -274,7 +274,7 @@ Test(virtqueue, full_queue_is_enospc_and_takes_chains_again_after_completions)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, device_readable_buffer_after_a_writable_one_is_einval)
+Test(virtqueue, lab3_device_readable_buffer_after_a_writable_one_is_einval)
 {
 	plug_queue(2, 0, 16);
 	struct virtq_buf b[2] = {{virt_to_phys(data[0]), 512, true},
@@ -284,7 +284,7 @@ Test(virtqueue, device_readable_buffer_after_a_writable_one_is_einval)
 	cr_assert_eq(vq.avail_idx, 0);
 }
 
-Test(virtqueue, zero_length_buffer_is_einval)
+Test(virtqueue, lab3_zero_length_buffer_is_einval)
 {
 	plug_queue(2, 0, 16);
 	struct virtq_buf b[2] = {{virt_to_phys(hdr[0]), 16, false},
@@ -293,7 +293,7 @@ Test(virtqueue, zero_length_buffer_is_einval)
 	cr_assert_eq(vq.num_free, 16);
 }
 
-Test(virtqueue, empty_chain_or_missing_token_is_einval)
+Test(virtqueue, lab3_empty_chain_or_missing_token_is_einval)
 {
 	plug_queue(2, 0, 16);
 	struct virtq_buf b = {virt_to_phys(data[0]), 512, true};
@@ -301,7 +301,7 @@ Test(virtqueue, empty_chain_or_missing_token_is_einval)
 	cr_assert_eq(virtq_add_chain(&vq, &b, 1, NULL), -EINVAL);
 }
 
-Test(virtqueue, indirect_chain_takes_one_ring_descriptor)
+Test(virtqueue, lab4_indirect_chain_takes_one_ring_descriptor)
 {
 	plug_queue(2, INDIRECT, 16);
 	cr_assert(vq.use_indirect);
@@ -317,7 +317,7 @@ Test(virtqueue, indirect_chain_takes_one_ring_descriptor)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, indirect_lets_a_small_queue_hold_a_chain_per_entry)
+Test(virtqueue, lab4_indirect_lets_a_small_queue_hold_a_chain_per_entry)
 {
 	plug_queue(1, INDIRECT, 16);
 	fv->when = FV_HOLD;
@@ -329,7 +329,7 @@ Test(virtqueue, indirect_lets_a_small_queue_hold_a_chain_per_entry)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, without_indirect_a_chain_takes_one_descriptor_a_buffer)
+Test(virtqueue, lab4_without_indirect_a_chain_takes_one_descriptor_a_buffer)
 {
 	plug_queue(2, 0, 16);
 	cr_assert_not(vq.use_indirect);
@@ -341,7 +341,7 @@ Test(virtqueue, without_indirect_a_chain_takes_one_descriptor_a_buffer)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, chain_longer_than_an_indirect_table_goes_direct)
+Test(virtqueue, lab4_chain_longer_than_an_indirect_table_goes_direct)
 {
 	struct virtq_buf b[10];
 
@@ -364,7 +364,7 @@ Test(virtqueue, chain_longer_than_an_indirect_table_goes_direct)
 // more buffers than the queue has descriptors returned -ENOSPC, which the
 // header defines as "wait for completions and try again": a caller that
 // did so waited forever. It can never fit (spec 2.7.5.3.1), so -EINVAL.
-Test(virtqueue, chain_longer_than_the_queue_is_einval_not_enospc)
+Test(virtqueue, lab3_chain_longer_than_the_queue_is_einval_not_enospc)
 {
 	struct virtq_buf b[20];
 
@@ -375,7 +375,7 @@ Test(virtqueue, chain_longer_than_the_queue_is_einval_not_enospc)
 	cr_assert_eq(vq.num_free, 16);
 }
 
-Test(virtqueue, chains_completed_out_of_order_come_back_each_once)
+Test(virtqueue, lab4_chains_completed_out_of_order_come_back_each_once)
 {
 	plug_queue(1, 0, 64);
 	fv->order = FV_REVERSE;
@@ -393,7 +393,7 @@ Test(virtqueue, chains_completed_out_of_order_come_back_each_once)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, device_that_completes_on_a_later_notify)
+Test(virtqueue, lab4_device_that_completes_on_a_later_notify)
 {
 	plug_queue(2, INDIRECT, 16);
 	fv->hold_notifies = 1;
@@ -434,31 +434,31 @@ static void lie_and_expect_eproto(enum fv_lie lie, const char *msg)
 	cr_assert_eq(vq.num_free, free_before);
 }
 
-Test(virtqueue, used_id_out_of_range_breaks_the_queue)
+Test(virtqueue, lab4_used_id_out_of_range_breaks_the_queue)
 {
 	plug_queue(2, 0, 16);
 	lie_and_expect_eproto(FV_LIE_ID_RANGE, "used id out of range");
 }
 
-Test(virtqueue, used_id_not_in_flight_breaks_the_queue)
+Test(virtqueue, lab4_used_id_not_in_flight_breaks_the_queue)
 {
 	plug_queue(1, 0, 16);
 	lie_and_expect_eproto(FV_LIE_ID_NOT_IN_FLIGHT, "not the head of a chain in flight");
 }
 
-Test(virtqueue, used_length_larger_than_the_chain_breaks_the_queue)
+Test(virtqueue, lab4_used_length_larger_than_the_chain_breaks_the_queue)
 {
 	plug_queue(2, INDIRECT, 16);
 	lie_and_expect_eproto(FV_LIE_LEN_TOO_BIG, "used length larger");
 }
 
-Test(virtqueue, used_index_running_ahead_breaks_the_queue)
+Test(virtqueue, lab4_used_index_running_ahead_breaks_the_queue)
 {
 	plug_queue(1, INDIRECT, 16);
 	lie_and_expect_eproto(FV_LIE_IDX_JUMP, "used index ran ahead");
 }
 
-Test(virtqueue, chain_completed_twice_is_not_freed_twice)
+Test(virtqueue, lab4_chain_completed_twice_is_not_freed_twice)
 {
 	void *tok;
 	uint32_t len;
@@ -480,7 +480,7 @@ Test(virtqueue, chain_completed_twice_is_not_freed_twice)
 
 // --- notification suppression (spec 2.7.7, 2.7.10) ---------------------------------------
 
-Test(virtqueue, event_idx_lets_the_device_skip_notifications)
+Test(virtqueue, lab4_event_idx_lets_the_device_skip_notifications)
 {
 	plug_queue(2, EVENTIDX, 16);
 	cr_assert(vq.use_event_idx);
@@ -502,7 +502,7 @@ Test(virtqueue, event_idx_lets_the_device_skip_notifications)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, no_notify_flag_suppresses_notifications_without_event_idx)
+Test(virtqueue, lab4_no_notify_flag_suppresses_notifications_without_event_idx)
 {
 	plug_queue(1, 0, 16);
 	fv->when = FV_HOLD;
@@ -520,7 +520,7 @@ Test(virtqueue, no_notify_flag_suppresses_notifications_without_event_idx)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, kick_without_new_chains_does_not_notify)
+Test(virtqueue, lab4_kick_without_new_chains_does_not_notify)
 {
 	plug_queue(2, EVENTIDX, 16);
 	virtq_kick(&vq);
@@ -544,7 +544,7 @@ static void rounds(int n)
 	}
 }
 
-Test(virtqueue, event_idx_used_event_asks_for_each_interrupt)
+Test(virtqueue, lab4_event_idx_used_event_asks_for_each_interrupt)
 {
 	plug_queue(2, EVENTIDX, 16);
 	virtq_enable_interrupts(&vq, true);
@@ -553,7 +553,7 @@ Test(virtqueue, event_idx_used_event_asks_for_each_interrupt)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, event_idx_used_event_turns_interrupts_off)
+Test(virtqueue, lab4_event_idx_used_event_turns_interrupts_off)
 {
 	plug_queue(1, EVENTIDX, 16);
 	virtq_enable_interrupts(&vq, false);
@@ -567,7 +567,7 @@ Test(virtqueue, event_idx_used_event_turns_interrupts_off)
 	cr_assert_eq(fv->irqs, before + 2);
 }
 
-Test(virtqueue, no_interrupt_flag_turns_interrupts_off_without_event_idx)
+Test(virtqueue, lab4_no_interrupt_flag_turns_interrupts_off_without_event_idx)
 {
 	plug_queue(2, 0, 16);
 	virtq_enable_interrupts(&vq, false);
@@ -601,17 +601,17 @@ static void setup_fails_at_each_allocation(uint32_t version, uint64_t wanted)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, allocation_failure_at_each_step_is_enomem_and_leaks_nothing)
+Test(virtqueue, lab3_allocation_failure_at_each_step_is_enomem_and_leaks_nothing)
 {
 	setup_fails_at_each_allocation(2, INDIRECT | EVENTIDX);
 }
 
-Test(virtqueue, allocation_failure_on_legacy_without_indirect_leaks_nothing)
+Test(virtqueue, lab3_allocation_failure_on_legacy_without_indirect_leaks_nothing)
 {
 	setup_fails_at_each_allocation(1, 0);
 }
 
-Test(virtqueue, freeing_the_queue_returns_all_memory)
+Test(virtqueue, lab3_freeing_the_queue_returns_all_memory)
 {
 	plug_queue(2, INDIRECT, 256);
 	cr_assert_gt(host_dma_outstanding(), 0);
