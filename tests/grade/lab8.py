@@ -59,21 +59,3 @@ def indirect_both(ctx):
         if most < 2:
             raise Fail(f"only {most} in flight with {append or 'defaults'}")
 
-
-@test(8, "a depth above the request slots is capped: bench asks for 32 on a 5-slot queue",
-      points=2)
-def depth_capped(ctx):
-    # blkstress asks for depth 0 ("as many as fit"); bench asks for 32 and
-    # 64. With 5 slots, a driver that does not cap the depth looks for a
-    # sixth free slot forever.
-    disk = make_disk(ctx.scratch("p.img"), 2 << 20, sector_pattern)
-    r = ctx.boot(["bench / 1 1", "blk"], disks=[disk], append="vq_size=16 indirect=off",
-                 timeout=25)
-    out = r.section("bench / 1 1")
-    if not re.search(r"^bench: done$", out, re.M):
-        raise Fail("`bench / 1 1` did not finish: "
-                   + (out.strip().splitlines() or ["(nothing)"])[-1])
-    f = re.search(r"at most (\d+) in flight", r.section("blk"))
-    if not f or int(f.group(1)) != 5:
-        raise Fail(f"at most {f.group(1) if f else '?'} in flight, expected the 5 slots filled")
-    r.expect_exit(0)

@@ -182,9 +182,12 @@ MUTANTS = [
       "the source enabled for context 0 (M mode) instead of S mode"),
 
     # --- lab 8: many requests in flight ----------------------------------------------
-    m("depth-not-capped", 8, BLK,
-      "if (depth < 1 || depth > vblk.nslots)", "if (depth < 1)",
-      "the depth is not capped at the request slots"),
+    m("depth-zero-not-defaulted", 8, BLK,
+      "if (depth < 1 || depth > vblk.nslots)", "if (depth > vblk.nslots)",
+      "depth 0 (\"as many as fit\") is taken literally"),
+    m("in-flight-not-decremented", 8, BLK,
+      "\t\t*slot_io = 0;\n\t\tvblk.in_flight--;\n", "\t\t*slot_io = 0;\n",
+      "a completed request is still counted in flight"),
     m("depth-stays-one", 8, BLK,
       "\tif (depth < 1 || depth > vblk.nslots)\n\t\tdepth = vblk.nslots;",
       "\tif (depth < 1 || depth > vblk.nslots)\n\t\tdepth = 1;",
