@@ -90,7 +90,10 @@ class Run:
 
     def section(self, command, nth=0):
         """The output of one shell command, from its echo to the next
-        prompt; nth picks a later run of the same command (0 = first)."""
+        prompt; nth picks a later run of the same command (0 = first),
+        also given as command=(command, nth)."""
+        if isinstance(command, tuple):
+            command, nth = command
         marker = "eclipse> " + command + "\n"
         i = -1
         for _ in range(nth + 1):
@@ -102,9 +105,17 @@ class Run:
         self.last_command, self.last_section = command, rest if j < 0 else rest[:j]
         return self.last_section
 
+    def alive(self, word="still-alive"):
+        """`echo WORD`, typed after the commands under test, printed WORD:
+        the shell survived them."""
+        if word not in self.section(f"echo {word}"):
+            raise Fail(f"the shell stopped answering (`echo {word}` printed nothing)")
+
     def hexdump(self, command, nth=0):
         """The bytes a `blk read` or `hexdump` command printed, checked to
         be one contiguous dump: (offset of the first byte, bytes)."""
+        if isinstance(command, tuple):
+            command, nth = command
         out = self.section(command, nth)
         lines = HEX_LINE.findall(out)
         if not lines:

@@ -12,20 +12,9 @@ IMAGE = 1 << 20
 SECTORS = IMAGE // 512
 
 
-def run_section(run, command):
-    """Run.section, where the n-th run of a command is asked for as (command, n)."""
-    command, nth = command if isinstance(command, tuple) else (command, 0)
-    return run.section(command, nth)
-
-
-def hexdump(run, command):
-    command, nth = command if isinstance(command, tuple) else (command, 0)
-    return run.hexdump(command, nth)
-
-
 def expect_sectors(run, command, sector, want):
     """`command` dumped exactly `want`, starting at byte sector * 512."""
-    base, got = hexdump(run, command)
+    base, got = run.hexdump(command)
     if base != sector * 512:
         raise Fail(f"`{command}` should dump from offset 0x{sector * 512:x}, starts at 0x{base:x}")
     if len(got) != len(want):
@@ -46,17 +35,12 @@ def patterned(ctx, size=IMAGE, name="d.img"):
 
 def failed(run, command, what, why):
     """`command` printed a `blk read: ...` error line matching `what`."""
-    out = run_section(run, command)
+    out = run.section(command)
     if HEX_LINE.search(out):
         raise Fail(f"`{command}` should fail ({why}) but printed a hexdump")
     if not re.search(r"^blk read: sector \d+ count \d+: .*" + what, out, re.M):
         raise Fail(f"`{command}` should fail with a message containing {what!r} ({why}); "
                    f"it printed {out.strip()[:200]!r}")
-
-
-def alive(run, word="still-alive"):
-    if word not in run_section(run, f"echo {word}"):
-        raise Fail("the shell stopped answering")
 
 
 @test(4, "blk read shows exactly the bytes on the disk", points=3)
@@ -81,7 +65,7 @@ def read_edges(ctx):
     failed(r, f"blk read {last - 3} 8", "out of range", "the read runs past the end")
     failed(r, "blk read 99999999", "out of range", "the sector is far past the end")
     expect_sectors(r, "blk read 2", 2, pattern(2))
-    alive(r)
+    r.alive()
     r.expect_exit(0)
 
 
@@ -105,7 +89,7 @@ def many_requests(ctx, args):
     r.expect(r"max request 1024 bytes", "a maximum request of 1024 bytes (blk_max_kib=1)")
     expect_sectors(r, "blk read 300 40", 300, pattern(300, 40))
     expect_sectors(r, "blk read 5 4", 5, pattern(5, 4))
-    vq = run_section(r, "vq")
+    vq = r.section("vq")
     m = re.search(r"^vq 0: size 16, free descriptors (\d+), in flight (\d+)$", vq, re.M)
     if not m or m.groups() != ("16", "0"):
         raise Fail("after the reads `vq` should show a 16-entry queue with 16 free descriptors "
@@ -139,11 +123,11 @@ def ring_wraps_many_times(ctx):
     cmds = [f"blkstress 500 {seed}" for seed in range(1, 6)] + ["vq"]
     r = ctx.boot(cmds, disks=[disk], append="vq_size=16", timeout=60)
     for c in cmds[:-1]:
-        out = run_section(r, c)
+        out = r.section(c)
         if not re.search(r"^blkstress: 500 requests, \d+ bytes, 0 mismatched$", out, re.M):
             raise Fail(f"`{c}` should read 500 requests' bytes right; it printed "
                        + repr((out.strip().splitlines() or ["(nothing)"])[-1]))
-    vq = run_section(r, "vq")
+    vq = r.section("vq")
     if not re.search(r"^vq 0: size 16, free descriptors 16, in flight 0$", vq, re.M):
         raise Fail(f"after 2,500 requests `vq` should show 16 free and none in flight: "
                    f"{vq.strip()[:200]!r}")
@@ -175,7 +159,7 @@ def read_error(ctx):
     expect_sectors(r, f"blk read {bad - 1}", bad - 1, pattern(bad - 1))
     expect_sectors(r, f"blk read {bad + 1}", bad + 1, pattern(bad + 1))
     expect_sectors(r, "blk read 500", 500, pattern(500))
-    alive(r)
+    r.alive()
     r.reject(r"resetting the device|BROKEN|device error", "a reset: an I/O error is an answer")
     r.expect_exit(0)
 
@@ -216,7 +200,7 @@ def serial(ctx):
     m = r.expect(r'^virtio-blk: serial "(.*)"$', "a `virtio-blk: serial \"...\"` line")
     if m.group(1) != sn:
         raise Fail(f"the device's serial is {sn!r}, the kernel printed {m.group(1)!r}")
-    if f'serial "{sn}"' not in run_section(r, "blk"):
+    if f'serial "{sn}"' not in r.section("blk"):
         raise Fail("`blk` does not show the serial number")
     r.expect_exit(0)
 
@@ -231,7 +215,7 @@ def timeout(ctx):
     # does not reach the backend, so probing is not slowed down.)
     r = ctx.boot(["blk read 0", "echo still-alive", "blk read 1"], disks=[{"drive": SLOW}],
                  append="blk_timeout_ms=30", timeout=30)
-    out = run_section(r, "blk read 0")
+    out = r.section("blk read 0")
     for pat, what in ((r"^virtio-blk: no completion in 30 ms$", "`virtio-blk: no completion in 30 ms`"),
                       (r"^virtio-blk: resetting the device", "`virtio-blk: resetting the device`"),
                       (r"^virtio: slot 7: queue 0: ", "queue 0 set up again after the reset")):
@@ -239,7 +223,7 @@ def timeout(ctx):
             raise Fail(f"`blk read 0` on a device that does not answer should print {what}")
     failed(r, "blk read 0", "timed out", "the device did not answer")
     r.reject(r"device did not come back", "a failed restart")
-    alive(r)
+    r.alive()
     # the restarted device takes requests again (and times out again)
     failed(r, "blk read 1", "timed out", "the device still does not answer in time")
     r.expect_exit(0)
@@ -251,7 +235,7 @@ def restart_no_memory(ctx):
     # allocation 1 is `blk read`'s buffer, 2 the rings of the restarted queue
     r = ctx.boot(["faultinject dma 2", "blk read 0", "blk read 1", "vq", "echo still-alive"],
                  disks=[{"drive": SLOW}], append="blk_timeout_ms=30", timeout=30)
-    out = run_section(r, "blk read 0")
+    out = r.section("blk read 0")
     if not re.search(r"^virtio-blk: resetting the device", out, re.M):
         raise Fail("`blk read 0` should time out and reset the device")
     if not re.search(r"^virtio: slot 7: no memory for a \d+-entry queue$", out, re.M):
@@ -259,7 +243,7 @@ def restart_no_memory(ctx):
     if not re.search(r"^virtio-blk: device did not come back", out, re.M):
         raise Fail("the kernel should say `virtio-blk: device did not come back`")
     failed(r, "blk read 1", "no such device", "the device is gone")
-    if "no virtio-blk device" not in run_section(r, "vq"):
+    if "no virtio-blk device" not in r.section("vq"):
         raise Fail("`vq` should say there is no virtio-blk device")
-    alive(r)
+    r.alive()
     r.expect_exit(0)
