@@ -21,6 +21,8 @@
 #ifdef HOST_BUILD
 uint32_t host_mmio_read32(uintptr_t addr);
 void host_mmio_write32(uintptr_t addr, uint32_t val);
+uint16_t host_mmio_read16(uintptr_t addr);
+void host_mmio_write16(uintptr_t addr, uint16_t val);
 uint8_t host_mmio_read8(uintptr_t addr);
 void host_mmio_write8(uintptr_t addr, uint8_t val);
 
@@ -31,6 +33,14 @@ static inline uint32_t mmio_read32(uintptr_t addr)
 static inline void mmio_write32(uintptr_t addr, uint32_t val)
 {
 	host_mmio_write32(addr, val);
+}
+static inline uint16_t mmio_read16(uintptr_t addr)
+{
+	return host_mmio_read16(addr);
+}
+static inline void mmio_write16(uintptr_t addr, uint16_t val)
+{
+	host_mmio_write16(addr, val);
 }
 static inline uint8_t mmio_read8(uintptr_t addr)
 {
@@ -53,6 +63,19 @@ static inline void mmio_write32(uintptr_t addr, uint32_t val)
 	// earlier memory writes are visible before the device sees this one
 	__asm__ volatile("fence w,o" ::: "memory");
 	*(volatile uint32_t *)addr = val;
+}
+static inline uint16_t mmio_read16(uintptr_t addr)
+{
+	uint16_t val = *(volatile uint16_t *)addr;
+	// the register read completes before later memory reads
+	__asm__ volatile("fence i,r" ::: "memory");
+	return val;
+}
+static inline void mmio_write16(uintptr_t addr, uint16_t val)
+{
+	// earlier memory writes are visible before the device sees this one
+	__asm__ volatile("fence w,o" ::: "memory");
+	*(volatile uint16_t *)addr = val;
 }
 static inline uint8_t mmio_read8(uintptr_t addr)
 {

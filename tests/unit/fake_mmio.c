@@ -83,6 +83,33 @@ void host_mmio_write32(uintptr_t addr, uint32_t val)
 		s->ops->write32(s->dev, off, val);
 }
 
+uint16_t host_mmio_read16(uintptr_t addr)
+{
+	uint32_t off;
+	struct fake_slot *s = decode(addr, &off);
+
+	if (off % 2)
+		fake_fail("unaligned 16-bit register read at offset 0x%x", off);
+	if (s->ops && s->ops->read16)
+		return s->ops->read16(s->dev, off);
+	return (uint16_t)(host_mmio_read8(addr) | host_mmio_read8(addr + 1) << 8);
+}
+
+void host_mmio_write16(uintptr_t addr, uint16_t val)
+{
+	uint32_t off;
+	struct fake_slot *s = decode(addr, &off);
+
+	if (off % 2)
+		fake_fail("unaligned 16-bit register write at offset 0x%x", off);
+	if (s->ops && s->ops->write16)
+		s->ops->write16(s->dev, off, val);
+	else if (s->ops && s->ops->write8) {
+		s->ops->write8(s->dev, off, (uint8_t)val);
+		s->ops->write8(s->dev, off + 1, (uint8_t)(val >> 8));
+	}
+}
+
 uint8_t host_mmio_read8(uintptr_t addr)
 {
 	uint32_t off;

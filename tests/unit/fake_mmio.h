@@ -12,6 +12,8 @@
 struct fake_slot_ops {
 	uint32_t (*read32)(void *dev, uint32_t off);
 	void (*write32)(void *dev, uint32_t off, uint32_t val);
+	uint16_t (*read16)(void *dev, uint32_t off); // NULL: two 8-bit reads
+	void (*write16)(void *dev, uint32_t off, uint16_t val);
 	uint8_t (*read8)(void *dev, uint32_t off);
 	void (*write8)(void *dev, uint32_t off, uint8_t val);
 };

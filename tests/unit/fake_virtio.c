@@ -946,7 +946,8 @@ static void dev_write8(void *dev, uint32_t off, uint8_t val)
 		fv->config[off - VIRTIO_MMIO_CONFIG] = val;
 }
 
-static const struct fake_slot_ops fv_ops = {dev_read32, dev_write32, dev_read8, dev_write8};
+static const struct fake_slot_ops fv_ops = {
+    .read32 = dev_read32, .write32 = dev_write32, .read8 = dev_read8, .write8 = dev_write8};
 
 // --- device types ---------------------------------------------------------------
 
