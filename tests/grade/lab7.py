@@ -29,6 +29,11 @@ def irq_counters(run, nth=0):
         raise Fail("`irq` did not print `irq: interrupts on; N external, N timer, ...`")
     if m.group(1) != "on":
         raise Fail(f"`irq` says interrupts are {m.group(1)}")
+    hart = re.search(r"^irq: sstatus\.SIE (\d), sie\.SEIE (\d)", out, re.M)
+    if not hart or hart.groups() != ("1", "1"):
+        raise Fail("`irq` should show the hart taking external interrupts "
+                   "(`irq: sstatus.SIE 1, sie.SEIE 1, ...`): "
+                   + (hart.group(0) if hart else "no such line"))
     return int(m.group(2)), int(m.group(3))
 
 
