@@ -20,13 +20,22 @@ uint64_t time_hz = 10000000;
 
 static void start_interrupts(void)
 {
-	int irq = vblk_irq();
-	int err = irq_register((unsigned)irq, vblk_interrupt);
+	int first_irq = -ENODEV;
 
-	if (err < 0) {
-		kprintf("irq: PLIC source %d not set up (%s); completions by polling\n", irq,
-		        errstr(err));
-		return;
+	// one handler serves every disk: it asks each device whether the
+	// interrupt was its own (PCI sources may be shared)
+	for (struct vblk *v = vblk_next(0); v; v = vblk_next(v)) {
+		int irq = vblk_irq(v);
+		int err = irq < 0 ? irq : irq_register((unsigned)irq, vblk_interrupt);
+		if (err < 0) {
+			kprintf("irq: PLIC source %d not set up (%s); completions by polling\n",
+			        irq, errstr(err));
+			return;
+		}
+		if (first_irq < 0)
+			first_irq = irq;
+		else
+			kprintf("irq: %s on PLIC source %d\n", vblk_blkdev(v)->id, irq);
 	}
 	irq_enable();
 	if (bootarg_is_off("irq")) {
@@ -34,7 +43,28 @@ static void start_interrupts(void)
 		return;
 	}
 	vblk_set_polling(false);
-	kprintf("irq: virtio-blk on PLIC source %d, completions by interrupt\n", irq);
+	kprintf("irq: virtio-blk on PLIC source %d, completions by interrupt\n", first_irq);
+}
+
+// The root file system is on the first disk, in discovery order, that
+// holds EclipseFS; with no disk at all, on the built-in ramdisk. Each
+// disk tried says what it holds.
+static void mount_root(void)
+{
+	struct blkdev *first = blk_next(0);
+
+	for (struct blkdev *d = first; d; d = blk_next(d)) {
+		if (fs_mount_root(d) == 0) {
+			blk_root_set(d);
+			if (blk_next(first))
+				kprintf(
+				    "fs: root is %s (%s): the first disk that holds EclipseFS\n",
+				    d->id, d->name);
+			return;
+		}
+	}
+	// no disk holds a file system: the first stays the one commands use
+	blk_root_set(first);
 }
 
 void kmain(unsigned long hartid, void *dtb)
@@ -57,11 +87,11 @@ void kmain(unsigned long hartid, void *dtb)
 	// lab 1: which virtio devices are plugged in, and where
 	virtio_scan();
 
-	// labs 2-5: bring up the disk; without one, serve the built-in image
+	// labs 2-5: bring up the disks; without one, serve the built-in image
 	if (vblk_probe() < 0) {
-		blk_root_set(ramdisk_init());
+		struct blkdev *ram = ramdisk_init();
 		kprintf("blk: using the built-in ramdisk (%lu sectors) instead\n",
-		        (unsigned long)blk_root()->sectors);
+		        (unsigned long)ram->sectors);
 	} else {
 		// lab 7: completions by interrupt, unless irq=off asks for polling
 		start_interrupts();
@@ -70,8 +100,8 @@ void kmain(unsigned long hartid, void *dtb)
 	rng_probe();
 	vnet_probe();
 
-	// lab 6: the file system on whatever disk we have
-	fs_mount_root(blk_root());
+	// lab 6: the file system on whatever disk holds one
+	mount_root();
 
 	shell_run();
 }

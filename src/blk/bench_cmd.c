@@ -36,8 +36,8 @@ static void report(const char *mode, const char *test, int rep, uint64_t bytes, 
 }
 
 // n requests of `size` bytes at `depth`, sequential or random, into buf.
-static int run_pattern(struct vblk_io *io, int n, uint32_t size, int depth, bool random,
-                       uint8_t *buf, uint64_t sectors)
+static int run_pattern(struct vblk *v, struct vblk_io *io, int n, uint32_t size, int depth,
+                       bool random, uint8_t *buf, uint64_t sectors)
 {
 	uint64_t per = size / SECTOR_SIZE, slots = sectors / per;
 
@@ -45,7 +45,7 @@ static int run_pattern(struct vblk_io *io, int n, uint32_t size, int depth, bool
 		uint64_t s = random ? (rng_next() % slots) * per : (uint64_t)i * per;
 		io[i] = (struct vblk_io){VIRTIO_BLK_T_IN, s, buf + (size_t)i * size, size, 0};
 	}
-	return vblk_run(io, n, depth);
+	return vblk_run(v, io, n, depth);
 }
 
 // Read every regular file in dir into buf, one after another, up to cap
@@ -83,7 +83,8 @@ static int cmd_bench(int argc, char **argv)
 		return 1;
 	}
 	struct blkdev *dev = blk_root();
-	if (!vblk_present() || !dev) {
+	struct vblk *v = vblk_of(dev);
+	if (!vblk_present(v)) {
 		kprintf("bench: needs a virtio-blk disk\n");
 		return 1;
 	}
@@ -130,7 +131,7 @@ static int cmd_bench(int argc, char **argv)
 				// random patterns: a quarter of the 4 KiB reads is plenty
 				int n = pat[p].random ? n4k / 4 : n4k;
 				uint64_t t0 = time_now();
-				int err = run_pattern(io, n, IO_4K, pat[p].depth, pat[p].random,
+				int err = run_pattern(v, io, n, IO_4K, pat[p].depth, pat[p].random,
 				                      buf, dev->sectors);
 				report(mode, pat[p].name, rep, (uint64_t)n * IO_4K, time_now() - t0,
 				       err);
@@ -145,7 +146,7 @@ static int cmd_bench(int argc, char **argv)
 			     size <<= 2) {
 				int k = (int)(bytes / size);
 				t0 = time_now();
-				err = run_pattern(io, k, size, 64, false, buf, dev->sectors);
+				err = run_pattern(v, io, k, size, 64, false, buf, dev->sectors);
 				uint64_t t = time_now() - t0;
 				if (err == 0 && t < best)
 					best = t;

@@ -84,7 +84,7 @@ static int cmd_blk(int argc, char **argv)
 		kprintf("blk: root device %s: %lu sectors, block size %u%s\n", dev->name,
 		        (unsigned long)dev->sectors, dev->block_size,
 		        dev->read_only ? ", read-only" : "");
-		vblk_info();
+		vblk_info(vblk_of(dev));
 		return 0;
 	}
 	if (!strcmp(argv[1], "read"))
@@ -120,7 +120,7 @@ SHELL_COMMAND("blk", "[read|write|flush|mode|timeout]", "block device facts, raw
 static int cmd_vq(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	vblk_dump_queue();
+	vblk_dump_queue(vblk_of(blk_root()));
 	return 0;
 }
 SHELL_COMMAND("vq", "", "dump the block device's virtqueue state", cmd_vq);

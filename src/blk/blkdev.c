@@ -3,8 +3,13 @@
 // block size, and read-only devices.
 #include "blk/blkdev.h"
 #include "errno.h"
+#include "lib/string.h"
+
+#define BLK_DEVICES 16
 
 static struct blkdev *root;
+static struct blkdev *devices[BLK_DEVICES];
+static int ndevices;
 
 static int check(struct blkdev *dev, uint64_t sector, const void *buf, size_t len)
 {
@@ -53,4 +58,44 @@ struct blkdev *blk_root(void)
 void blk_root_set(struct blkdev *dev)
 {
 	root = dev;
+}
+
+int blk_register(struct blkdev *dev)
+{
+	if (ndevices == BLK_DEVICES)
+		return -ENOSPC;
+	devices[ndevices++] = dev;
+	return 0;
+}
+
+void blk_unregister(struct blkdev *dev)
+{
+	for (int i = 0; i < ndevices; i++) {
+		if (devices[i] != dev)
+			continue;
+		memmove(&devices[i], &devices[i + 1],
+		        sizeof(devices[0]) * (size_t)(ndevices - i - 1));
+		ndevices--;
+		break;
+	}
+	if (root == dev)
+		root = 0;
+}
+
+struct blkdev *blk_next(struct blkdev *prev)
+{
+	int i = 0;
+
+	if (prev)
+		while (i < ndevices && devices[i++] != prev)
+			;
+	return i < ndevices ? devices[i] : 0;
+}
+
+struct blkdev *blk_find(const char *id)
+{
+	for (int i = 0; i < ndevices; i++)
+		if (devices[i]->id && strcmp(devices[i]->id, id) == 0)
+			return devices[i];
+	return 0;
 }

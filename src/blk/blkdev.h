@@ -25,6 +25,7 @@ struct blkdev_ops {
 
 struct blkdev {
 	const char *name;    // for messages: "virtio-blk (slot 7)", "ramdisk"
+	const char *id;      // what commands call it: "vda", "ram0"
 	uint64_t sectors;    // capacity in 512-byte sectors
 	uint32_t block_size; // the device's preferred I/O size, >= 512
 	bool read_only;      // writes are refused with -EROFS
@@ -39,8 +40,16 @@ int blk_read(struct blkdev *dev, uint64_t sector, void *buf, size_t len);
 int blk_write(struct blkdev *dev, uint64_t sector, const void *buf, size_t len);
 int blk_flush(struct blkdev *dev);
 
-// The disk the kernel mounts its file system from: the first virtio-blk
-// device, or the ramdisk when there is none. NULL before blk_root_set().
+// Every block device, in discovery order. Backends register theirs.
+int blk_register(struct blkdev *dev);
+void blk_unregister(struct blkdev *dev);
+// The next registered device after prev (NULL: the first), or NULL.
+struct blkdev *blk_next(struct blkdev *prev);
+// The device with this id ("vda"), or NULL.
+struct blkdev *blk_find(const char *id);
+
+// The disk the kernel mounts its file system from (chosen at boot: the
+// first that holds EclipseFS, see main.c). NULL before blk_root_set().
 struct blkdev *blk_root(void);
 void blk_root_set(struct blkdev *dev);
 

@@ -24,9 +24,12 @@ static const struct blkdev_ops ram_ops = {ram_read, ram_write, 0};
 
 struct blkdev *ramdisk_init(void)
 {
-	static struct blkdev ram = {.name = "ramdisk", .block_size = SECTOR_SIZE, .ops = &ram_ops};
+	static struct blkdev ram = {
+	    .name = "ramdisk", .id = "ram0", .block_size = SECTOR_SIZE, .ops = &ram_ops};
 
 	// whole sectors only: a partial last sector is not served
 	ram.sectors = (uint64_t)(ramdisk_image_end - ramdisk_image_start) / SECTOR_SIZE;
+	if (!blk_find(ram.id))
+		blk_register(&ram);
 	return &ram;
 }

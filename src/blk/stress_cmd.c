@@ -25,10 +25,11 @@ static int cmd_blkstress(int argc, char **argv)
 {
 	unsigned long count = 256, seed = 1;
 	struct blkdev *dev = blk_root();
+	struct vblk *v = vblk_of(dev);
 
 	if ((argc > 1 && parse_u64(argv[1], &count) < 0) ||
 	    (argc > 2 && parse_u64(argv[2], &seed) < 0) || count == 0 || count > STRESS_MAX_IO ||
-	    !dev || !vblk_present()) {
+	    !vblk_present(v)) {
 		kprintf("usage: blkstress [COUNT (1..%d)] [SEED]   (virtio-blk disk needed)\n",
 		        STRESS_MAX_IO);
 		return 1;
@@ -56,7 +57,7 @@ static int cmd_blkstress(int argc, char **argv)
 		memset(io[i].buf, 0xee, io[i].len);
 		total += io[i].len;
 	}
-	int err = vblk_run(io, (int)count, 0);
+	int err = vblk_run(v, io, (int)count, 0);
 	unsigned long bad = 0;
 	uint8_t want[SECTOR_SIZE];
 	for (unsigned long i = 0; i < count && !err; i++) {

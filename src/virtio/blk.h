@@ -32,34 +32,46 @@ struct vblk_io {
 	int result;
 };
 
-// Find the first virtio-blk device, initialise it and register it as a
-// block device. Prints the lab 2-4 checkpoint lines. Returns 0 or -errno.
+struct vblk;
+struct blkdev;
+
+// Find every virtio-blk device (in discovery order), initialise each and
+// register it as a block device named vda, vdb, ... Prints the lab 2-4
+// checkpoint lines. Returns 0 if at least one came up, or -errno for the
+// first device's failure when none did (-ENODEV: there is none).
 int vblk_probe(void);
-bool vblk_present(void);
+// The devices that came up, in order: vblk_next(NULL) is the first.
+struct vblk *vblk_next(struct vblk *prev);
+// The virtio-blk device behind a block device, or NULL if it is another.
+struct vblk *vblk_of(struct blkdev *bd);
+struct blkdev *vblk_blkdev(struct vblk *v);
+// The device is working (a failed recovery takes it out of service).
+bool vblk_present(struct vblk *v);
 // The PLIC source the device interrupts on, or -ENODEV.
-int vblk_irq(void);
+int vblk_irq(struct vblk *v);
 
 // Run n transfers with at most `depth` in flight at once, completing them
 // in whatever order the device finishes; waits for free descriptors when
 // the queue is full. Returns 0, or the first error (each io has its own).
-int vblk_run(struct vblk_io *io, int n, int depth);
+int vblk_run(struct vblk *v, struct vblk_io *io, int n, int depth);
 // Read or write len bytes (any multiple of the block size), split into
 // requests within the device's limits and all sent at once.
-int vblk_rw(uint32_t type, uint64_t sector, void *buf, uint64_t len);
+int vblk_rw(struct vblk *v, uint32_t type, uint64_t sector, void *buf, uint64_t len);
 
-// Run-time switches (`blk mode`, boot arguments): completions by polling
-// or by interrupt, and the request timeout.
+// Run-time switches for every device (`blk mode`, boot arguments):
+// completions by polling or by interrupt, and the request timeout.
 void vblk_set_polling(bool poll);
 bool vblk_polling(void);
 void vblk_set_timeout_ms(uint32_t ms);
-// The driver's interrupt handler (trap.c calls it for the device's IRQ).
+// The interrupt handler: acknowledges every device's interrupt status
+// (the sources may be shared, so each device is asked).
 void vblk_interrupt(void);
 
 // Print the device's facts for the `blk` command.
-void vblk_info(void);
-void vblk_dump_queue(void);
+void vblk_info(struct vblk *v);
+void vblk_dump_queue(struct vblk *v);
 
-// For tests: tear down (reset the device, free the rings).
+// For tests: tear every device down (reset it, free the rings).
 void vblk_remove(void);
 
 #endif

@@ -1,7 +1,7 @@
 // Feature bits by name, for the lines students read at boot:
 // "virtio: features accepted 0x...: SEG_MAX BLK_SIZE FLUSH ...".
 #include "console.h"
-#include "virtio/mmio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtio.h"
 
 static const char *feature_name(unsigned bit, uint32_t device_id)
@@ -18,7 +18,7 @@ static const char *feature_name(unsigned bit, uint32_t device_id)
 	case VIRTIO_F_NOTIFICATION_DATA: return "NOTIFICATION_DATA";
 	case VIRTIO_F_RING_RESET: return "RING_RESET";
 	case 24: return "NOTIFY_ON_EMPTY";
-	case 27: return "ANY_LAYOUT";
+	case VIRTIO_F_ANY_LAYOUT: return "ANY_LAYOUT";
 	}
 	if (device_id == VIRTIO_ID_NET) {
 		// spec 5.1.3: only the ones a reader of our boot log meets

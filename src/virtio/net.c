@@ -23,10 +23,9 @@
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
-#include "virtio/mmio.h"
 #include "virtio/net.h"
-#include "virtio/scan.h"
 #include "virtio/virtio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtqueue.h"
 
 #define VNET_RXQ 0
@@ -49,7 +48,7 @@ struct vnet_buf {
 // rings, and reads the tx buffers; everything else is ours.
 static struct vnet {
 	bool present;
-	struct virtio_dev dev;
+	struct virtio_dev *dev; // the transport's, found in the registry
 	struct virtq rxq, txq;
 	struct vnet_buf *rx, *tx; // DMA: nrx and ntx buffers
 	bool *tx_busy;            // tx buffer i is on the transmit queue
@@ -110,21 +109,21 @@ static int vnet_rx_give(uint16_t i)
 // device: it frees only what exists.
 static void vnet_stop(void)
 {
-	vdev_reset(&vnet.dev);
+	vdev_reset(vnet.dev);
 	if (vnet.mem)
-		dma_free(vnet.mem, vnet.mem_bytes);
+		vdev_dma_free(vnet.dev, vnet.mem, vnet.mem_bytes); // kept if the reset failed
 	vnet.mem = 0;
 	if (vnet.rxq.num)
-		vdev_queue_release(&vnet.dev, &vnet.rxq);
+		vdev_queue_release(vnet.dev, &vnet.rxq);
 	if (vnet.txq.num)
-		vdev_queue_release(&vnet.dev, &vnet.txq);
+		vdev_queue_release(vnet.dev, &vnet.txq);
 }
 
 // Spec 3.1.1 and 5.1.5 for this device: features, MAC, queues, fill the
 // receive queue, DRIVER_OK. Used at probe time and after a reset.
 static int vnet_start(void)
 {
-	struct virtio_dev *d = &vnet.dev;
+	struct virtio_dev *d = vnet.dev;
 	int err;
 
 	// no MRG_RXBUF, no checksum or segmentation offloads, no control
@@ -136,7 +135,8 @@ static int vnet_start(void)
 	// locally administered address of our own (5.1.5)
 	vnet.mac_from_device = vdev_has(d, VIRTIO_NET_F_MAC);
 	if (vnet.mac_from_device) {
-		if ((err = vdev_config_read(d, 0, vnet.mac, ETH_ALEN)) < 0)
+		if ((err = vdev_config_read(d, offsetof(struct virtio_net_config, mac), vnet.mac,
+		                            ETH_ALEN)) < 0)
 			goto fail;
 	} else {
 		static const uint8_t own[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x0f};
@@ -303,19 +303,18 @@ int vnet_poll(void *frame, size_t cap)
 int vnet_probe(void)
 {
 	memset(&vnet, 0, sizeof(vnet));
-	int err = vdev_open(&vnet.dev, virtio_find(VIRTIO_ID_NET));
-	if (err == 0)
-		err = vnet_start();
+	vnet.dev = virtio_claim_first(VIRTIO_ID_NET, "virtio-net");
+	int err = vnet.dev ? vnet_start() : -ENODEV;
 	if (err == -ENODEV) {
 		kprintf("virtio-net: no network device\n");
 	} else if (err < 0) {
 		kprintf("virtio-net: initialisation failed: %s\n", errstr(err));
 	} else {
 		vnet.present = true;
-		kprintf("virtio-net: slot %d, %s transport, MAC %02x:%02x:%02x:%02x:%02x:%02x%s, "
+		kprintf("virtio-net: %s, %s transport, MAC %02x:%02x:%02x:%02x:%02x:%02x%s, "
 		        "header %u bytes, %u rx buffers\n",
-		        vnet.dev.slot, vnet.dev.version == 1 ? "legacy" : "modern", vnet.mac[0],
-		        vnet.mac[1], vnet.mac[2], vnet.mac[3], vnet.mac[4], vnet.mac[5],
+		        vnet.dev->name, vdev_transport(vnet.dev), vnet.mac[0], vnet.mac[1],
+		        vnet.mac[2], vnet.mac[3], vnet.mac[4], vnet.mac[5],
 		        vnet.mac_from_device ? "" : " (our own: the device has none)", vnet.hdr_len,
 		        vnet.nrx);
 	}
@@ -341,11 +340,12 @@ void vnet_info(void)
 	}
 	const char *link = "unknown (no STATUS feature)";
 	uint16_t status;
-	if (vdev_has(&vnet.dev, VIRTIO_NET_F_STATUS) &&
-	    vdev_config_read(&vnet.dev, 6, &status, 2) == 0)
+	if (vdev_has(vnet.dev, VIRTIO_NET_F_STATUS) &&
+	    vdev_config_read(vnet.dev, offsetof(struct virtio_net_config, status), &status,
+	                     sizeof(status)) == 0)
 		link = status & VIRTIO_NET_S_LINK_UP ? "up" : "down";
-	kprintf("net: virtio-net (slot %d), %s transport, header %u bytes\n", vnet.dev.slot,
-	        vnet.dev.version == 1 ? "legacy" : "modern", vnet.hdr_len);
+	kprintf("net: virtio-net (%s), %s transport, header %u bytes\n", vnet.dev->name,
+	        vdev_transport(vnet.dev), vnet.hdr_len);
 	kprintf("net: MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", vnet.mac[0], vnet.mac[1],
 	        vnet.mac[2], vnet.mac[3], vnet.mac[4], vnet.mac[5], link);
 	kprintf("net: rx queue %u entries, %u buffers; tx queue %u entries, %u buffers\n",

@@ -15,6 +15,13 @@
 
 #define VIRTIO_NET_S_LINK_UP 1 // config.status bit (5.1.4)
 
+// The start of the device configuration (spec 5.1.4), in its order; the
+// fields after status exist only with features we do not accept.
+struct virtio_net_config {
+	uint8_t mac[6];  // valid with VIRTIO_NET_F_MAC
+	uint16_t status; // valid with VIRTIO_NET_F_STATUS
+} __attribute__((packed));
+
 #define ETH_ALEN      6
 #define ETH_FRAME_MAX 1514 // header + 1500 bytes of payload, no FCS
 #define ETH_FRAME_MIN 60   // shorter frames are padded with zeros

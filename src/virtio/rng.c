@@ -3,17 +3,17 @@
 // and the device hands them back filled with random bytes. No header, no
 // status byte, no configuration space, no device features (5.4.3).
 //
-// The transport (mmio.c) and the rings (virtqueue.c) are the block
-// driver's, unchanged; only the protocol on the queue is this file's.
+// The transport (virtio_dev.h, any of them) and the rings (virtqueue.c)
+// are the block driver's, unchanged; only the protocol on the queue is
+// this file's.
 #include "console.h"
 #include "errno.h"
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
-#include "virtio/mmio.h"
 #include "virtio/rng.h"
-#include "virtio/scan.h"
 #include "virtio/virtio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtqueue.h"
 
 #define RNG_QUEUE_SIZE 4      // one request at a time: a tiny queue does
@@ -24,7 +24,7 @@
 // `chunk`; how many bytes of `chunk` it filled is its word, checked.
 static struct vrng {
 	bool present;
-	struct virtio_dev dev;
+	struct virtio_dev *dev; // the transport's, found in the registry
 	struct virtq vq;
 	uint8_t *chunk; // DMA: RNG_CHUNK bytes, device-writable
 	uint64_t requests, bytes, short_reads, timeouts, resets;
@@ -34,7 +34,7 @@ static struct vrng {
 // added by vdev_init on the modern transport), one queue, DRIVER_OK.
 static int vrng_start(void)
 {
-	struct virtio_dev *d = &vrng.dev;
+	struct virtio_dev *d = vrng.dev;
 	int err;
 
 	if ((err = vdev_init(d, 0, 0)) < 0)
@@ -53,8 +53,8 @@ static void vrng_stop(void)
 {
 	// a reset first: after it the device has forgotten the ring and
 	// will not write `chunk` again, so both may be reused
-	vdev_reset(&vrng.dev);
-	vdev_queue_release(&vrng.dev, &vrng.vq);
+	vdev_reset(vrng.dev);
+	vdev_queue_release(vrng.dev, &vrng.vq);
 }
 
 // After a timeout or a protocol error the device may still hold our
@@ -137,10 +137,12 @@ int rng_read(void *buf, size_t len)
 int rng_probe(void)
 {
 	memset(&vrng, 0, sizeof(vrng));
-	int err = vdev_open(&vrng.dev, virtio_find(VIRTIO_ID_RNG));
-	if (err == -ENODEV) {
+	int err;
+
+	vrng.dev = virtio_claim_first(VIRTIO_ID_RNG, "virtio-rng");
+	if (!vrng.dev) {
 		kprintf("virtio-rng: no entropy device\n");
-		return err;
+		return -ENODEV;
 	}
 	// the one buffer the device fills, for the driver's whole life
 	vrng.chunk = dma_alloc(RNG_CHUNK);
@@ -152,8 +154,8 @@ int rng_probe(void)
 		return err;
 	}
 	vrng.present = true;
-	kprintf("virtio-rng: slot %d, %s transport, up to %d bytes a request\n", vrng.dev.slot,
-	        vrng.dev.version == 1 ? "legacy" : "modern", RNG_CHUNK);
+	kprintf("virtio-rng: %s, %s transport, up to %d bytes a request\n", vrng.dev->name,
+	        vdev_transport(vrng.dev), RNG_CHUNK);
 	return 0;
 }
 
@@ -166,7 +168,7 @@ void rng_remove(void)
 {
 	if (vrng.present) {
 		vrng_stop();
-		dma_free(vrng.chunk, RNG_CHUNK);
+		vdev_dma_free(vrng.dev, vrng.chunk, RNG_CHUNK); // kept if the reset failed
 	}
 	memset(&vrng, 0, sizeof(vrng));
 }

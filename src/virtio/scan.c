@@ -5,10 +5,14 @@
 // the slots from the top down, so a single disk lands in slot 7, not 0.
 #include "console.h"
 #include "hw/mmio.h"
+#include "virtio/mmio.h"
+#include "virtio/mmio_regs.h"
 #include "virtio/scan.h"
 #include "virtio/virtio.h"
 
 struct virtio_slot virtio_slots[VIRTIO_MMIO_SLOTS];
+// the devices in the slots, as the drivers see them
+static struct virtio_dev mmio_devs[VIRTIO_MMIO_SLOTS];
 
 const char *virtio_device_name(uint32_t id)
 {
@@ -91,15 +95,13 @@ void virtio_print_map(void)
 
 void virtio_scan(void)
 {
-	for (int i = 0; i < VIRTIO_MMIO_SLOTS; i++)
+	// the mmio slots come first in discovery order, so the registry
+	// starts afresh here (other buses register after this scan)
+	virtio_dev_forget_all();
+	for (int i = 0; i < VIRTIO_MMIO_SLOTS; i++) {
 		virtio_probe_slot(i, VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STEP, &virtio_slots[i]);
+		if (vmmio_open(&mmio_devs[i], &virtio_slots[i]) == 0)
+			virtio_dev_register(&mmio_devs[i]);
+	}
 	virtio_print_map();
-}
-
-const struct virtio_slot *virtio_find(uint32_t device_id)
-{
-	for (int i = 0; i < VIRTIO_MMIO_SLOTS; i++)
-		if (virtio_slots[i].state == SLOT_DEVICE && virtio_slots[i].device_id == device_id)
-			return &virtio_slots[i];
-	return 0;
 }

@@ -22,12 +22,11 @@ struct virtio_slot {
 // The base is a parameter so the host tests can point it at a fake.
 void virtio_probe_slot(int index, uintptr_t base, struct virtio_slot *out);
 
-// Probe all eight slots, remember them, and print the device map.
+// Probe all eight slots, register each device found (virtio_dev.h), and
+// print the device map.
 void virtio_scan(void);
 void virtio_print_map(void);
 
-// The first device with this ID after the scan, or NULL.
-const struct virtio_slot *virtio_find(uint32_t device_id);
 extern struct virtio_slot virtio_slots[];
 
 #endif

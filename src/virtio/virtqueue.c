@@ -8,7 +8,7 @@
 #include "hw/barrier.h"
 #include "lib/string.h"
 #include "mem.h"
-#include "virtio/mmio.h"
+#include "virtio/virtio_dev.h"
 #include "virtio/virtqueue.h"
 
 // With EVENT_IDX (spec 2.7.7/2.7.10) each ring has one extra u16 after its
@@ -89,6 +89,14 @@ int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16
 	// free list. Read lab-guides/lab3-virtqueue.md, "Step 1: the rings".
 	return -ENOSYS;
 	END LAB 3 STUB */
+}
+
+void virtq_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint64_t *device)
+{
+	// desc is also the start of the legacy-layout block (spec 2.7.2)
+	*desc = virt_to_phys(vq->desc);
+	*driver = virt_to_phys(vq->avail);
+	*device = virt_to_phys(vq->used);
 }
 
 void virtq_free(struct virtq *vq)

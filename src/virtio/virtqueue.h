@@ -103,6 +103,11 @@ size_t virtq_ring_bytes(uint16_t num);
 int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,
                 bool indirect, bool event_idx);
 void virtq_free(struct virtq *vq);
+// The guest-physical addresses of the descriptor area, the driver area
+// and the device area (spec 2.6), for the transport. For a split ring the
+// descriptor area starts the legacy-layout block, so a legacy transport
+// derives its page number from it.
+void virtq_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint64_t *device);
 
 // Put a chain of n buffers in the descriptor table and the available ring.
 // Buffers the device reads come first. -ENOSPC: not enough free

@@ -134,7 +134,7 @@ static void run_round(struct fake_virtio *fv)
 			len = 700; // not a whole sector
 		io[i] = (struct vblk_io){type, take() % (DISK_SECTORS + 8), bufs[i], len, 0};
 	}
-	int first = vblk_run(io, n, depth);
+	int first = vblk_run(vblk_next(0), io, n, depth);
 	int seen = 0;
 	for (int i = 0; i < n; i++) {
 		if (io[i].result > 0)
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vblk_set_polling(false);
 			host_idle_hook = fake_virtio_idle;
 		}
-		for (int r = take() % 4 + 1; r > 0 && vblk_present(); r--)
+		for (int r = take() % 4 + 1; r > 0 && vblk_present(vblk_next(0)); r--)
 			run_round(fv);
 
 		// the storm is over: an honest device must get honest answers
@@ -197,9 +197,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fv->hold_notifies = 0;
 		static uint8_t check[4096];
 		int err = -1;
-		for (int tries = 0; tries < 2 && err != 0 && vblk_present(); tries++)
-			err = vblk_rw(VIRTIO_BLK_T_IN, 8, check, 4096);
-		if (vblk_present()) {
+		for (int tries = 0; tries < 2 && err != 0 && vblk_present(vblk_next(0)); tries++)
+			err = vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 8, check, 4096);
+		if (vblk_present(vblk_next(0))) {
 			if (err != 0)
 				die("an honest device's read failed after recovery", fv);
 			if (memcmp(check, fv->disk + 8 * 512, sizeof(check)))

@@ -35,7 +35,7 @@ def hex_bytes(text):
 def random_bytes(ctx):
     r = ctx.boot(["random 64", "random 64", "random"], disks=[disk(ctx)], devices=[RNG],
                  timeout=10)
-    r.expect(r"^virtio-rng: slot \d, " + ctx.transport + " transport", "the rng probe line")
+    r.expect(r"^virtio-rng: slot \d, mmio-" + ctx.transport + " transport", "the rng probe line")
     outs = r.output.split("eclipse> random 64\n")
     if len(outs) != 3:
         raise Fail("the shell did not run `random 64` twice")
@@ -70,7 +70,7 @@ def no_devices(ctx):
 def arp_gateway(ctx):
     r = ctx.boot(["arp 10.0.2.2", "net"], disks=[disk(ctx)], extra=NET, timeout=10)
     hdr = 12 if ctx.transport == "modern" else 10
-    r.expect(rf"^virtio-net: slot \d, {ctx.transport} transport, MAC {MAC}, header {hdr} bytes",
+    r.expect(rf"^virtio-net: slot \d, mmio-{ctx.transport} transport, MAC {MAC}, header {hdr} bytes",
              f"the MAC {MAC} and a {hdr}-byte header on the {ctx.transport} transport")
     out = r.section("arp 10.0.2.2")
     if f"arp: 10.0.2.2 is at {GATEWAY_MAC}" not in out:

@@ -15,6 +15,7 @@
 
 #include "fake_mmio.h"
 #include "hw/mmio.h"
+#include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
 
 struct fake_slot {

@@ -14,6 +14,7 @@
 #include "fake_virtio.h"
 #include "host_kernel.h"
 #include "virtio/blk.h"
+#include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
 #include "virtio/virtqueue.h"
 
@@ -403,7 +404,7 @@ static void maybe_interrupt(struct fake_virtio *fv, struct fv_queue *q)
 		raise = !(ld16(q->avail_addr) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	}
 	if (raise) {
-		fv->int_status |= VIRTIO_MMIO_INT_VRING;
+		fv->int_status |= VIRTIO_ISR_VQ;
 		fv->irqs++;
 	}
 }
@@ -534,7 +535,7 @@ void fake_virtio_set_needs_reset(struct fake_virtio *fv)
 	// spec 2.1.2 / 4.2.2: the device also tells the driver by a
 	// configuration change notification
 	fv->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-	fv->int_status |= VIRTIO_MMIO_INT_CONFIG;
+	fv->int_status |= VIRTIO_ISR_CONFIG;
 	fv->config_irqs++;
 }
 
@@ -638,7 +639,9 @@ static void write_status(struct fake_virtio *fv, uint32_t val)
 		}
 		return;
 	}
-	if (fv->reset_pending) {
+	// giving up on a device whose reset never finishes (spec 2.1.1:
+	// FAILED may be set at any time) is the one write allowed meanwhile
+	if (fv->reset_pending && !(val & VIRTIO_STATUS_FAILED)) {
 		driver_bug(fv, "Status written (0x%x) before the reset finished", val);
 		return;
 	}
@@ -744,6 +747,11 @@ static uint32_t dev_read32(void *dev, uint32_t off)
 		uint32_t v = 0;
 		for (int i = 0; i < 4; i++)
 			v |= (uint32_t)config_byte(fv, off - VIRTIO_MMIO_CONFIG + i) << (8 * i);
+		fv->config_reads[4]++;
+		// a field caught mid-update: what a legacy driver, which has no
+		// generation counter, must read twice to notice
+		if (fv->config_torn_reads > 0)
+			v ^= (uint32_t)fv->config_torn_reads--; // a different value each time
 		return v;
 	}
 	switch (off) {
@@ -907,7 +915,12 @@ static void dev_write32(void *dev, uint32_t off, uint32_t val)
 		return;
 	case VIRTIO_MMIO_QUEUE_SEL: fv->queue_sel = val; return;
 	case VIRTIO_MMIO_QUEUE_NOTIFY: notify(fv, val); return;
-	case VIRTIO_MMIO_INTERRUPT_ACK: fv->int_status &= ~val; return;
+	case VIRTIO_MMIO_INTERRUPT_ACK:
+		if (val & ~(uint32_t)VIRTIO_ISR_MASK)
+			driver_bug(fv, "InterruptACK with undefined bits 0x%x", val);
+		fv->last_int_ack = val;
+		fv->int_status &= ~val;
+		return;
 	case VIRTIO_MMIO_STATUS: write_status(fv, val); return;
 	case VIRTIO_MMIO_QUEUE_NUM:
 	case VIRTIO_MMIO_QUEUE_ALIGN:
@@ -931,7 +944,21 @@ static uint8_t dev_read8(void *dev, uint32_t off)
 		driver_bug(fv, "8-bit read of register 0x%03x", off);
 		return 0;
 	}
+	fv->config_reads[1]++;
 	return config_byte(fv, off - VIRTIO_MMIO_CONFIG);
+}
+
+static uint16_t dev_read16(void *dev, uint32_t off)
+{
+	struct fake_virtio *fv = dev;
+
+	if (off < VIRTIO_MMIO_CONFIG) {
+		driver_bug(fv, "16-bit read of register 0x%03x", off);
+		return 0;
+	}
+	fv->config_reads[2]++;
+	return (uint16_t)(config_byte(fv, off - VIRTIO_MMIO_CONFIG) |
+	                  config_byte(fv, off - VIRTIO_MMIO_CONFIG + 1) << 8);
 }
 
 static void dev_write8(void *dev, uint32_t off, uint8_t val)
@@ -946,8 +973,11 @@ static void dev_write8(void *dev, uint32_t off, uint8_t val)
 		fv->config[off - VIRTIO_MMIO_CONFIG] = val;
 }
 
-static const struct fake_slot_ops fv_ops = {
-    .read32 = dev_read32, .write32 = dev_write32, .read8 = dev_read8, .write8 = dev_write8};
+static const struct fake_slot_ops fv_ops = {.read32 = dev_read32,
+                                            .write32 = dev_write32,
+                                            .read16 = dev_read16,
+                                            .read8 = dev_read8,
+                                            .write8 = dev_write8};
 
 // --- device types ---------------------------------------------------------------
 
@@ -1049,6 +1079,18 @@ static uint32_t blk_handler(struct fake_virtio *fv, const struct fv_req *r)
 			           r->head, in_len);
 		if (len > fv->blk_max_data)
 			fv->blk_max_data = len;
+		// the limits it published (5.2.4): data segments of at most
+		// size_max bytes, at most seg_max of them
+		uint32_t size_max = (uint32_t)le_bytes(fv->config + 8, 4);
+		uint32_t seg_max = (uint32_t)le_bytes(fv->config + 12, 4);
+		if (has_feature(fv, VIRTIO_BLK_F_SEG_MAX) && r->nseg > 2 && r->nseg - 2u > seg_max)
+			driver_bug(fv, "blk request %u has %u data segments, seg_max is %u",
+			           r->head, r->nseg - 2u, seg_max);
+		for (uint16_t i = 1; has_feature(fv, VIRTIO_BLK_F_SIZE_MAX) && i + 1 < r->nseg; i++)
+			if (r->seg[i].len > size_max)
+				driver_bug(fv,
+				           "blk request %u: a %u-byte data segment, size_max is %u",
+				           r->head, r->seg[i].len, size_max);
 		// what QEMU checks: whole logical blocks, inside the disk
 		if (len == 0 || len % (SECTOR * per_block) || sector % per_block ||
 		    sector > capacity || len / SECTOR > capacity - sector) {

@@ -160,8 +160,9 @@ struct fake_virtio {
 	uint32_t queue_sel;
 	uint32_t int_status;
 	uint32_t config_gen;
-	bool config_bumped; // the generation changed since the driver last read it
-	bool reset_pending; // a reset the driver has not yet seen complete
+	int config_torn_reads; // this many 32-bit config reads return a changing value
+	bool config_bumped;    // the generation changed since the driver last read it
+	bool reset_pending;    // a reset the driver has not yet seen complete
 	uint32_t reset_reads_left;
 	uint32_t idle_calls;
 	struct fv_queue q[FV_QUEUES];
@@ -172,6 +173,8 @@ struct fake_virtio {
 	bool features_ok_written;        // FEATURES_OK ever written (a legacy driver must not)
 	uint32_t status_reads_after_fok; // Status reads after FEATURES_OK was written
 	uint32_t gen_reads;              // ConfigGeneration reads
+	uint32_t config_reads[5];        // device-config reads by width (1, 2, 4 bytes)
+	uint32_t last_int_ack;           // the last value written to InterruptACK
 	uint32_t resets;                 // 0 written to Status
 	uint64_t irqs;                   // times the device raised a used-buffer interrupt
 	uint64_t config_irqs;

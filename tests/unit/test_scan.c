@@ -4,6 +4,8 @@
 #include "fake_mmio.h"
 #include "host_kernel.h"
 #include "virtio/scan.h"
+#include "virtio/virtio_dev.h"
+#include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
 
 #define QEMU_VENDOR 0x554d4551
@@ -78,9 +80,19 @@ Test(scan, lab1_full_scan_finds_two_devices_including_the_last_slot)
 	cr_assert(host_log_has("virtio: slot 7 @ 0x10008000: version 1 (legacy), device 2 (block)"),
 	          "log was:\n%s", host_log());
 	cr_assert(host_log_has("virtio: 2 devices found"));
-	cr_assert_eq(virtio_find(VIRTIO_ID_BLOCK)->index, 7);
-	cr_assert_eq(virtio_find(VIRTIO_ID_RNG)->index, 3);
-	cr_assert_null(virtio_find(VIRTIO_ID_NET));
+	// both are registered for the drivers, in slot order, with their IRQs
+	struct virtio_dev *blk = virtio_dev_next(VIRTIO_ID_BLOCK, NULL);
+	struct virtio_dev *rng = virtio_dev_next(VIRTIO_ID_RNG, NULL);
+	cr_assert_not_null(blk);
+	cr_assert_not_null(rng);
+	cr_assert_str_eq(blk->name, "slot 7");
+	cr_assert_eq(blk->irq, 8);
+	cr_assert(blk->legacy);
+	cr_assert_str_eq(rng->name, "slot 3");
+	cr_assert_not(rng->legacy);
+	cr_assert_eq(virtio_dev_at(0), rng, "slot 3 is discovered before slot 7");
+	cr_assert_null(virtio_dev_next(VIRTIO_ID_BLOCK, blk));
+	cr_assert_null(virtio_dev_next(VIRTIO_ID_NET, NULL));
 }
 
 Test(scan, lab0_device_names_cover_the_common_ids)

@@ -55,7 +55,7 @@ static struct fake_virtio *plug(uint32_t version, uint64_t wanted)
 
 	fv = fake_virtio_new(0, version, VIRTIO_ID_RNG);
 	virtio_probe_slot(0, fake_mmio_base(0), &s);
-	cr_assert_eq(vdev_open(&dev, &s), 0);
+	cr_assert_eq(vmmio_open(&dev, &s), 0);
 	cr_assert_eq(vdev_init(&dev, wanted, 0), 0, "%s", host_log());
 	return fv;
 }

@@ -1,0 +1,254 @@
+// The virtio-blk request path (spec 5.2.6): check a transfer, put it on
+// the queue as a chain, wait for completions (by polling or interrupt),
+// and turn each status byte into an error a caller can print.
+#include "console.h"
+#include "errno.h"
+#include "hw/barrier.h"
+#include "hw/cpu.h"
+#include "hw/time.h"
+#include "mem.h"
+#include "virtio/blk_state.h"
+
+#define STATUS_UNWRITTEN 0xff // what we put in status, so a device that never writes it is seen
+
+static int check_io(const struct vblk *v, const struct vblk_io *io)
+{
+	uint64_t sectors = io->len / SECTOR_SIZE;
+
+	if (io->type == VIRTIO_BLK_T_FLUSH)
+		return 0;
+	if (io->type == VIRTIO_BLK_T_GET_ID)
+		return io->buf && io->len == VIRTIO_BLK_ID_BYTES ? 0 : -EINVAL;
+	if (io->type != VIRTIO_BLK_T_IN && io->type != VIRTIO_BLK_T_OUT)
+		return -EINVAL;
+	if (io->len == 0 || io->len % v->blk_size || io->sector % (v->blk_size / SECTOR_SIZE))
+		return -EINVAL;
+	if (io->len > v->max_req)
+		return -E2BIG;
+	if (io->sector > v->capacity || sectors > v->capacity - io->sector)
+		return -ERANGE;
+	if (io->type == VIRTIO_BLK_T_OUT && v->read_only)
+		return -EROFS;
+	if (!io->buf || !dma_addressable(io->buf, io->len))
+		return -EFAULT;
+	return 0;
+}
+
+// Put one request on the queue. -ENOSPC: no free slot or descriptors.
+static int vblk_submit(struct vblk *v, struct vblk_io *io, uint16_t slot)
+{
+	struct vblk_slot *s = &v->slots[slot];
+	struct virtq_buf bufs[2 + VBLK_MAX_SEGS];
+	int n = 0;
+
+	/* BEGIN LAB 4 SOLUTION */
+	s->type = io->type;
+	s->reserved = 0;
+	s->sector = io->type == VIRTIO_BLK_T_IN || io->type == VIRTIO_BLK_T_OUT ? io->sector : 0;
+	s->status = STATUS_UNWRITTEN;
+	bufs[n++] = (struct virtq_buf){virt_to_phys(s), 16, false};
+	if (io->type != VIRTIO_BLK_T_FLUSH) {
+		// the data, in segments of at most seg_size bytes (one, unless
+		// the device set size_max): check_io kept len within max_req
+		bool device_writes = io->type != VIRTIO_BLK_T_OUT;
+		for (uint32_t off = 0; off < io->len; off += v->seg_size) {
+			uint32_t seg = io->len - off < v->seg_size ? io->len - off : v->seg_size;
+			bufs[n++] = (struct virtq_buf){virt_to_phys((uint8_t *)io->buf + off), seg,
+			                               device_writes};
+		}
+	}
+	bufs[n++] = (struct virtq_buf){virt_to_phys(&s->status), 1, true};
+	/* END LAB 4 SOLUTION */
+	/* BEGIN LAB 4 STUB
+	// TODO(lab 4): fill the slot's header and describe header, data and
+	// status in bufs[]. Read lab-guides/lab4-read.md, "Step 3: the request".
+	(void)s, (void)bufs;
+	return -ENOSYS;
+	END LAB 4 STUB */
+	int err = virtq_add_chain(&v->vq, bufs, n, &v->slot_io[slot]);
+	if (err < 0)
+		return err;
+	v->slot_io[slot] = io;
+	v->in_flight++;
+	if (v->in_flight > v->max_in_flight)
+		v->max_in_flight = v->in_flight;
+	v->requests++;
+	return 0;
+}
+
+// Take every finished request off the used ring. Returns how many, or
+// -EPROTO if the device wrote nonsense.
+static int vblk_collect(struct vblk *v)
+{
+	int got = 0;
+	void *token;
+	uint32_t written;
+	int r;
+
+	while ((r = virtq_get_used(&v->vq, &token, &written)) > 0) {
+		struct vblk_io **slot_io = token;
+		uint16_t slot = (uint16_t)(slot_io - v->slot_io);
+		struct vblk_io *io = *slot_io;
+		// the status byte was written by the device: read it once, after
+		// the used entry that says it is there
+		uint8_t status = READ_ONCE(v->slots[slot].status);
+		uint32_t expect = io->type == VIRTIO_BLK_T_IN ? io->len + 1 : 1;
+
+		if (status == VIRTIO_BLK_S_OK && written < expect &&
+		    io->type != VIRTIO_BLK_T_GET_ID)
+			io->result = -EIO; // the device says OK but wrote less than asked
+		else if (status == VIRTIO_BLK_S_OK)
+			io->result = 0;
+		else if (status == VIRTIO_BLK_S_IOERR)
+			io->result = -EIO;
+		else if (status == VIRTIO_BLK_S_UNSUPP)
+			io->result = -ENOTSUP;
+		else
+			io->result = -EPROTO; // never written, or a value the spec does not have
+		if (io->result < 0) {
+			v->errors++;
+			kprintf(
+			    "virtio-blk: request type %u sector %lu: status %u, %u bytes written: "
+			    "%s\n",
+			    io->type, (unsigned long)io->sector, status, written,
+			    errstr(io->result));
+		}
+		*slot_io = 0;
+		v->in_flight--;
+		got++;
+	}
+	return r < 0 ? r : got;
+}
+
+// Wait until at least one request finishes, or the timeout passes. In
+// interrupt mode the hart sleeps, and the device's interrupt or the timer
+// armed for the deadline wakes it (see hw/cpu.h for why interrupts are
+// masked around the check and the wfi). With blk_spin_us=N it first spins
+// for N microseconds with interrupts suppressed, because a fast device
+// often finishes sooner than an interrupt and a wake-up take (hybrid
+// polling); the default, 0, is pure interrupts, as lab 7 teaches.
+static int vblk_wait(struct vblk *v)
+{
+	uint64_t now = time_now();
+	uint64_t deadline = now + vblk_mode.timeout_ticks, spin_until = now + vblk_mode.spin_ticks;
+
+	for (;;) {
+		int got = vblk_collect(v);
+		if (got != 0)
+			return got;
+		if (v->needs_reset)
+			return -EIO; // nothing in flight will complete
+		now = time_now();
+		if (now > deadline)
+			return -ETIMEDOUT;
+		if (!vblk_mode.polling && now >= spin_until) {
+			// hybrid mode spun with interrupts suppressed: ask for one
+			// now; the check after asking (the barrier is inside
+			// virtq_enable_interrupts) catches a completion that came
+			// just before
+			bool hybrid = vblk_mode.spin_ticks != 0;
+			if (hybrid)
+				virtq_enable_interrupts(&v->vq, true);
+			unsigned long was_on = cpu_intr_off();
+			if (!virtq_has_used(&v->vq)) {
+				cpu_wake_at(deadline);
+				cpu_idle();
+				cpu_wake_at(~0ULL); // disarm: the deadline may not have come
+			}
+			cpu_intr_restore(was_on); // the interrupt handler runs here
+			if (hybrid)
+				virtq_enable_interrupts(&v->vq, false);
+		}
+	}
+}
+
+int vblk_run(struct vblk *v, struct vblk_io *io, int n, int depth)
+{
+	int next = 0, first_err = 0;
+	uint16_t slot = 0;
+
+	if (!vblk_present(v))
+		return -ENODEV;
+	/* BEGIN LAB 8 SOLUTION */
+	// as many in flight as asked, up to one per request slot
+	if (depth < 1 || depth > v->nslots)
+		depth = v->nslots;
+	/* END LAB 8 SOLUTION */
+	/* BEGIN LAB 8 STUB
+	// TODO(lab 8): let up to `depth` requests be in flight at once (at
+	// most v->nslots). Read lab-guides/lab8-inflight.md, "Step 1: a deeper queue".
+	depth = 1;
+	END LAB 8 STUB */
+	for (int i = 0; i < n; i++)
+		io[i].result = 1; // not finished
+	for (;;) {
+		// start as many as the queue and the depth allow (never more
+		// than the request slots, whatever depth says)
+		while (next < n && v->in_flight < depth && v->in_flight < v->nslots) {
+			int err = check_io(v, &io[next]);
+			if (err == 0) {
+				while (v->slot_io[slot]) // a free slot exists: in_flight < nslots
+					slot = (uint16_t)((slot + 1) % v->nslots);
+				err = vblk_submit(v, &io[next], slot);
+				if (err == -ENOSPC)
+					break; // full: wait for a completion, then go on
+			}
+			if (err < 0)
+				io[next].result = err;
+			next++;
+		}
+		virtq_kick(&v->vq);
+		if (v->in_flight == 0 && next == n)
+			break;
+		int got = vblk_wait(v);
+		if (got < 0) {
+			if (got == -ETIMEDOUT) {
+				v->timeouts++;
+				kprintf("virtio-blk: no completion in %lu ms\n",
+				        (unsigned long)time_ticks_to_us(vblk_mode.timeout_ticks) /
+				            1000);
+			}
+			vblk_recover(v, got);
+			for (int i = next; i < n; i++)
+				io[i].result = -ECANCELED;
+			break;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (io[i].result < 0 && !first_err)
+			first_err = io[i].result;
+	return first_err;
+}
+
+int vblk_rw(struct vblk *v, uint32_t type, uint64_t sector, void *buf, uint64_t len)
+{
+	struct vblk_io batch[32];
+	uint8_t *p = buf;
+
+	if (!vblk_present(v))
+		return -ENODEV;
+
+	// Send the transfer as requests of up to max_req bytes, a batch of
+	// them in flight at once. QEMU serves requests in parallel, so a large
+	// transfer goes out as at least sixteen pieces (of 256 KiB or more)
+	// rather than one or two huge ones that it would serve one by one.
+	uint64_t piece = len / 16;
+	piece = piece < (256U << 10) ? (256U << 10) : piece;
+	piece -= piece % v->blk_size;
+	if (piece > v->max_req)
+		piece = v->max_req;
+	while (len > 0) {
+		int n = 0;
+		for (; n < 32 && len > 0; n++) {
+			uint32_t chunk = len < piece ? (uint32_t)len : (uint32_t)piece;
+			batch[n] = (struct vblk_io){type, sector, p, chunk, 0};
+			sector += chunk / SECTOR_SIZE;
+			p += chunk;
+			len -= chunk;
+		}
+		int err = vblk_run(v, batch, n, 0);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
