@@ -181,7 +181,7 @@ class Ctx:
         commands = list(commands)
         if wait_prompt and (not commands or not commands[-1].startswith("poweroff")):
             commands.append("poweroff")
-        run = run_qemu(cmd, commands, timeout, wait_prompt)
+        run = run_qemu(cmd, commands, timeout * load_factor(), wait_prompt)
         self.runs.append(run)
         return run
 
@@ -227,6 +227,17 @@ def run_qemu(cmd, commands, timeout, wait_prompt=True):
     text = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "")
     # the shell echoes what we type; keep the echo so a log reads naturally
     return Run(shlex.join(cmd), text, status, timed_out, time.monotonic() - start)
+
+
+def load_factor():
+    """How much longer than on an idle machine a run may take: the timeouts
+    are there to end hangs, and on a machine whose cores are all busy with
+    other work a healthy run is that much slower (at most 4 times)."""
+    try:
+        load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        return 1.0
+    return min(4.0, max(1.0, load))
 
 
 def make_disk(path, size, fill=None):
