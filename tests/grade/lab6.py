@@ -15,11 +15,12 @@ import hashlib
 import os
 import random
 import re
+import shutil
 import stat
 import struct
 import subprocess
 
-from gradelib import Fail, Skip, test
+from gradelib import Fail, Skip, make_disk, test
 
 MKFS = ("build", "tools", "mkfs-eclipsefs")
 GPT_VOLUME_OFFSET = 130 << 20  # mkfs-eclipsefs --gpt puts the volume at 130 MiB
@@ -811,4 +812,22 @@ def missing(ctx):
             raise Fail(f"`{c}` should print `{want}`; it printed "
                        f"{r.section(c).strip()[:200]!r}")
     r.alive("alive")
+    r.expect_exit(0)
+
+
+# (from lab 4's grader: choosing the root needs the file system)
+@test(6, "two disks: the root is the first that holds EclipseFS, and both are block devices",
+      points=1)
+def two_disks_root_rule(ctx):
+    blank = make_disk(ctx.scratch("blank.img"), 1 << 20)
+    sample = ctx.scratch("sample.img")
+    shutil.copy(ctx.path("build", "sample.img"), sample)
+    # slot 0 is discovered first (vda) but holds no file system; slot 1 does
+    r = ctx.boot(["ls /", "blk"], disks=[{"file": blank, "slot": 0},
+                                         {"file": sample, "slot": 1}])
+    r.expect(r"^fs: no EclipseFS volume on virtio-blk \(slot 0\)", "the blank disk tried first")
+    r.expect(r"^fs: root is vdb \(virtio-blk \(slot 1\)\): the first disk that holds EclipseFS$",
+             "the root disk named, with the rule")
+    if "readme.txt" not in r.section("ls /"):
+        raise Fail("`ls /` should list the sample disk's files (the root is the second disk)")
     r.expect_exit(0)
