@@ -16,9 +16,11 @@ FUZZ_SECONDS ?= 60
 # The tools link the same reader sources as the kernel, built for the host.
 # -iquote rather than -I: with -Isrc, <errno.h> in the tools would find the
 # kernel's src/errno.h instead of the C library's.
-EFS_SRCS      := src/fs/eclipsefs.c src/fs/volume.c src/lib/sha256.c src/lib/crc32.c src/lib/strerror.c
-EFS_HDRS      := src/fs/eclipsefs.h src/fs/volume.h src/lib/sha256.h src/lib/crc32.h \
-                 src/lib/string.h src/errno.h tools/efs_host.h
+EFS_SRCS      := src/fs/eclipsefs.c src/fs/efs_error.c src/fs/efs_dir.c src/fs/efs_walk.c \
+                 src/fs/efs_check.c src/fs/volume.c src/lib/format.c src/lib/sha256.c \
+                 src/lib/crc32.c src/lib/strerror.c
+EFS_HDRS      := src/fs/eclipsefs.h src/fs/efs_internal.h src/fs/volume.h src/lib/format.h \
+                 src/lib/sha256.h src/lib/crc32.h src/lib/string.h src/errno.h tools/efs_host.h
 EFS_HOSTFLAGS := -Wall -Wextra -Werror -DHOST_BUILD -iquote src -O2 -g
 EFS_TOOLS     := $(BUILD)/tools/mkfs-eclipsefs $(BUILD)/tools/eclipsefs-dump
 
@@ -30,9 +32,12 @@ tools: $(EFS_TOOLS)
 
 eclipsefs-tools: $(EFS_TOOLS)
 
+# mkfs-eclipsefs also links its GPT writer.
+$(BUILD)/tools/mkfs-eclipsefs: tools/mkfs_gpt.c tools/mkfs_gpt.h
+
 $(BUILD)/tools/mkfs-eclipsefs $(BUILD)/tools/eclipsefs-dump: $(BUILD)/tools/%: tools/%.c tools/efs_host.c $(EFS_SRCS) $(EFS_HDRS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(EFS_HOSTFLAGS) tools/$*.c tools/efs_host.c $(EFS_SRCS) -o $@
+	$(HOSTCC) $(EFS_HOSTFLAGS) $(filter %.c,$^) -o $@
 
 eclipsefs-roundtrip: $(EFS_TOOLS)
 	BUILD=$(BUILD) tests/tools/roundtrip.sh

@@ -41,11 +41,50 @@ static int node_is(const char *name, const char *want)
 	return strncmp(name, want, n) == 0 && (name[n] == '\0' || name[n] == '@');
 }
 
-int fdt_read(const void *fdt, struct boot_info *bi)
+// Whether a stringlist property ("a\0b\0") holds the string want.
+static int stringlist_has(const uint8_t *val, uint32_t len, const char *want)
+{
+	const char *s = (const char *)val, *end = s + len;
+
+	while (s < end) {
+		size_t n = bounded_strlen(s, end - s);
+		if (n < (size_t)(end - s) && !strcmp(s, want))
+			return 1;
+		s += n + 1;
+	}
+	return 0;
+}
+
+// The PLIC's interrupts-extended lists its contexts in order, one
+// <phandle irq> pair each (a RISC-V hart's interrupt controller has
+// #interrupt-cells = 1). On QEMU virt with 2 harts it reads
+//   <&cpu0_intc 11  &cpu0_intc 9  &cpu1_intc 11  &cpu1_intc 9>
+// so hart 1's S-mode external interrupt (irq 9) is context 3. OpenSBI
+// rewrites the M-mode entries' irq to 0xffffffff, which keeps the count.
+static int plic_s_context(const uint8_t *ints, uint32_t len, uint32_t intc_phandle)
+{
+	for (uint32_t i = 0; i + 8 <= len; i += 8)
+		if (be32(ints + i) == intc_phandle && be32(ints + i + 4) == 9)
+			return (int)(i / 8);
+	return -1;
+}
+
+int fdt_plic_s_context(const struct boot_info *bi, unsigned long hart)
+{
+	for (unsigned i = 0; i < bi->nharts; i++)
+		if (bi->harts[i].hart == hart && bi->plic_ints)
+			return plic_s_context(bi->plic_ints, bi->plic_ints_len,
+			                      bi->harts[i].intc_phandle);
+	return -1;
+}
+
+int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 {
 	const uint8_t *base = fdt;
 
 	memset(bi, 0, sizeof(*bi));
+	bi->boot_hart = hartid;
+	bi->plic_s_context = -1;
 	bi->ram_base = 0x80000000UL;
 	bi->ram_size = 128UL << 20;
 	bi->timebase_hz = 10000000;
@@ -65,6 +104,13 @@ int fdt_read(const void *fdt, struct boot_info *bi)
 	const char *path[4] = {0}; // node names by depth, enough for /cpus/cpu@0
 	int depth = -1;
 	uint32_t addr_cells = 2, size_cells = 2;
+	// for the PLIC context: the cpu node we are in, the boot hart's
+	// interrupt-controller phandle, and the interrupt list of the current
+	// depth-2 node, kept if that node turns out to be a PLIC
+	uint64_t cpu_reg = ~0ULL;
+	int node_is_plic = 0;
+	const uint8_t *ints = 0;
+	uint32_t ints_len = 0;
 
 	while (p + 4 <= end) {
 		uint32_t tok = be32(p);
@@ -77,8 +123,17 @@ int fdt_read(const void *fdt, struct boot_info *bi)
 			depth++;
 			if (depth < 4)
 				path[depth] = name;
+			if (depth == 2) {
+				cpu_reg = ~0ULL;
+				ints = 0;
+				node_is_plic = 0;
+			}
 			p += (len + 1 + 3) & ~3UL;
 		} else if (tok == FDT_END_NODE) {
+			if (depth == 2 && node_is_plic && ints) {
+				bi->plic_ints = ints;
+				bi->plic_ints_len = ints_len;
+			}
 			depth--;
 		} else if (tok == FDT_PROP) {
 			if (p + 8 > end)
@@ -110,6 +165,24 @@ int fdt_read(const void *fdt, struct boot_info *bi)
 				size_t n = len < sizeof(bi->bootargs) ? len : sizeof(bi->bootargs);
 				memcpy(bi->bootargs, val, n);
 				bi->bootargs[n - 1] = '\0';
+			} else if (depth == 2 && node_is(path[1], "cpus") &&
+			           node_is(path[2], "cpu") && !strcmp(prop, "reg") &&
+			           (len == 4 || len == 8)) {
+				cpu_reg = be_cells(val, len / 4);
+			} else if (depth == 3 && node_is(path[1], "cpus") &&
+			           node_is(path[2], "cpu") &&
+			           node_is(path[3], "interrupt-controller") &&
+			           !strcmp(prop, "phandle") && len == 4 && cpu_reg <= UINT32_MAX &&
+			           bi->nharts < FDT_MAX_HARTS) {
+				bi->harts[bi->nharts++] =
+				    (struct fdt_hart){(uint32_t)cpu_reg, be32(val)};
+			} else if (depth == 2 && !strcmp(prop, "interrupts-extended")) {
+				ints = val;
+				ints_len = len;
+			} else if (depth == 2 && !strcmp(prop, "compatible") &&
+			           (stringlist_has(val, len, "riscv,plic0") ||
+			            stringlist_has(val, len, "sifive,plic-1.0.0"))) {
+				node_is_plic = 1;
 			}
 		} else if (tok == FDT_NOP) {
 			continue;
@@ -119,5 +192,6 @@ int fdt_read(const void *fdt, struct boot_info *bi)
 			return -EINVAL;
 		}
 	}
+	bi->plic_s_context = fdt_plic_s_context(bi, hartid);
 	return 0;
 }

@@ -5,17 +5,37 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+// cpu nodes remembered; QEMU virt has at most 512 harts, the course uses 1-8
+#define FDT_MAX_HARTS 16
+
 struct boot_info {
 	uint64_t fdt_addr, fdt_size; // where the tree lies; never reused
 	uint64_t ram_base, ram_size; // from /memory
 	uint64_t timebase_hz;        // from /cpus/timebase-frequency
 	char bootargs[256];          // from /chosen/bootargs ("" when absent)
+	uint64_t boot_hart;          // the hart we run on (a0 at entry)
+	// The PLIC context that delivers S-mode external interrupts to the
+	// boot hart: the index of the pair <boot hart's intc phandle, 9> in
+	// the PLIC node's interrupts-extended; -1 when the tree does not say.
+	int plic_s_context;
+	// What that answer is made of, kept for every hart (`irq` shows them):
+	// each cpu node's hart id and interrupt-controller phandle, and the
+	// PLIC's interrupts-extended (a pointer into the tree, never reused).
+	struct fdt_hart {
+		uint32_t hart, intc_phandle;
+	} harts[FDT_MAX_HARTS];
+	unsigned nharts;
+	const uint8_t *plic_ints;
+	uint32_t plic_ints_len;
 };
 
-// Fill *bi from the tree at fdt; defaults (128 MiB at 0x80000000, 10 MHz)
-// stand for whatever the tree does not say. Returns 0 or -EINVAL when
-// there is no valid tree at that address.
-int fdt_read(const void *fdt, struct boot_info *bi);
+// The S-mode PLIC context of any hart listed in the tree, or -1.
+int fdt_plic_s_context(const struct boot_info *bi, unsigned long hart);
+
+// Fill *bi from the tree at fdt for the boot hart `hartid`; defaults (128
+// MiB at 0x80000000, 10 MHz, no PLIC context) stand for whatever the tree
+// does not say. Returns 0 or -EINVAL when there is no valid tree there.
+int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi);
 
 // Boot arguments: "key=value" words separated by spaces. Returns the value
 // of key copied into out, or NULL when absent. "key" alone gives "1".

@@ -9,6 +9,7 @@
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
+#include "plic.h"
 #include "shell.h"
 #include "trap.h"
 #include "virtio/blk.h"
@@ -21,12 +22,16 @@ uint64_t time_hz = 10000000;
 static void start_interrupts(void)
 {
 	int first_irq = -ENODEV;
+	// interrupts go to the hart we boot on, whichever OpenSBI picked
+	unsigned ctx = plic_init(boot_info.plic_s_context, boot_info.boot_hart);
+	kprintf("irq: hart %lu takes PLIC context %u (%s)\n", (unsigned long)boot_info.boot_hart,
+	        ctx, boot_info.plic_s_context >= 0 ? "from the device tree" : "guessed: 2*hart+1");
 
-	// one handler serves every disk: it asks each device whether the
-	// interrupt was its own (PCI sources may be shared)
+	// each disk's handler is registered with the disk as its argument;
+	// PCI sources may be shared, and the handler asks its device first
 	for (struct vblk *v = vblk_next(0); v; v = vblk_next(v)) {
 		int irq = vblk_irq(v);
-		int err = irq < 0 ? irq : irq_register((unsigned)irq, vblk_interrupt);
+		int err = irq < 0 ? irq : irq_register((unsigned)irq, vblk_interrupt, v);
 		if (err < 0) {
 			kprintf("irq: PLIC source %d not set up (%s); completions by polling\n",
 			        irq, errstr(err));
@@ -72,7 +77,7 @@ void kmain(unsigned long hartid, void *dtb)
 	// lab 0: we are alive, on this hart, with this device tree
 	kprintf("\nEclipse RV: hart %lu, device tree at %p\n", hartid, dtb);
 	trap_init(); // from here on, a stray exception is reported, not a hang
-	if (fdt_read(dtb, &boot_info) < 0)
+	if (fdt_read(dtb, hartid, &boot_info) < 0)
 		kprintf("boot: no valid device tree at %p; assuming 128 MiB of RAM\n", dtb);
 	time_hz = boot_info.timebase_hz;
 	mem_init(&boot_info);

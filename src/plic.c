@@ -1,7 +1,9 @@
 // QEMU virt's PLIC at 0x0c000000. Each interrupt source has a priority;
 // each context (a hart in one privilege mode) has enable bits, a priority
-// threshold and a claim/complete register. Hart 0's S-mode is context 1
-// (context 0 is its M-mode, which OpenSBI owns).
+// threshold and a claim/complete register. Which context is ours depends
+// on the hart OpenSBI started us on (with -smp 4 it may be any of them):
+// plic_init takes it from the device tree. On QEMU virt hart h has M-mode
+// context 2h (OpenSBI's) and S-mode context 2h + 1.
 #include "errno.h"
 #include "hw/mmio.h"
 #include "plic.h"
@@ -11,21 +13,34 @@
 #define PLIC_ENABLE(ctx)    (PLIC_BASE + 0x2000 + 0x80 * (ctx))
 #define PLIC_THRESHOLD(ctx) (PLIC_BASE + 0x200000 + 0x1000 * (ctx))
 #define PLIC_CLAIM(ctx)     (PLIC_BASE + 0x200004 + 0x1000 * (ctx))
-#define PLIC_S_CONTEXT      1 // hart 0, S-mode
+// the PLIC spec's limit: contexts 0..15871
+#define PLIC_MAX_CONTEXTS 15872
+
+// This hart's S-mode context; hart 0's until plic_init says otherwise.
+static unsigned s_context = 1;
+
+unsigned plic_init(int fdt_context, unsigned long hart)
+{
+	if (fdt_context >= 0 && fdt_context < PLIC_MAX_CONTEXTS)
+		s_context = (unsigned)fdt_context;
+	else if (hart < PLIC_MAX_CONTEXTS / 2)
+		s_context = 2 * (unsigned)hart + 1; // QEMU virt's numbering
+	return s_context;
+}
 
 int plic_enable(unsigned irq)
 {
 	/* BEGIN LAB 7 SOLUTION */
-	uintptr_t word = PLIC_ENABLE(PLIC_S_CONTEXT) + 4 * (irq / 32);
+	uintptr_t word = PLIC_ENABLE(s_context) + 4 * (irq / 32);
 
 	// priority 0 means "never"; anything above the threshold is delivered
 	mmio_write32(PLIC_PRIORITY(irq), 1);
 	mmio_write32(word, mmio_read32(word) | (1U << (irq % 32)));
-	mmio_write32(PLIC_THRESHOLD(PLIC_S_CONTEXT), 0);
+	mmio_write32(PLIC_THRESHOLD(s_context), 0);
 	return 0;
 	/* END LAB 7 SOLUTION */
 	/* BEGIN LAB 7 STUB
-	// TODO(lab 7): give the source a priority and enable it for context 1.
+	// TODO(lab 7): give the source a priority and enable it for s_context.
 	// Read lab-guides/lab7-interrupts.md, "Step 2: the PLIC".
 	(void)irq;
 	return -ENOSYS;
@@ -36,10 +51,10 @@ unsigned plic_claim(void)
 {
 	// reading claims the source: the PLIC will not raise it again until
 	// we write the same number back to complete it
-	return mmio_read32(PLIC_CLAIM(PLIC_S_CONTEXT));
+	return mmio_read32(PLIC_CLAIM(s_context));
 }
 
 void plic_complete(unsigned irq)
 {
-	mmio_write32(PLIC_CLAIM(PLIC_S_CONTEXT), irq);
+	mmio_write32(PLIC_CLAIM(s_context), irq);
 }

@@ -3,13 +3,18 @@
 // line, splits it into words and finds the command.
 #include "console.h"
 #include "errno.h"
+#include "fs/eclipsefs.h"
 #include "lib/string.h"
 #include "power.h"
 #include "shell.h"
 #include "uart.h"
 
-#define LINE_MAX 256
-#define ARGS_MAX 16
+// A line must hold a command with the longest path EclipseFS allows
+// (EFS_PATH_MAX bytes, names up to 255 bytes each) and a few options.
+// Longer lines and more words are refused whole, never cut short: a cut
+// path could name another file.
+#define LINE_MAX (EFS_PATH_MAX + 128)
+#define ARGS_MAX 32
 
 extern const struct shell_cmd __shell_cmds_start[], __shell_cmds_end[];
 
@@ -21,22 +26,31 @@ static const struct shell_cmd *find_command(const char *name)
 	return 0;
 }
 
-// Read one line with echo and backspace. Returns its length.
+// Read one line with echo and backspace. Returns its length, or -1 when
+// it did not fit in size - 1 bytes: the rest of the line is read and
+// dropped so that it does not run as a command of its own.
 static int read_line(char *buf, int size)
 {
-	int n = 0;
+	static int last_cr;
+	int n = 0, overflow = 0;
 
 	for (;;) {
 		int c = uart_getc();
 		if (c < 0)
 			continue;
+		// "\r\n" from a file or a terminal ends one line, not two
+		if (c == '\n' && last_cr) {
+			last_cr = 0;
+			continue;
+		}
+		last_cr = c == '\r';
 		if (c == '\r' || c == '\n') {
 			kprintf("\n");
 			buf[n] = '\0';
-			return n;
+			return overflow ? -1 : n;
 		}
 		if (c == 0x7f || c == '\b') {
-			if (n > 0) {
+			if (n > 0 && !overflow) {
 				n--;
 				kprintf("\b \b");
 			}
@@ -45,33 +59,43 @@ static int read_line(char *buf, int size)
 		if (c == 0x15) { // Ctrl-U: erase the line
 			for (; n > 0; n--)
 				kprintf("\b \b");
+			overflow = 0;
 			continue;
 		}
-		if (c >= ' ' && n < size - 1) {
-			buf[n++] = (char)c;
-			kprintf("%c", c);
+		if (c == '\t') // a tab separates words like a space
+			c = ' ';
+		if (c < ' ')
+			continue;
+		if (n == size - 1) {
+			overflow = 1;
+			continue;
 		}
+		buf[n++] = (char)c;
+		kprintf("%c", c);
 	}
 }
 
-// Split on spaces; "double quotes" keep spaces inside one word.
-static int split_words(char *line, char **argv)
+// Split on spaces; "double quotes" keep spaces inside one word. Returns
+// the number of words, or -1 when there are more than max.
+static int split_words(char *line, char **argv, int max)
 {
 	int argc = 0;
 	char *p = line;
 
-	while (*p && argc < ARGS_MAX) {
-		while (*p == ' ' || *p == '\t')
+	while (*p) {
+		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
+		if (argc == max)
+			return -1;
 		if (*p == '"') {
 			argv[argc++] = ++p;
 			while (*p && *p != '"')
 				p++;
 		} else {
 			argv[argc++] = p;
-			while (*p && *p != ' ' && *p != '\t')
+			while (*p && *p != ' ')
 				p++;
 		}
 		if (*p)
@@ -82,14 +106,22 @@ static int split_words(char *line, char **argv)
 
 void shell_run(void)
 {
-	char line[LINE_MAX];
+	static char line[LINE_MAX];
 	char *argv[ARGS_MAX + 1];
 
 	kprintf("shell: type 'help' for commands\n");
 	for (;;) {
 		kprintf("eclipse> ");
-		read_line(line, sizeof(line));
-		int argc = split_words(line, argv);
+		if (read_line(line, sizeof(line)) < 0) {
+			kprintf("shell: line too long (at most %d bytes); nothing run\n",
+			        LINE_MAX - 1);
+			continue;
+		}
+		int argc = split_words(line, argv, ARGS_MAX);
+		if (argc < 0) {
+			kprintf("shell: too many words (at most %d); nothing run\n", ARGS_MAX);
+			continue;
+		}
 		if (argc == 0)
 			continue;
 		argv[argc] = 0;
@@ -118,8 +150,10 @@ static int cmd_poweroff(int argc, char **argv)
 {
 	unsigned long status = 0;
 
-	if (argc > 1 && parse_u64(argv[1], &status) < 0) {
-		kprintf("usage: poweroff [STATUS]\n");
+	// QEMU's exit status is 8 bits: a larger number would be cut, and
+	// 256 would read as success
+	if (argc > 2 || (argc == 2 && parse_u64_max(argv[1], 255, &status) < 0)) {
+		kprintf("usage: poweroff [STATUS]   (STATUS 0..255)\n");
 		return 1;
 	}
 	kprintf("poweroff: status %lu\n", status);

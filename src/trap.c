@@ -9,11 +9,20 @@
 #include "sbi.h"
 #include "trap.h"
 
-#define MAX_IRQ 16
+// One entry per irq_register call. A shared source has several entries;
+// a few devices each with one source fill a handful.
+#define IRQ_HANDLERS_MAX 32
+
+struct irq_handler {
+	unsigned irq;
+	void (*fn)(void *arg);
+	void *arg;
+};
 
 extern char trap_vector[];
 struct irq_stats irq_stats;
-static irq_handler handlers[MAX_IRQ];
+static struct irq_handler handlers[IRQ_HANDLERS_MAX];
+static int nhandlers;
 static int enabled;
 
 static const char *exception_name(unsigned long cause)
@@ -45,14 +54,36 @@ void trap_init(void)
 	csr_write(stvec, (uintptr_t)trap_vector);
 }
 
-int irq_register(unsigned irq, irq_handler fn)
+int irq_register(unsigned irq, void (*fn)(void *arg), void *arg)
 {
-	if (irq == 0 || irq >= MAX_IRQ)
+	if (irq == 0 || irq >= IRQ_SOURCES || !fn)
 		return -EINVAL;
+	if (nhandlers == IRQ_HANDLERS_MAX)
+		return -ENOMEM;
 	int err = plic_enable(irq);
-	if (err == 0)
-		handlers[irq] = fn;
-	return err;
+	if (err < 0)
+		return err;
+	// the entry is complete before nhandlers counts it, so an interrupt
+	// already pending on a shared source never calls a half-made entry
+	handlers[nhandlers] = (struct irq_handler){irq, fn, arg};
+	__asm__ volatile("" ::: "memory"); // compiler barrier: entry before count
+	nhandlers++;
+	return 0;
+}
+
+int irq_dispatch(unsigned irq)
+{
+	int called = 0;
+
+	for (int i = 0; i < nhandlers; i++) {
+		if (handlers[i].irq == irq) {
+			handlers[i].fn(handlers[i].arg);
+			called++;
+		}
+	}
+	if (called && irq < IRQ_SOURCES)
+		irq_stats.per_irq[irq]++;
+	return called;
 }
 
 void irq_enable(void)
@@ -67,6 +98,10 @@ int irq_enabled(void)
 	return enabled;
 }
 
+// SBI set_timer programs the timer of the hart that calls it (SBI v1.0,
+// TIME extension), and the interrupt comes back to that hart. The kernel
+// runs on the boot hart alone, whichever that is, so the waiter that arms
+// the timer is the one it wakes.
 void timer_wake_at(uint64_t when)
 {
 	sbi_set_timer(when);
@@ -75,16 +110,12 @@ void timer_wake_at(uint64_t when)
 static void external_interrupt(void)
 {
 	/* BEGIN LAB 7 SOLUTION */
-	// claim every pending source, run its handler, complete it
+	// claim every pending source, run its handlers, complete it
 	unsigned irq;
 	while ((irq = plic_claim()) != 0) {
 		irq_stats.external++;
-		if (irq < MAX_IRQ && handlers[irq]) {
-			irq_stats.per_irq[irq]++;
-			handlers[irq]();
-		} else {
+		if (irq_dispatch(irq) == 0)
 			irq_stats.spurious++;
-		}
 		plic_complete(irq);
 	}
 	/* END LAB 7 SOLUTION */

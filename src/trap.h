@@ -17,9 +17,20 @@ struct trap_frame {
 // interrupts stay off until irq_enable.
 void trap_init(void);
 
-// Route a PLIC source to a handler. Returns 0, or -ENOSYS before lab 7.
-typedef void (*irq_handler)(void);
-int irq_register(unsigned irq, irq_handler fn);
+// PLIC sources we can route: QEMU virt has 95 (virtio-mmio 1-8, the UART
+// 10, PCIe INTA-D 32-35); the table is sized for the PLIC's 127.
+#define IRQ_SOURCES 128
+
+// Route PLIC source irq to fn(arg). Several handlers may share a source:
+// PCI INTx lines are shared and level-triggered, so every interrupt on the
+// source calls every handler registered for it, in the order they were
+// registered, and each handler must check (and quiet) its own device.
+// Returns 0; -EINVAL for source 0 or one the PLIC does not have; -ENOMEM
+// when the handler table is full; -ENOSYS before lab 7.
+int irq_register(unsigned irq, void (*fn)(void *arg), void *arg);
+// Call every handler of a claimed source; returns how many there were
+// (0: nobody asked for this source, a spurious interrupt).
+int irq_dispatch(unsigned irq);
 // Turn on S-mode external and timer interrupts (sie.SEIE/STIE, sstatus.SIE).
 void irq_enable(void);
 int irq_enabled(void);
@@ -31,7 +42,7 @@ void timer_wake_at(uint64_t when);
 // Counters for `irq`.
 struct irq_stats {
 	uint64_t external, timer, spurious;
-	uint64_t per_irq[16];
+	uint64_t per_irq[IRQ_SOURCES];
 };
 extern struct irq_stats irq_stats;
 

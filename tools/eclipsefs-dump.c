@@ -107,22 +107,22 @@ struct pending {
 	uint32_t ino;
 };
 
+// One directory's entries at a time, sorted and without repeats
+// (efs_dir_sort): O(n log n) in the entries, where reading them one by one
+// with efs_readdir may look back through the earlier ones.
+static uint32_t *sort_mem;
+
 static void describe(const char *path, const struct efs_inode *node)
 {
 	char rest[EFS_PATH_MAX + 64];
 
 	if (node->type == EFS_DIR) {
-		struct efs_dir_iter it;
-		struct efs_dirent d;
-		unsigned long count = 0;
-		int r;
+		struct efs_sorted sd;
+		int r = efs_dir_sort(&vol, node, sort_mem, EFS_SORT_MEM, &sd);
 
-		efs_opendir(&vol, node, &it);
-		while ((r = efs_readdir(&vol, &it, &d)) == 1)
-			count++;
 		if (r < 0)
 			die_efs(path, r);
-		snprintf(rest, sizeof(rest), "dir %lu", count);
+		snprintf(rest, sizeof(rest), "dir %u", sd.n);
 	} else if (node->type == EFS_FILE) {
 		static char buf[1 << 16];
 		uint8_t digest[SHA256_DIGEST_SIZE];
@@ -205,25 +205,40 @@ int main(int argc, char **argv)
 		die(efs_error(&vol), r);
 	free(mem);
 
+	sort_mem = xrealloc(NULL, EFS_SORT_MEM);
 	todo = xrealloc(todo, sizeof(*todo));
 	todo[ntodo++] = (struct pending){xstrdup("/"), EFS_ROOT_INO};
 	todo_cap = 1;
 	while (ntodo > 0) {
 		struct pending dir = todo[--ntodo];
 		struct efs_inode node;
-		struct efs_dir_iter it;
-		struct efs_dirent d;
+		struct efs_sorted sd;
+		uint32_t *names;
+		uint32_t count;
 
 		r = efs_inode_get(&vol, dir.ino, &node);
 		if (r < 0)
 			die_efs(dir.path, r);
 		describe(dir.path, &node);
-		efs_opendir(&vol, &node, &it);
-		while ((r = efs_readdir(&vol, &it, &d)) == 1) {
-			size_t n = strlen(dir.path) + d.name_len + 2;
-			char *path = xrealloc(NULL, n);
+		r = efs_dir_sort(&vol, &node, sort_mem, EFS_SORT_MEM, &sd);
+		if (r < 0)
+			die_efs(dir.path, r);
+		// describe() below sorts other directories in sort_mem: keep
+		// this one's entry offsets apart and read each entry back.
+		count = sd.n;
+		names = xrealloc(NULL, (count ? count : 1) * sizeof(*names));
+		memcpy(names, sd.item, count * sizeof(*names));
+		for (uint32_t k = 0; k < count; k++) {
+			struct efs_dirent d;
 			struct efs_inode child;
+			size_t n;
+			char *path;
 
+			r = efs_entry_at(&vol, sd.base + names[k], &d);
+			if (r < 0)
+				die_efs(dir.path, r);
+			n = strlen(dir.path) + d.name_len + 2;
+			path = xrealloc(NULL, n);
 			snprintf(path, n, "%s%s%s", dir.path, strcmp(dir.path, "/") ? "/" : "",
 			         d.name);
 			check_lookup(path, d.ino);
@@ -241,8 +256,7 @@ int main(int argc, char **argv)
 				free(path);
 			}
 		}
-		if (r < 0)
-			die_efs(dir.path, r);
+		free(names);
 		free(dir.path);
 	}
 

@@ -1,7 +1,7 @@
 // mkfs-eclipsefs [--gpt] OUT.img SRC_DIR
 //
 // Write an EclipseFS v2 image of SRC_DIR, laid out as the reference writer
-// lays it out (see shared/eclipsefs-format.md):
+// lays it out (see docs/eclipsefs-format.md):
 //
 //   block 0       the header, zero padded to 4096 bytes
 //   4096          the inode table, 8 bytes an inode
@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "fs/eclipsefs.h"
+#include "mkfs_gpt.h"
 #include "lib/crc32.h"
 #include "lib/sha256.h"
 
@@ -319,10 +320,16 @@ static void write_record(struct out *o, const struct node *n)
 }
 
 // Write the volume at the file's current position; returns its length.
+static void le_put(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 static uint64_t write_volume(struct out *o)
 {
 	uint8_t header[EFS_HEADER_SIZE] = {0};
-	uint64_t table_size = (uint64_t)nnodes * 8, rel = 0;
+	uint64_t table_size = (uint64_t)nnodes * EFS_TABLE_ENTRY, rel = 0;
 
 	for (size_t i = 0; i < nnodes; i++) {
 		nodes[i]->record_size = record_size(nodes[i]);
@@ -332,15 +339,11 @@ static uint64_t write_volume(struct out *o)
 		rel += nodes[i]->record_size;
 	}
 
-	memcpy(header, EFS_MAGIC, EFS_MAGIC_LEN);
-	for (int i = 0; i < 4; i++)
-		header[9 + i] = (uint8_t)(EFS_VERSION_2_0 >> (8 * i));
-	for (int i = 0; i < 8; i++) {
-		header[13 + i] = (uint8_t)((uint64_t)EFS_HEADER_SIZE >> (8 * i));
-		header[21 + i] = (uint8_t)(table_size >> (8 * i));
-	}
-	for (int i = 0; i < 4; i++)
-		header[29 + i] = (uint8_t)((uint64_t)nnodes >> (8 * i));
+	memcpy(header + offsetof(struct efs_header, magic), EFS_MAGIC, EFS_MAGIC_LEN);
+	le_put(header + offsetof(struct efs_header, version), EFS_VERSION_2_0, 4);
+	le_put(header + offsetof(struct efs_header, inode_table_offset), EFS_HEADER_SIZE, 8);
+	le_put(header + offsetof(struct efs_header, inode_table_size), table_size, 8);
+	le_put(header + offsetof(struct efs_header, total_inodes), nnodes, 4);
 	// the checksums, times and flags at 33..64 stay zero, as the reference
 	// writer leaves them.
 	put(o, header, sizeof(header));
@@ -352,126 +355,6 @@ static uint64_t write_volume(struct out *o)
 	for (size_t i = 0; i < nnodes; i++)
 		write_record(o, nodes[i]);
 	return o->written;
-}
-
-// --- GPT ----------------------------------------------------------------
-
-#define SECTOR        512
-#define MIB           (1024 * 1024ull)
-#define ESP_START     (1 * MIB)
-#define EFS_START     (130 * MIB)
-#define GPT_ENTRIES   128
-#define GPT_ENTRY     128
-#define GPT_ARRAY_LBA ((uint64_t)GPT_ENTRIES * GPT_ENTRY / SECTOR) // 32 sectors
-
-// Type GUIDs in their on-disk byte order (the first three fields are
-// little-endian). EclipseFS has no registered type, so its partition uses
-// "Linux filesystem data"; Eclipse OS finds it by the magic, not the type.
-static const uint8_t guid_esp[16] = {0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
-                                     0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b};
-static const uint8_t guid_linux[16] = {0xaf, 0x3d, 0xc6, 0x0f, 0x83, 0x84, 0x72, 0x47,
-                                       0x8e, 0x79, 0x3d, 0x69, 0xd8, 0x47, 0x7d, 0xe4};
-
-static void le_at(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-// A version-4-shaped GUID made from the volume's hash, so that the same
-// tree gives the same disk.
-static void make_guid(uint8_t guid[16], const uint8_t digest[32], int which)
-{
-	uint8_t d[32];
-	struct sha256 s;
-
-	sha256_init(&s);
-	sha256_update(&s, digest, 32);
-	sha256_update(&s, &which, sizeof(which));
-	sha256_final(&s, d);
-	memcpy(guid, d, 16);
-	guid[7] = (guid[7] & 0x0f) | 0x40;
-	guid[8] = (guid[8] & 0x3f) | 0x80;
-}
-
-static void put_entry(uint8_t *e, const uint8_t type[16], const uint8_t uniq[16], uint64_t first,
-                      uint64_t last, const char *name)
-{
-	memcpy(e, type, 16);
-	memcpy(e + 16, uniq, 16);
-	le_at(e + 32, first, 8);
-	le_at(e + 40, last, 8);
-	for (size_t i = 0; name[i] && i < 36; i++)
-		le_at(e + 56 + 2 * i, (uint8_t)name[i], 2); // UTF-16LE, ASCII names only
-}
-
-static void put_header(uint8_t *h, uint64_t my, uint64_t alt, uint64_t last_usable,
-                       uint64_t array_lba, const uint8_t disk_guid[16], uint32_t array_crc)
-{
-	memset(h, 0, SECTOR);
-	memcpy(h, "EFI PART", 8);
-	le_at(h + 8, 0x00010000, 4); // revision 1.0
-	le_at(h + 12, 92, 4);
-	le_at(h + 24, my, 8);
-	le_at(h + 32, alt, 8);
-	le_at(h + 40, 2 + GPT_ARRAY_LBA, 8); // first usable LBA: 34
-	le_at(h + 48, last_usable, 8);
-	memcpy(h + 56, disk_guid, 16);
-	le_at(h + 72, array_lba, 8);
-	le_at(h + 80, GPT_ENTRIES, 4);
-	le_at(h + 84, GPT_ENTRY, 4);
-	le_at(h + 88, array_crc, 4);
-	le_at(h + 16, crc32_update(0, h, 92), 4);
-}
-
-static void write_at(FILE *f, const char *path, uint64_t off, const void *p, size_t n)
-{
-	if (fseeko(f, (off_t)off, SEEK_SET) != 0 || fwrite(p, 1, n, f) != n)
-		die("%s: %s", path, strerror(errno));
-}
-
-// Put the GPT around a volume of vol_size bytes already written at
-// EFS_START; returns the disk size.
-static uint64_t write_gpt(FILE *f, const char *path, uint64_t vol_size, const uint8_t digest[32])
-{
-	static uint8_t array[GPT_ENTRIES * GPT_ENTRY];
-	uint8_t mbr[SECTOR] = {0}, hdr[SECTOR], disk_guid[16], esp_guid[16], efs_guid[16];
-	uint64_t part_bytes = (vol_size + MIB - 1) / MIB * MIB;
-	uint64_t disk_bytes = EFS_START + part_bytes + MIB; // 1 MiB tail for the backup
-	uint64_t sectors = disk_bytes / SECTOR, last_usable = sectors - 2 - GPT_ARRAY_LBA;
-	uint32_t array_crc;
-
-	make_guid(disk_guid, digest, 0);
-	make_guid(esp_guid, digest, 1);
-	make_guid(efs_guid, digest, 2);
-	memset(array, 0, sizeof(array));
-	put_entry(array, guid_esp, esp_guid, ESP_START / SECTOR, EFS_START / SECTOR - 1,
-	          "EFI System Partition");
-	put_entry(array + GPT_ENTRY, guid_linux, efs_guid, EFS_START / SECTOR,
-	          (EFS_START + part_bytes) / SECTOR - 1, "EclipseFS");
-	array_crc = crc32_update(0, array, sizeof(array));
-
-	// the protective MBR: one partition of type 0xEE over the whole disk
-	// (or as much of it as 32 bits of sectors can say).
-	mbr[446 + 2] = 0x02;            // CHS start 0/0/2
-	mbr[446 + 4] = 0xEE;            // type: GPT protective
-	memset(mbr + 446 + 5, 0xff, 3); // CHS end: beyond CHS
-	le_at(mbr + 446 + 8, 1, 4);     // first LBA
-	le_at(mbr + 446 + 12, sectors - 1 > UINT32_MAX ? UINT32_MAX : sectors - 1, 4);
-	mbr[510] = 0x55;
-	mbr[511] = 0xAA;
-	write_at(f, path, 0, mbr, sizeof(mbr));
-
-	put_header(hdr, 1, sectors - 1, last_usable, 2, disk_guid, array_crc);
-	write_at(f, path, SECTOR, hdr, sizeof(hdr));
-	write_at(f, path, 2 * SECTOR, array, sizeof(array));
-
-	// the backup: the array just before the last sector, the header in it.
-	put_header(hdr, sectors - 1, 1, last_usable, sectors - 1 - GPT_ARRAY_LBA, disk_guid,
-	           array_crc);
-	write_at(f, path, (sectors - 1 - GPT_ARRAY_LBA) * SECTOR, array, sizeof(array));
-	write_at(f, path, (sectors - 1) * SECTOR, hdr, sizeof(hdr));
-	return disk_bytes;
 }
 
 static void usage(void)
@@ -519,13 +402,13 @@ int main(int argc, char **argv)
 		die("%s: %s", out_path, strerror(errno));
 	partial = out_path;
 	sha256_init(&o.hash);
-	if (gpt && fseeko(o.f, (off_t)EFS_START, SEEK_SET) != 0)
+	if (gpt && fseeko(o.f, (off_t)GPT_EFS_START, SEEK_SET) != 0)
 		die("%s: %s", out_path, strerror(errno));
 	vol_size = write_volume(&o);
 	sha256_final(&o.hash, digest);
 	total = vol_size;
-	if (gpt)
-		total = write_gpt(o.f, out_path, vol_size, digest);
+	if (gpt && gpt_write(o.f, vol_size, digest, &total) < 0)
+		die("%s: %s", out_path, strerror(errno));
 	if (fflush(o.f) != 0 || ftruncate(fileno(o.f), (off_t)total) != 0 || fclose(o.f) != 0)
 		die("%s: %s", out_path, strerror(errno));
 	return 0;

@@ -12,7 +12,8 @@ int bcache_init(struct bcache *c, struct blkdev *dev)
 	memset(c, 0, sizeof(*c));
 	c->dev = dev;
 	c->unit = dev->block_size > BCACHE_UNIT ? dev->block_size : BCACHE_UNIT;
-	c->dev_bytes = dev->sectors * SECTOR_SIZE;
+	c->dev_bytes = blk_whole_sectors(dev) * SECTOR_SIZE;
+	c->tail_bytes = dev->sectors * SECTOR_SIZE - c->dev_bytes;
 	c->mem = dma_alloc((size_t)c->unit * BCACHE_ENTRIES);
 	if (!c->mem)
 		return -ENOMEM;
@@ -26,24 +27,67 @@ void bcache_release(struct bcache *c)
 	c->mem = 0;
 }
 
-// The cache entry holding unit n, filled from the device if needed.
-static int unit_get(struct bcache *c, uint64_t n, uint8_t **out)
+// Read the blocks of entry e whose bits are set in `want` one at a time,
+// into p; the ones that fail stay marked bad. Returns the first error.
+static int read_blocks(struct bcache *c, unsigned e, uint64_t start, uint8_t *p, unsigned want)
+{
+	uint32_t bs = c->dev->block_size;
+	int first_err = 0;
+
+	for (unsigned i = 0; i < c->unit / bs; i++) {
+		if (!(want & (1U << i)))
+			continue;
+		int err =
+		    blk_read(c->dev, (start + (uint64_t)i * bs) / SECTOR_SIZE, p + i * bs, bs);
+		if (err < 0) {
+			c->bad[e] |= (uint8_t)(1U << i);
+			first_err = first_err ? first_err : err;
+		} else {
+			c->bad[e] &= (uint8_t) ~(1U << i);
+		}
+	}
+	return first_err;
+}
+
+// The cache entry holding unit n, filled from the device if needed, for a
+// read of bytes [in, in + len) of the unit. One bad sector must not make
+// its neighbours unreadable (the first unit of an EclipseFS volume holds
+// the superblock and often the whole inode table): when the unit as a
+// whole fails with an I/O error, it is read again block by block, and
+// only a read that needs a failed block fails.
+static int unit_get(struct bcache *c, uint64_t n, size_t in, size_t len, uint8_t **out)
 {
 	unsigned e = (unsigned)(n % BCACHE_ENTRIES);
 	uint8_t *p = c->mem + (size_t)e * c->unit;
+	uint64_t start = n * c->unit;
+	uint32_t bs = c->dev->block_size;
+	// the blocks this read needs
+	unsigned need = 0;
+	for (size_t b = in / bs; b <= (in + len - 1) / bs; b++)
+		need |= 1U << b;
 
 	if (c->tag[e] != n + 1) {
 		// the last unit of a disk may be short: read only what exists
-		uint64_t start = n * c->unit;
-		uint64_t len = c->dev_bytes - start < c->unit ? c->dev_bytes - start : c->unit;
+		uint64_t ulen = c->dev_bytes - start < c->unit ? c->dev_bytes - start : c->unit;
 		c->tag[e] = 0;
-		int err = blk_read(c->dev, start / SECTOR_SIZE, p, (size_t)len);
-		if (err < 0)
+		c->bad[e] = 0;
+		int err = blk_read(c->dev, start / SECTOR_SIZE, p, (size_t)ulen);
+		if (err == -EIO && ulen > bs) {
+			// which blocks failed? (the others are worth having)
+			unsigned all = (unsigned)((1UL << (ulen / bs)) - 1);
+			read_blocks(c, e, start, p, all);
+		} else if (err < 0) {
 			return err;
+		}
 		c->tag[e] = n + 1;
 		c->misses++;
+		if (c->bad[e] & need)
+			return -EIO;
 	} else {
 		c->hits++;
+		// a block that failed before may read now (a transient error)
+		if ((c->bad[e] & need) && read_blocks(c, e, start, p, c->bad[e] & need) < 0)
+			return -EIO;
 	}
 	*out = p;
 	return 0;
@@ -53,8 +97,14 @@ int bcache_read(struct bcache *c, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *dst = buf;
 
-	if (off > c->dev_bytes || len > c->dev_bytes - off)
+	if (len == 0)
+		return 0;
+	if (off > c->dev_bytes || len > c->dev_bytes - off) {
+		uint64_t size = c->dev_bytes + c->tail_bytes;
+		if (off <= size && len <= size - off)
+			c->tail_refused = 1;
 		return -ERANGE;
+	}
 	if (c->writes_seen != c->dev->writes) {
 		// someone wrote to the disk behind us: forget everything
 		memset(c->tag, 0, sizeof(c->tag));
@@ -74,10 +124,10 @@ int bcache_read(struct bcache *c, uint64_t off, void *buf, size_t len)
 			continue;
 		}
 		uint8_t *p;
-		int err = unit_get(c, n, &p);
+		size_t take = c->unit - in < len ? (size_t)(c->unit - in) : len;
+		int err = unit_get(c, n, (size_t)in, take, &p);
 		if (err < 0)
 			return err;
-		size_t take = c->unit - in < len ? (size_t)(c->unit - in) : len;
 		memcpy(dst, p + in, take);
 		off += take, dst += take, len -= take;
 	}

@@ -91,6 +91,17 @@ static int cmd_bench(int argc, char **argv)
 	uint64_t bytes = mib << 20;
 	if (bytes > dev->sectors * SECTOR_SIZE)
 		bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
+	// nothing to measure: say why rather than time failures
+	if (IO_4K % dev->block_size) {
+		kprintf("bench: bench reads 4 KiB at a time; this disk's blocks are %u bytes\n",
+		        dev->block_size);
+		return 1;
+	}
+	if (bytes == 0) {
+		kprintf("bench: the disk holds %lu bytes; bench needs at least 4 KiB\n",
+		        (unsigned long)(dev->sectors * SECTOR_SIZE));
+		return 1;
+	}
 	int n4k = (int)(bytes / IO_4K);
 	uint8_t *buf = dma_alloc(bytes);
 	struct vblk_io *io = dma_alloc(sizeof(*io) * (size_t)n4k);
@@ -151,7 +162,14 @@ static int cmd_bench(int argc, char **argv)
 				if (err == 0 && t < best)
 					best = t;
 			}
-			report(mode, "device_limit", rep, bytes, best, best == ~0ULL ? -EIO : 0);
+			if (bytes < 1U << 20)
+				kprintf(
+				    "bench: %s device_limit rep %d skipped: the disk is smaller "
+				    "than one 1 MiB request\n",
+				    mode, rep);
+			else
+				report(mode, "device_limit", rep, bytes, best,
+				       best == ~0ULL ? -EIO : 0);
 			if (have_dir) {
 				uint64_t done = 0;
 				t0 = time_now();

@@ -10,16 +10,48 @@
 
 #define BLK_CMD_MAX_SECTORS 64 // one command reads at most 32 KiB
 
+// Whether sector (and count sectors from it) can be transferred; if not,
+// say why in the words of `blk read: sector S count C: ...`.
+static int cmd_range_ok(struct blkdev *dev, const char *what, unsigned long sector,
+                        unsigned long count)
+{
+	uint64_t whole = blk_whole_sectors(dev);
+
+	// a request that starts in the partial block is refused for that
+	// reason, even if it also runs past the end
+	int partial = sector < dev->sectors && sector >= whole;
+	if (!partial && (sector >= dev->sectors || count > dev->sectors - sector)) {
+		kprintf("blk %s: sector %lu count %lu: out of range (capacity %lu sectors)\n", what,
+		        sector, count, (unsigned long)dev->sectors);
+		return 0;
+	}
+	if (partial || sector + count > whole) {
+		kprintf(
+		    "blk %s: sector %lu count %lu: sectors %lu..%lu are a partial %u-byte block "
+		    "at the end of the disk, which the device cannot transfer (",
+		    what, sector, count, (unsigned long)whole, (unsigned long)dev->sectors - 1,
+		    dev->block_size);
+		if (whole)
+			kprintf("last whole block ends at sector %lu)\n", (unsigned long)whole - 1);
+		else
+			kprintf("the disk has no whole block)\n");
+		return 0;
+	}
+	return 1;
+}
+
 static int blk_cmd_read(struct blkdev *dev, int argc, char **argv)
 {
 	unsigned long sector, count = 1;
 
-	if (argc < 3 || parse_u64(argv[2], &sector) < 0 ||
+	if (argc < 3 || argc > 4 || parse_u64(argv[2], &sector) < 0 ||
 	    (argc > 3 && parse_u64(argv[3], &count) < 0) || count == 0 ||
 	    count > BLK_CMD_MAX_SECTORS) {
 		kprintf("usage: blk read SECTOR [COUNT]   (COUNT 1..%d)\n", BLK_CMD_MAX_SECTORS);
 		return 1;
 	}
+	if (!cmd_range_ok(dev, "read", sector, count))
+		return 1;
 	size_t len = count * SECTOR_SIZE;
 	// a block-size device reads whole blocks: round out, then show the part asked for
 	uint64_t per = dev->block_size / SECTOR_SIZE;
@@ -45,12 +77,23 @@ static int blk_cmd_read(struct blkdev *dev, int argc, char **argv)
 static int blk_cmd_write(struct blkdev *dev, int argc, char **argv)
 {
 	unsigned long sector;
+	uint32_t per = dev->block_size / SECTOR_SIZE;
 
-	if (argc < 4 || parse_u64(argv[2], &sector) < 0) {
+	// the pattern is the only source of the bytes written: without one,
+	// there is nothing the user asked to send
+	if (argc != 4 || parse_u64(argv[2], &sector) < 0 || argv[3][0] == '\0') {
 		kprintf("usage: blk write SECTOR PATTERN   (overwrites one block with PATTERN "
-		        "repeated)\n");
+		        "repeated; PATTERN not empty)\n");
 		return 1;
 	}
+	if (sector % per) {
+		kprintf("blk write: sector %lu: must be a multiple of %u (the block size is %u "
+		        "bytes)\n",
+		        sector, per, dev->block_size);
+		return 1;
+	}
+	if (!cmd_range_ok(dev, "write", sector, per))
+		return 1;
 	size_t plen = strlen(argv[3]);
 	uint8_t *buf = dma_alloc(dev->block_size);
 	if (!buf) {
@@ -129,13 +172,17 @@ static int cmd_faultinject(int argc, char **argv)
 {
 	unsigned long n;
 
-	if (argc != 3 || strcmp(argv[1], "dma") || parse_u64(argv[2], &n) < 0) {
+	if (argc != 3 || strcmp(argv[1], "dma") || parse_u64_max(argv[2], UINT32_MAX, &n) < 0) {
 		kprintf("usage: faultinject dma N   (the Nth DMA allocation from now fails; 0 = "
-		        "off)\n");
+		        "off; N at most %u)\n",
+		        UINT32_MAX);
 		return 1;
 	}
 	dma_fail_nth((unsigned)n);
-	kprintf("faultinject: DMA allocation %lu from now will fail\n", n);
+	if (n == 0)
+		kprintf("faultinject: off, DMA allocations succeed\n");
+	else
+		kprintf("faultinject: DMA allocation %lu from now will fail\n", n);
 	return 0;
 }
 SHELL_COMMAND("faultinject", "dma N", "make the Nth DMA allocation fail (tests)", cmd_faultinject);

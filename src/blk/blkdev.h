@@ -34,6 +34,17 @@ struct blkdev {
 	uint32_t writes; // bumped by every blk_write, so caches know to forget
 };
 
+// The sectors a request can reach: whole blocks only. A disk whose size
+// is not a multiple of its block size ends in a partial block that the
+// device refuses to transfer (a 10752-byte image with 4096-byte blocks:
+// sectors 0-15 readable, 16-20 not).
+static inline uint64_t blk_whole_sectors(const struct blkdev *dev)
+{
+	uint64_t per = dev->block_size / SECTOR_SIZE;
+
+	return dev->sectors - dev->sectors % per;
+}
+
 // Checked entry points: range against capacity, length a non-zero multiple
 // of SECTOR_SIZE, read-only devices refuse writes. Return 0 or -errno.
 int blk_read(struct blkdev *dev, uint64_t sector, void *buf, size_t len);

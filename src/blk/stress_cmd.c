@@ -35,6 +35,13 @@ static int cmd_blkstress(int argc, char **argv)
 		return 1;
 	}
 	uint32_t bs = dev->block_size;
+	uint64_t blocks = dev->sectors / (bs / SECTOR_SIZE);
+	if (blocks == 0) {
+		kprintf("blkstress: the disk holds %lu bytes, not one whole %u-byte block: nothing "
+		        "to read\n",
+		        (unsigned long)(dev->sectors * SECTOR_SIZE), bs);
+		return 1;
+	}
 	size_t io_bytes = sizeof(struct vblk_io) * count;
 	struct vblk_io *io = dma_alloc(io_bytes);
 	uint8_t *buf = dma_alloc((size_t)count * STRESS_MAX_LEN);
@@ -45,7 +52,6 @@ static int cmd_blkstress(int argc, char **argv)
 		return 1;
 	}
 	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1, total = 0;
-	uint64_t blocks = dev->sectors / (bs / SECTOR_SIZE);
 	for (unsigned long i = 0; i < count; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		uint32_t nblk = 1 + (uint32_t)(x % (STRESS_MAX_LEN / bs));

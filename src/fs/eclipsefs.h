@@ -3,13 +3,20 @@
 // (reading a virtio-blk disk) and on the host (the tools, the unit tests and
 // the fuzzer), so it allocates nothing and uses only caller memory.
 //
-// The on-disk format is described in shared/eclipsefs-format.md; section
+// The on-disk format is described in docs/eclipsefs-format.md; section
 // names in the comments ("Header", "Node record", ...) refer to it.
+//
+// The reader is split by job: eclipsefs.c (header, records, file bytes),
+// efs_error.c (error sentences, the checked volume read), efs_dir.c
+// (directory entries, sorted listings), efs_walk.c (path walking) and
+// efs_check.c (the whole-volume check).
 //
 // Every function returns 0 (or a count) on success and a negative errno on
 // failure. When the failure is caused by the image (-EBADMSG, -ENOTSUP,
-// -EFBIG, -ENAMETOOLONG on a stored name), efs_error() returns a sentence
-// naming the field that was wrong, for the caller to print.
+// -EFBIG, -ENAMETOOLONG on a stored name or symlink target), efs_error()
+// returns a sentence naming the node, the field and the limit, for the
+// caller to print. Every call clears that sentence first, so a non-empty
+// efs_error() after a failed call always belongs to that call.
 #ifndef FS_ECLIPSEFS_H
 #define FS_ECLIPSEFS_H
 
@@ -17,15 +24,63 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// --- on-disk layouts, in the format's order (docs/eclipsefs-format.md) --
+//
+// Every structure is packed, little-endian and may sit at any byte offset,
+// so these structs are never overlaid on a buffer: they give each field's
+// offset (offsetof) and the structure's size (sizeof), and the reader
+// assembles the fields from bytes (EFS_LE32 and friends in efs_internal.h).
+
+// "Header": block 0 of the volume. The fields end at byte 33; the
+// reference declares checksums, times and flags after them up to byte 64,
+// which its writer leaves zero and no reader checks.
+struct efs_header {
+	char magic[9];               // "ECLIPSEFS", no NUL
+	uint32_t version;            // (major << 16) | minor
+	uint64_t inode_table_offset; // where the inode table starts
+	uint64_t inode_table_size;   // total_inodes * sizeof(struct efs_table_entry)
+	uint32_t total_inodes;       // inodes are numbered 1 .. total_inodes
+} __attribute__((packed));
+
+// "Inode table": entry i - 1 describes inode i.
+struct efs_table_entry {
+	uint32_t inode;      // must equal i
+	uint32_t rel_offset; // the record, from nodes_start
+} __attribute__((packed));
+
+// "Node record": this head, then TLVs up to record_size.
+struct efs_record_head {
+	uint32_t inode;       // must equal the inode asked for
+	uint32_t record_size; // including this head
+} __attribute__((packed));
+
+// One TLV head; length bytes of value follow.
+struct efs_tlv_head {
+	uint16_t tag; // enum efs_tag
+	uint32_t length;
+} __attribute__((packed));
+
+// "Directory entries": this head, then name_len bytes of name (no NUL).
+struct efs_entry_head {
+	uint32_t name_len;
+	uint32_t child_inode;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct efs_header) == 33, "Header: the fields end at byte 33");
+_Static_assert(offsetof(struct efs_header, total_inodes) == 29, "Header: total_inodes at 29");
+_Static_assert(sizeof(struct efs_tlv_head) == 6, "Node record: a TLV head is 6 bytes");
+
 #define EFS_MAGIC       "ECLIPSEFS"
 #define EFS_MAGIC_LEN   9
 #define EFS_VERSION_2_0 0x00020000u // (major << 16) | minor
-#define EFS_HEADER_SIZE 4096
+#define EFS_HEADER_SIZE 4096        // block 0, zero padded
+#define EFS_HEADER_READ 64          // the declared header fields end here
 #define EFS_ROOT_INO    1
 #define EFS_RECORD_MAX  (32u << 20) // the reference reader refuses larger records
-#define EFS_RECORD_HEAD 8           // u32 inode, u32 record_size
-#define EFS_TLV_HEAD    6           // u16 tag, u32 length
-#define EFS_DIRENT_HEAD 8           // u32 name_len, u32 child_inode
+#define EFS_TABLE_ENTRY sizeof(struct efs_table_entry) // 8
+#define EFS_RECORD_HEAD sizeof(struct efs_record_head) // 8
+#define EFS_TLV_HEAD    sizeof(struct efs_tlv_head)    // 6
+#define EFS_DIRENT_HEAD sizeof(struct efs_entry_head)  // 8
 
 // Limits of this reader (not of the format). mkfs-eclipsefs refuses to
 // write an image that exceeds them.
@@ -103,6 +158,7 @@ struct efs_inode {
 struct efs_dirent {
 	uint32_t ino;
 	uint32_t name_len;
+	uint64_t off; // volume offset of the entry's head
 	char name[EFS_NAME_MAX + 1];
 };
 
@@ -140,11 +196,50 @@ const char *efs_error(const struct efs_volume *v);
 // Decode inode ino: its table entry, its record and the TLVs in it.
 int efs_inode_get(struct efs_volume *v, uint32_t ino, struct efs_inode *out);
 
-// Iterate a directory: efs_readdir returns 1 with *out filled, 0 at the
-// end, or -errno (and stops there: the cursor does not move past a bad
-// entry).
+// Iterate a directory in stored order: efs_readdir returns 1 with *out
+// filled, 0 at the end, or -errno (and stops there: the cursor does not
+// move past a bad entry). Fine for small directories; a name whose filter
+// bit is already set costs a look back through the earlier entries, so a
+// caller that reads a whole large directory uses efs_dir_sort instead.
 int efs_opendir(struct efs_volume *v, const struct efs_inode *dir, struct efs_dir_iter *it);
 int efs_readdir(struct efs_volume *v, struct efs_dir_iter *it, struct efs_dirent *out);
+
+// Read the entry whose head is at volume offset off, one that efs_readdir
+// or efs_dir_sort has already returned (its bounds were checked then).
+int efs_entry_at(struct efs_volume *v, uint64_t off, struct efs_dirent *out);
+
+// A whole directory in name order, in caller memory: its DIRECTORY_ENTRIES
+// value is copied into mem at once, each entry checked as efs_readdir
+// checks it, duplicates dropped (the first stored wins) and the rest
+// sorted by name bytes. Time O(n log n) in the entries, memory fixed:
+// EFS_SORT_MEM bytes hold the largest directory this reader accepts.
+//
+// item[i] is the offset of entry i's head from base (the volume offset of
+// the value); item[] has room for 2 * EFS_DIR_MAX items, so a caller may
+// append items with EFS_SUBTREE set (sorted as the name followed by '/',
+// as paths under that entry sort) and call efs_sorted_sort again.
+#define EFS_SUBTREE        0x80000000u
+#define EFS_ITEM_OFF(item) ((item) & ~EFS_SUBTREE)
+#define EFS_DIR_BYTES_MAX  ((size_t)EFS_DIR_MAX * (EFS_DIRENT_HEAD + EFS_NAME_MAX))
+#define EFS_SORT_MEM       (2 * EFS_DIR_MAX * sizeof(uint32_t) + EFS_DIR_BYTES_MAX)
+
+struct efs_sorted {
+	uint32_t dir_ino;
+	uint64_t base;      // volume offset of the DIRECTORY_ENTRIES value
+	const uint8_t *raw; // its bytes, as far as the last entry read
+	uint32_t *item;     // n entry offsets into raw, sorted
+	uint32_t n;
+};
+
+// Returns 0, or -errno with efs_error() set; on an error, out holds the
+// entries stored before the bad one, sorted, as efs_readdir would have
+// returned them before stopping.
+int efs_dir_sort(struct efs_volume *v, const struct efs_inode *dir, void *mem, size_t mem_len,
+                 struct efs_sorted *out);
+void efs_sorted_sort(struct efs_sorted *s);
+// Entry item i: its name (not NUL-terminated), name length and inode.
+const char *efs_sorted_name(const struct efs_sorted *s, uint32_t i, uint32_t *len);
+uint32_t efs_sorted_ino(const struct efs_sorted *s, uint32_t i);
 
 // Find name (name_len bytes, no '/') in dir; the first entry with that name
 // wins. Returns 0 and the child's inode number in *ino, or -ENOENT.
@@ -170,14 +265,34 @@ long efs_read(struct efs_volume *v, const struct efs_inode *file, uint64_t off, 
               size_t len);
 
 // Copy a symlink's target into buf as a NUL-terminated string. Returns its
-// length, -EINVAL if node is not a symlink, -ERANGE if buf is too small.
+// length, -EINVAL if node is not a symlink, -ENAMETOOLONG (with
+// efs_error() naming the inode and the limit) if the target is EFS_PATH_MAX
+// bytes or more, since no walk could follow it, or -ERANGE if buf is too
+// small for a target within that limit.
 long efs_readlink(struct efs_volume *v, const struct efs_inode *link, char *buf, size_t bufsize);
 
-// Check the whole volume like fsck: every inode decodes, every directory
-// entry is in bounds and names an existing inode, every inode is reachable
-// from the root exactly once, and there are no directory cycles. mem is
-// scratch space of at least efs_check_mem(v) bytes (5 bytes an inode).
+// Check the whole volume like fsck: every inode decodes, its MODE's type
+// bits (when set) agree with NODE_TYPE, a symlink's target is 1 to
+// EFS_PATH_MAX - 1 bytes, every directory entry is in bounds, has a name a
+// path can reach and names an existing inode, every inode is reachable
+// from the root exactly once, and there are no directory cycles. File
+// bytes cannot be checked: the format has no data checksum.
+//
+// mem is scratch space of at least efs_check_mem(v) bytes (5 bytes an
+// inode and EFS_SORT_MEM for one directory at a time); the time is
+// O(n log n) in the inodes and entries.
+//
+// efs_check stops at the first problem and returns its error, with the
+// sentence in efs_error(). efs_check_all goes on: it calls report(ctx,
+// sentence) for each problem (at most EFS_CHECK_REPORTS, then one line
+// saying how many more) and returns the first problem's error, or 0.
+// The reachability checks run only when every node and entry was sound,
+// since a bad entry would make them report its children as lost.
+#define EFS_CHECK_REPORTS 32
+typedef void efs_report_fn(void *ctx, const char *problem);
 size_t efs_check_mem(const struct efs_volume *v);
 int efs_check(struct efs_volume *v, void *mem, size_t mem_len);
+int efs_check_all(struct efs_volume *v, void *mem, size_t mem_len, efs_report_fn *report,
+                  void *ctx);
 
 #endif

@@ -5,6 +5,7 @@
 #include "console.h"
 #include "errno.h"
 #include "fs/fs.h"
+#include "fs/fs_cmd.h"
 #include "lib/string.h"
 
 static struct fs_mount root;
@@ -30,6 +31,11 @@ int fs_mount_root(struct blkdev *dev)
 		kprintf("fs: no memory for the block cache\n");
 		return err;
 	}
+	if (cache.tail_bytes)
+		kprintf("fs: %s ends in a partial %u-byte block (bytes %lu..%lu): the device "
+		        "cannot read it, and what lies there reads as out of range\n",
+		        dev->name, dev->block_size, (unsigned long)cache.dev_bytes,
+		        (unsigned long)(cache.dev_bytes + cache.tail_bytes - 1));
 	struct efs_io disk = {cache_read, &cache, dev->sectors * SECTOR_SIZE};
 	root.dev = dev;
 	err = efs_find_volume(&disk, &root.loc);
@@ -63,10 +69,13 @@ struct fs_mount *fs_root(void)
 
 void fs_perror(const char *cmd, const char *path, int err)
 {
-	const char *why = errstr(err);
+	const char *why = mounted ? fs_reason(&root, err) : errstr(err);
 
-	if ((err == -EBADMSG || err == -ENOTSUP || err == -EFBIG) && mounted &&
-	    efs_error(&root.vol)[0])
-		why = efs_error(&root.vol);
-	kprintf("%s: %s: %s\n", cmd, path, why);
+	if (err == -ERANGE && mounted && cache.tail_refused)
+		kprintf("%s: %s: %s (it needs the partial %u-byte block at the end of the disk, "
+		        "which the device cannot read)\n",
+		        cmd, path, why, root.dev->block_size);
+	else
+		kprintf("%s: %s: %s\n", cmd, path, why);
+	cache.tail_refused = 0;
 }

@@ -18,6 +18,11 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
+// A field of the GPT header or a partition entry, from its bytes.
+#define HDR32(p, f) le32((p) + offsetof(struct gpt_header, f))
+#define HDR64(p, f) le64((p) + offsetof(struct gpt_header, f))
+#define ENT64(p, f) le64((p) + offsetof(struct gpt_entry, f))
+
 // The volume's reader: the disk's, shifted and cut to the volume.
 static int volume_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
@@ -80,10 +85,13 @@ static int has_magic(const struct efs_location *loc, uint64_t off)
 // partition record of type 0xEE covering the GPT.
 static bool protective_mbr(const uint8_t *mbr)
 {
-	if (mbr[510] != 0x55 || mbr[511] != 0xAA)
+	const uint8_t *sig = mbr + offsetof(struct mbr, signature);
+
+	if (sig[0] != 0x55 || sig[1] != 0xAA)
 		return false;
 	for (int i = 0; i < 4; i++)
-		if (mbr[446 + 16 * i + 4] == 0xEE)
+		if (mbr[offsetof(struct mbr, partition) + i * sizeof(struct mbr_partition) +
+		        offsetof(struct mbr_partition, os_type)] == 0xEE)
 			return true;
 	return false;
 }
@@ -131,23 +139,23 @@ static int find_in_gpt(struct efs_location *loc)
 	r = disk_read(loc, GPT_SECTOR, sec, sizeof(sec));
 	if (r < 0)
 		return r;
-	if (memcmp(sec, "EFI PART", 8) != 0)
+	if (memcmp(sec + offsetof(struct gpt_header, signature), "EFI PART", 8) != 0)
 		return nothing(loc, -EBADMSG, "protective MBR but no GPT header at LBA 1");
-	hsize = le32(sec + 12);
-	if (hsize < 92 || hsize > GPT_SECTOR)
+	hsize = HDR32(sec, header_size);
+	if (hsize < sizeof(struct gpt_header) || hsize > GPT_SECTOR)
 		return nothing(loc, -EBADMSG, "GPT header_size is not between 92 and 512");
-	stored = le32(sec + 16);
-	memset(sec + 16, 0, 4);
+	stored = HDR32(sec, header_crc32);
+	memset(sec + offsetof(struct gpt_header, header_crc32), 0, 4);
 	if (crc32_update(0, sec, hsize) != stored)
 		return nothing(loc, -EBADMSG, "GPT header CRC32 does not match");
-	if (le64(sec + 24) != 1)
+	if (HDR64(sec, my_lba) != 1)
 		return nothing(loc, -EBADMSG, "GPT header's MyLBA is not 1");
 
-	alba = le64(sec + 72);
-	count = le32(sec + 80);
-	esize = le32(sec + 84);
-	acrc = le32(sec + 88);
-	if (esize < 128 || esize > GPT_ENTRY_SIZE_MAX || esize % 8 != 0)
+	alba = HDR64(sec, partition_entry_lba);
+	count = HDR32(sec, number_of_partition_entries);
+	esize = HDR32(sec, size_of_partition_entry);
+	acrc = HDR32(sec, partition_entry_array_crc32);
+	if (esize < sizeof(struct gpt_entry) || esize > GPT_ENTRY_SIZE_MAX || esize % 8 != 0)
 		return nothing(loc, -EBADMSG,
 		               "GPT partition entry size is not a multiple of 8 in 128..4096");
 	if (count > GPT_ENTRIES_MAX)
@@ -161,20 +169,21 @@ static int find_in_gpt(struct efs_location *loc)
 	if (stored != acrc)
 		return nothing(loc, -EBADMSG, "GPT partition entry array CRC32 does not match");
 
-	// 5.3.3: type GUID (16 bytes), unique GUID (16), first and last LBA,
-	// both inclusive. An all-zero type GUID marks an unused entry.
+	// 5.3.3: first and last LBA are both inclusive; an all-zero type GUID
+	// marks an unused entry. Only the fields up to ending_lba are read.
 	for (uint32_t i = 0; i < count; i++) {
 		static const uint8_t unused[16];
-		uint8_t e[48];
+		uint8_t e[offsetof(struct gpt_entry, attributes)];
 		uint64_t first, last;
 
 		r = disk_read(loc, alba * GPT_SECTOR + (uint64_t)i * esize, e, sizeof(e));
 		if (r < 0)
 			return r;
-		if (memcmp(e, unused, sizeof(unused)) == 0)
+		if (memcmp(e + offsetof(struct gpt_entry, partition_type_guid), unused,
+		           sizeof(unused)) == 0)
 			continue;
-		first = le64(e + 32);
-		last = le64(e + 40);
+		first = ENT64(e, starting_lba);
+		last = ENT64(e, ending_lba);
 		if (first > last || last >= sectors)
 			return nothing(loc, -EBADMSG, "a GPT partition lies outside the disk");
 		r = has_magic(loc, first * GPT_SECTOR);

@@ -1,5 +1,6 @@
 // Boot arguments (/chosen/bootargs, QEMU's -append): "key=value" words
 // separated by spaces. Portable so the host tests can set them too.
+#include "console.h"
 #include "fdt.h"
 #include "lib/number.h"
 #include "lib/string.h"
@@ -31,12 +32,18 @@ const char *bootarg(const char *key, char *out, int outlen)
 
 uint64_t bootarg_u64(const char *key, uint64_t dflt)
 {
-	char v[24];
+	char v[32];
 	unsigned long n;
 
-	// absent or not a number: as if absent
-	if (!bootarg(key, v, sizeof(v)) || parse_u64(v, &n) < 0)
+	if (!bootarg(key, v, sizeof(v)))
 		return dflt;
+	// not a number, or too big for 64 bits: say so, then use the default
+	// (silently ignoring "vq_size=1k" would look like the value had taken)
+	if (strlen(v) == sizeof(v) - 1 || parse_u64(v, &n) < 0) {
+		kprintf("boot: %s=%s is not a number below 2^64; using %lu\n", key, v,
+		        (unsigned long)dflt);
+		return dflt;
+	}
 	return n;
 }
 

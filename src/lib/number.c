@@ -30,3 +30,16 @@ int parse_u64(const char *s, unsigned long *out)
 	*out = v;
 	return 0;
 }
+
+int parse_u64_max(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	int err = parse_u64(s, &v);
+
+	if (err < 0)
+		return err;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}

@@ -386,28 +386,27 @@ void vblk_set_timeout_ms(uint32_t ms)
 	vblk_mode.timeout_ticks = time_us_to_ticks((uint64_t)ms * 1000);
 }
 
-void vblk_interrupt(void)
+void vblk_interrupt(void *arg)
 {
-	// the sources may be shared (PCI INTx): ask each device whether it was
-	// this one; reading its interrupt status also acknowledges it
-	for (int i = 0; i < nvblks; i++) {
-		struct vblk *v = &vblks[i];
-		if (!v->present)
-			continue;
-		uint32_t bits = vdev_ack_interrupt(v->dev);
-		if (!bits)
-			continue;
-		v->irqs++;
-		if (bits & VIRTIO_ISR_VQ)
-			v->irq_completions++;
-		if (bits & VIRTIO_ISR_CONFIG) {
-			// a broken device says so with a configuration interrupt
-			// and DEVICE_NEEDS_RESET (spec 2.1.2); the waiter then
-			// resets it instead of waiting out its timeout
-			if (vdev_check_needs_reset(v->dev) < 0)
-				v->needs_reset = true;
-			else
-				vblk_config_changed(v);
-		}
+	struct vblk *v = arg;
+
+	if (!vblk_present(v))
+		return;
+	// reading the interrupt status also acknowledges it; 0 means the
+	// (possibly shared) source was raised by another device
+	uint32_t bits = vdev_ack_interrupt(v->dev);
+	if (!bits)
+		return;
+	v->irqs++;
+	if (bits & VIRTIO_ISR_VQ)
+		v->irq_completions++;
+	if (bits & VIRTIO_ISR_CONFIG) {
+		// a broken device says so with a configuration interrupt and
+		// DEVICE_NEEDS_RESET (spec 2.1.2); the waiter then resets it
+		// instead of waiting out its timeout
+		if (vdev_check_needs_reset(v->dev) < 0)
+			v->needs_reset = true;
+		else
+			vblk_config_changed(v);
 	}
 }

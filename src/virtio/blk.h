@@ -63,9 +63,10 @@ int vblk_rw(struct vblk *v, uint32_t type, uint64_t sector, void *buf, uint64_t 
 void vblk_set_polling(bool poll);
 bool vblk_polling(void);
 void vblk_set_timeout_ms(uint32_t ms);
-// The interrupt handler: acknowledges every device's interrupt status
-// (the sources may be shared, so each device is asked).
-void vblk_interrupt(void);
+// The interrupt handler of one device (irq_register's argument is the
+// struct vblk *): acknowledges its interrupt status, counts completions,
+// and handles a configuration change.
+void vblk_interrupt(void *vblk);
 
 // Print the device's facts for the `blk` command.
 void vblk_info(struct vblk *v);

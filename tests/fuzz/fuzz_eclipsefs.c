@@ -4,7 +4,9 @@
 // look every path up by name (with and without following symlinks, and
 // with "." and ".." thrown in), read every file in odd-sized pieces and
 // resolve every symlink. The reader must return errors, never fault, read
-// outside the input, or hang.
+// outside the input, or hang. Every directory is also read sorted
+// (efs_dir_sort), which must agree with efs_readdir and efs_dir_find: the
+// same names, each leading to the same inode.
 //
 // Build and run: make fuzz-eclipsefs FUZZ_SECONDS=10
 #include <stddef.h>
@@ -49,6 +51,41 @@ static void visit_file(struct efs_volume *v, const struct efs_inode *node)
 	efs_read(v, node, UINT64_MAX, buf, sizeof(buf));
 }
 
+static uint32_t sort_mem[EFS_SORT_MEM / 4];
+
+// The sorted listing holds readdir's names, first-stored inode for each.
+static void check_sorted(struct efs_volume *v, const struct efs_inode *dir)
+{
+	struct efs_dir_iter it;
+	struct efs_dirent d;
+	struct efs_sorted s;
+	uint32_t count = 0;
+	int rs, r;
+
+	rs = efs_dir_sort(v, dir, sort_mem, sizeof(sort_mem), &s);
+	if (efs_opendir(v, dir, &it) < 0)
+		abort();
+	while ((r = efs_readdir(v, &it, &d)) == 1)
+		count++;
+	if ((rs < 0) != (r < 0) || (rs == 0 && count != s.n))
+		abort();
+	for (uint32_t i = 0; i < s.n; i++) {
+		uint32_t len, ino;
+		const char *name = efs_sorted_name(&s, i, &len);
+
+		if (i > 0) {
+			uint32_t lp;
+			const char *prev = efs_sorted_name(&s, i - 1, &lp);
+			int c = memcmp(prev, name, lp < len ? lp : len);
+
+			if (c > 0 || (c == 0 && lp >= len))
+				abort(); // out of order, or a repeat left in
+		}
+		if (efs_dir_find(v, dir, name, len, &ino) == 0 && ino != efs_sorted_ino(&s, i))
+			abort();
+	}
+}
+
 static void visit(struct efs_volume *v, const char *path, const struct efs_path *at, int depth)
 {
 	struct efs_inode node, dir;
@@ -79,6 +116,7 @@ static void visit(struct efs_volume *v, const char *path, const struct efs_path 
 	}
 
 	dir = node;
+	check_sorted(v, &dir);
 	if (efs_opendir(v, &dir, &it) < 0)
 		return;
 	while ((r = efs_readdir(v, &it, &d)) == 1) {
@@ -90,6 +128,13 @@ static void visit(struct efs_volume *v, const char *path, const struct efs_path 
 		if (budget <= 0)
 			break;
 	}
+}
+
+static void ignore(void *ctx, const char *problem)
+{
+	(void)ctx;
+	if (strlen(problem) >= sizeof(((struct efs_volume *)0)->error))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -105,11 +150,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (efs_mount(&v, &loc.io) < 0)
 		return 0;
 
-	// the check's scratch space is 5 bytes an inode, and the table alone
-	// takes 8, so this is at most the input's size.
+	// the check's scratch space is one sorted directory and 5 bytes an
+	// inode (the table alone takes 8 an inode, so that part is at most the
+	// input's size). Both ways: stopping at the first problem, and going on
+	// to report them all, which must agree on the first.
 	mem = malloc(efs_check_mem(&v));
 	if (mem) {
-		efs_check(&v, mem, efs_check_mem(&v));
+		int first = efs_check(&v, mem, efs_check_mem(&v));
+
+		if (efs_check_all(&v, mem, efs_check_mem(&v), ignore, NULL) != first)
+			abort();
 		free(mem);
 	}
 

@@ -150,8 +150,10 @@ class Ctx:
         return os.path.join(self.tmpdir, name)
 
     def boot(self, commands=(), disks=(), devices=(), append=None, timeout=20,
-             memory="128M", extra=(), wait_prompt=True):
+             memory="128M", extra=(), wait_prompt=True, at_once=False):
         """Boot QEMU, run shell commands one per prompt, then `poweroff`.
+        at_once: write every command to the serial line as QEMU starts,
+        before any prompt, the way `printf ... | qemu` or a script does.
 
         disks: paths of raw images, or dicts {file, readonly, opts, dev_opts,
         slot}; each becomes a virtio-blk device. devices: extra -device
@@ -181,7 +183,7 @@ class Ctx:
         commands = list(commands)
         if wait_prompt and (not commands or not commands[-1].startswith("poweroff")):
             commands.append("poweroff")
-        run = run_qemu(cmd, commands, timeout * load_factor(), wait_prompt)
+        run = run_qemu(cmd, commands, timeout * load_factor(), wait_prompt, at_once)
         self.runs.append(run)
         return run
 
@@ -190,14 +192,23 @@ class Ctx:
             raise Fail(message)
 
 
-def run_qemu(cmd, commands, timeout, wait_prompt=True):
-    """Start QEMU, feed one command each time the prompt appears, and collect
-    everything it prints until it exits or `timeout` seconds pass."""
+def run_qemu(cmd, commands, timeout, wait_prompt=True, at_once=False):
+    """Start QEMU, feed one command each time the prompt appears (or all of
+    them at once), and collect everything it prints until it exits or
+    `timeout` seconds pass."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     out = bytearray()
     pending = list(commands)
+    if at_once:
+        # QEMU reads what the pipe holds as the guest takes it
+        try:
+            proc.stdin.write(b"".join(c.encode() + b"\r" for c in pending))
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+        pending = []
     prompts_seen = 0
     timed_out = False
     try:

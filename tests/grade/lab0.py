@@ -1,6 +1,8 @@
 """Lab 0: boot. The banner, the formatter, a clean exit with a status, and
 panic ending QEMU with a failure status."""
 
+import re
+
 from gradelib import Fail, test
 
 
@@ -54,3 +56,68 @@ def help_lists(ctx):
         if f"  {name} " not in out:
             raise Fail(f"`help` does not list {name}")
     r.expect_exit(0)
+
+
+@test(0, "commands sent all at once before the prompt all run, in order", points=1,
+      transports=("legacy",))
+def input_at_once(ctx):
+    # The way `printf 'help\n' | qemu-system-riscv64 ...` sends them. The
+    # first byte is a newline on purpose: QEMU hands the first byte to the
+    # 16550 before OpenSBI runs, and OpenSBI's UART set-up (FCR: FIFO on)
+    # makes QEMU empty the receive buffer, before the kernel's first
+    # instruction. Every byte after that one must reach the shell.
+    words = [f"w{i:02d}" for i in range(12)]
+    cmds = ["", "echo first " + " ".join(words), "echo\tsecond", "fmt", "echo third",
+            "poweroff 5"]
+    r = ctx.boot(cmds, at_once=True)
+    for c, want in (("echo first " + " ".join(words), "first " + " ".join(words)),
+                    ("echo\tsecond".replace("\t", " "), "second"), ("echo third", "third")):
+        if r.section(c).strip() != want:
+            raise Fail(f"`{c}` sent before the prompt printed {r.section(c).strip()!r}")
+    if "d=[-42]" not in r.section("fmt"):
+        raise Fail("`fmt` sent before the prompt did not run")
+    r.reject(r"command not found", "a command that lost bytes")
+    r.expect_exit(5)
+
+
+LINE_LIMIT = 1024 + 127  # the longest EclipseFS path, a command and options
+WORD_LIMIT = 32
+
+
+@test(0, "long lines and many words run whole or are refused whole", points=2,
+      transports=("legacy",))
+def long_lines(ctx):
+    fits = "x" * (LINE_LIMIT - len("echo "))
+    too_long = fits + "y"
+    many = [f"{i}" for i in range(WORD_LIMIT - 1)]
+    r = ctx.boot(["echo " + fits, "echo " + too_long, "echo " + " ".join(many),
+                  "echo " + " ".join(many + ["extra"]), "echo a\tb\t\tc", "echo alive"])
+    if r.section("echo " + fits).strip() != fits:
+        raise Fail(f"a {LINE_LIMIT}-byte line did not run whole")
+    # the shell echoes what fits, so the refused line shows as a second
+    # "echo xxx..." whose output must be the refusal alone
+    refused = r.section("echo " + fits, 1).strip()
+    m = re.fullmatch(r"shell: line too long \(at most (\d+) bytes\); nothing run", refused)
+    if not m or int(m.group(1)) != LINE_LIMIT:
+        raise Fail(f"a {LINE_LIMIT + 1}-byte line was not refused with its limit: {refused[:80]!r}")
+    if r.section("echo " + " ".join(many)).strip() != " ".join(many):
+        raise Fail(f"{WORD_LIMIT} words did not all reach the command")
+    r.expect(rf"^shell: too many words \(at most {WORD_LIMIT}\); nothing run$",
+             f"{WORD_LIMIT + 1} words refused with the limit")
+    r.reject(r"^0 1 2 .* extra$", "the command with too many words to run")
+    r.expect(r"^a b c$", "tabs to separate words like spaces")
+    r.expect(r"^alive$", "the shell to go on")
+    r.expect_exit(0)
+
+
+@test(0, "a status that does not fit in 8 bits is refused, not cut", points=1,
+      transports=("legacy",))
+def poweroff_range(ctx):
+    # QEMU keeps 8 bits: 256 would exit 0 (success), 4294967296 too
+    r = ctx.boot(["poweroff 256", "poweroff 4294967296", "poweroff 18446744073709551616",
+                  "poweroff 7x", "poweroff 0x2a"])
+    for c in ("poweroff 256", "poweroff 4294967296", "poweroff 18446744073709551616",
+              "poweroff 7x"):
+        if "usage: poweroff [STATUS]   (STATUS 0..255)" not in r.section(c):
+            raise Fail(f"`{c}` was not refused with the range 0..255")
+    r.expect_exit(42)

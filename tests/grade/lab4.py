@@ -260,3 +260,45 @@ def iommu_platform_device(ctx):
     r.expect(r"^virtio: features accepted 0x[0-9a-f]+:.* ACCESS_PLATFORM", "ACCESS_PLATFORM accepted")
     expect_sectors(r, "blk read 3", 3, sector_pattern(3))
     r.expect_exit(0)
+
+
+@test(4, "4096-byte blocks on a disk that ends in a partial block", points=2)
+def big_blocks_partial_tail(ctx):
+    # 1 MiB + 2560 bytes: 2048 sectors in whole blocks, then sectors
+    # 2048-2052, which no request can reach (QEMU refuses a request that
+    # runs past the end of the image)
+    sectors = SECTORS + 5
+    cmds = [f"blk read {SECTORS - 1}", f"blk read {SECTORS - 8} 8", f"blk read {SECTORS}",
+            f"blk read {sectors - 1}", f"blk read {SECTORS - 1} 2", f"blk read {sectors}",
+            "echo still-alive"]
+    dev = ",logical_block_size=4096,physical_block_size=4096"
+    r = ctx.boot(cmds, disks=[{"file": patterned(ctx, sectors * 512), "dev_opts": dev}])
+    expect_sectors(r, f"blk read {SECTORS - 1}", SECTORS - 1, pattern(SECTORS - 1))
+    expect_sectors(r, f"blk read {SECTORS - 8} 8", SECTORS - 8, pattern(SECTORS - 8, 8))
+    why = "the sector lies in the partial 4096-byte block after the last whole one"
+    for c in (f"blk read {SECTORS}", f"blk read {sectors - 1}", f"blk read {SECTORS - 1} 2"):
+        failed(r, c, rf"sectors {SECTORS}\.\.{sectors - 1} are a partial 4096-byte block", why)
+    failed(r, f"blk read {sectors}", rf"out of range \(capacity {sectors} sectors\)",
+           "the sector is past the end")
+    r.alive()
+    r.expect_exit(0)
+
+
+@test(4, "empty and 511-byte disks: each command says what is wrong", points=2,
+      transports=("legacy",))
+def tiny_disks(ctx):
+    cmds = ["blk read 0", "blkstress 8", "bench / 1 1", "echo still-alive"]
+    empty = ctx.boot(cmds, disks=[make_disk(ctx.scratch("empty.img"), 0)])
+    odd = ctx.boot(cmds[1:], disks=[make_disk(ctx.scratch("odd.img"), 511)])
+    failed(empty, "blk read 0", r"out of range \(capacity 0 sectors\)", "the disk is empty")
+    if "blkstress: the disk holds 0 bytes, not one whole 512-byte block" not in \
+            empty.section("blkstress 8"):
+        raise Fail("`blkstress 8` on an empty disk does not say the disk is empty")
+    for r, size in ((empty, 0), (odd, 512)):  # QEMU rounds 511 bytes up to a sector
+        if f"bench: the disk holds {size} bytes; bench needs at least 4 KiB" not in \
+                r.section("bench / 1 1"):
+            raise Fail(f"`bench` on a {size}-byte disk does not say it is too small")
+        r.reject(r"invalid argument|I/O error reported by the device",
+                 "a message that blames the argument or the device")
+        r.alive()
+        r.expect_exit(0)

@@ -162,5 +162,20 @@ printf '\001' | dd of="$TMP/version.img" bs=1 seek=11 conv=notrunc 2> /dev/null
 refuses "dump of a version 1.0 image" "$DUMP" "$TMP/version.img"
 refuses "dump of a missing file" "$DUMP" "$TMP/none.img"
 
+# 4. images mkfs-eclipsefs will not write (tests/tools/efs_image.py)
+python3 tests/tools/efs_image.py hostile "$TMP/hostile.img"
+refuses "dump of a 5001-byte symlink target" "$DUMP" "$TMP/hostile.img"
+grep -q "inode 2: symlink target is 5001 bytes, over the 1023-byte path limit" "$TMP/err" &&
+	ok "the refusal names the link and the limit" || bad "the refusal does not name the limit"
+# 4096 directories and 4096 200-byte names: each directory is sorted once,
+# not read back entry by entry (that took minutes).
+python3 tests/tools/efs_image.py limits "$TMP/limits.img"
+if "$DUMP" "$TMP/limits.img" > "$TMP/limits.out" && [ "$(wc -l < "$TMP/limits.out")" -eq 8196 ] &&
+	grep -qx "/big dir 4096" "$TMP/limits.out" && grep -qx "/long dir 4096" "$TMP/limits.out"; then
+	ok "dump of a directory at the reader's limits: 8196 lines"
+else
+	bad "dump of a directory at the reader's limits"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

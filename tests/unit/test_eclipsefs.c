@@ -18,7 +18,7 @@
 
 // --- the in-memory device ---------------------------------------------------
 
-#define EFS_T_CAP (1u << 20)
+#define EFS_T_CAP (2u << 20) // room for a directory at the reader's limits
 
 static uint8_t efs_t_img[EFS_T_CAP];
 static uint64_t efs_t_len;      // the volume size the reader is told
@@ -67,10 +67,10 @@ static void efs_t_teardown(void)
 
 // --- the image builder --------------------------------------------------------
 
-static uint64_t efs_t_nodes;          // nodes_start
-static uint64_t efs_t_rec[64];        // record offset of each inode
-static uint64_t efs_t_cur;            // record being written
-static uint64_t efs_t_entries_at[64]; // DIRECTORY_ENTRIES value offset
+static uint64_t efs_t_nodes;                       // nodes_start
+static uint64_t efs_t_rec[EFS_DIR_MAX + 2];        // record offset of each inode
+static uint64_t efs_t_cur;                         // record being written
+static uint64_t efs_t_entries_at[EFS_DIR_MAX + 2]; // DIRECTORY_ENTRIES value offset
 
 static void efs_t_le(uint64_t off, uint64_t v, int bytes)
 {
@@ -91,14 +91,20 @@ static void efs_t_append_le(uint64_t v, int bytes)
 	efs_t_len += (uint64_t)bytes;
 }
 
+// Header fields, by name (struct efs_header).
+#define EFS_T_VERSION    offsetof(struct efs_header, version)
+#define EFS_T_TABLE_OFF  offsetof(struct efs_header, inode_table_offset)
+#define EFS_T_TABLE_SIZE offsetof(struct efs_header, inode_table_size)
+#define EFS_T_TOTAL      offsetof(struct efs_header, total_inodes)
+
 // Header and an empty table for total inodes; records follow.
 static void efs_t_begin(uint32_t total)
 {
-	memcpy(efs_t_img, EFS_MAGIC, EFS_MAGIC_LEN);
-	efs_t_le(9, EFS_VERSION_2_0, 4);
-	efs_t_le(13, EFS_HEADER_SIZE, 8);
-	efs_t_le(21, (uint64_t)total * 8, 8);
-	efs_t_le(29, total, 4);
+	memcpy(efs_t_img + offsetof(struct efs_header, magic), EFS_MAGIC, EFS_MAGIC_LEN);
+	efs_t_le(EFS_T_VERSION, EFS_VERSION_2_0, 4);
+	efs_t_le(EFS_T_TABLE_OFF, EFS_HEADER_SIZE, 8);
+	efs_t_le(EFS_T_TABLE_SIZE, (uint64_t)total * 8, 8);
+	efs_t_le(EFS_T_TOTAL, total, 4);
 	efs_t_nodes = EFS_HEADER_SIZE + (uint64_t)total * 8;
 	efs_t_len = efs_t_nodes;
 }
@@ -276,7 +282,7 @@ static int efs_t_list(uint32_t ino, char *out, size_t cap)
 
 static int efs_t_check(void)
 {
-	static uint32_t mem[4096];
+	static uint32_t mem[(EFS_SORT_MEM + 5 * (EFS_DIR_MAX + 2)) / 4 + 1];
 
 	cr_assert_leq(efs_check_mem(&efs_t_v), sizeof(mem));
 	return efs_check(&efs_t_v, mem, sizeof(mem));
@@ -851,7 +857,7 @@ Test(eclipsefs, lab6_bad_magic_is_ebadmsg)
 Test(eclipsefs, lab6_version_1_0_is_enotsup)
 {
 	efs_t_sample();
-	efs_t_le(9, 0x00010000, 4);
+	efs_t_le(EFS_T_VERSION, 0x00010000, 4);
 	cr_assert_eq(efs_t_mount(), -ENOTSUP);
 	efs_t_assert_error_mentions("version is 1.0");
 }
@@ -859,7 +865,7 @@ Test(eclipsefs, lab6_version_1_0_is_enotsup)
 Test(eclipsefs, lab6_version_3_0_is_enotsup)
 {
 	efs_t_sample();
-	efs_t_le(9, 0x00030000, 4);
+	efs_t_le(EFS_T_VERSION, 0x00030000, 4);
 	cr_assert_eq(efs_t_mount(), -ENOTSUP);
 	efs_t_assert_error_mentions("version is 3.0");
 }
@@ -867,15 +873,15 @@ Test(eclipsefs, lab6_version_3_0_is_enotsup)
 Test(eclipsefs, lab6_version_2_1_is_enotsup)
 {
 	efs_t_sample();
-	efs_t_le(9, 0x00020001, 4);
+	efs_t_le(EFS_T_VERSION, 0x00020001, 4);
 	cr_assert_eq(efs_t_mount(), -ENOTSUP);
 }
 
 Test(eclipsefs, lab6_total_inodes_zero_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(29, 0, 4);
-	efs_t_le(21, 0, 8);
+	efs_t_le(EFS_T_TOTAL, 0, 4);
+	efs_t_le(EFS_T_TABLE_SIZE, 0, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 	efs_t_assert_error_mentions("total_inodes is 0");
 }
@@ -883,7 +889,7 @@ Test(eclipsefs, lab6_total_inodes_zero_is_ebadmsg)
 Test(eclipsefs, lab6_table_size_not_matching_total_inodes_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(21, 48, 8);
+	efs_t_le(EFS_T_TABLE_SIZE, 48, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 	efs_t_assert_error_mentions("inode_table_size");
 }
@@ -891,7 +897,7 @@ Test(eclipsefs, lab6_table_size_not_matching_total_inodes_is_ebadmsg)
 Test(eclipsefs, lab6_inode_table_past_the_end_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(13, efs_t_len - 39, 8);
+	efs_t_le(EFS_T_TABLE_OFF, efs_t_len - 39, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 	efs_t_assert_error_mentions("outside");
 }
@@ -899,15 +905,15 @@ Test(eclipsefs, lab6_inode_table_past_the_end_is_ebadmsg)
 Test(eclipsefs, lab6_inode_table_offset_near_u64_max_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(13, UINT64_MAX - 7, 8);
+	efs_t_le(EFS_T_TABLE_OFF, UINT64_MAX - 7, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 }
 
 Test(eclipsefs, lab6_huge_total_inodes_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_le(29, UINT32_MAX, 4);
-	efs_t_le(21, (uint64_t)UINT32_MAX * 8, 8);
+	efs_t_le(EFS_T_TOTAL, UINT32_MAX, 4);
+	efs_t_le(EFS_T_TABLE_SIZE, (uint64_t)UINT32_MAX * 8, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 }
 
@@ -1267,6 +1273,329 @@ Test(eclipsefs, lab6_check_refuses_too_little_memory)
 	efs_t_sample();
 	efs_t_mount_ok();
 	cr_assert_eq(efs_check(&efs_t_v, mem, sizeof(mem)), -EINVAL);
+}
+
+// --- at the reader's limits -----------------------------------------------------
+
+// A root of n entries whose names are len bytes ("<number>" padded with
+// 'x' to len), in a scrambled stored order, entry k naming inode k + 2, an
+// empty file whose record is only its head. Returns the names' memory.
+static char (*efs_t_big_root(uint32_t n, size_t len))[EFS_NAME_MAX + 1]
+{
+	static char names[EFS_DIR_MAX][EFS_NAME_MAX + 1];
+	static struct efs_t_ent ents[EFS_DIR_MAX];
+
+	cr_assert_leq(n, EFS_DIR_MAX);
+	for (uint32_t k = 0; k < n; k++) {
+		// 2741 is prime to 4096, so this visits every k once, out of order
+		uint32_t j = (k * 2741u) % n;
+
+		memset(names[j], 'x', len);
+		names[j][snprintf(names[j], len + 1, "%u", j)] = 'x';
+		names[j][len] = '\0';
+		ents[k] = (struct efs_t_ent){names[j], j + 2};
+	}
+	efs_t_begin(n + 1);
+	efs_t_dir(1, ents, n);
+	for (uint32_t k = 0; k < n; k++) {
+		efs_t_rec_begin(k + 2);
+		efs_t_rec_end();
+	}
+	return names;
+}
+
+static uint32_t efs_t_sort_mem[EFS_SORT_MEM / 4];
+
+Test(eclipsefs, lab6_dir_sort_lists_4096_names_of_200_bytes_in_order_with_few_reads)
+{
+	struct efs_inode dir;
+	struct efs_sorted s;
+	unsigned reads;
+
+	efs_t_big_root(EFS_DIR_MAX, 200);
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(1, &dir), 0);
+	reads = efs_t_reads;
+	cr_assert_eq(efs_dir_sort(&efs_t_v, &dir, efs_t_sort_mem, sizeof(efs_t_sort_mem), &s), 0,
+	             "%s", efs_error(&efs_t_v));
+	// the whole value in one read, not a read an entry (or n of them)
+	cr_assert_eq(efs_t_reads - reads, 1);
+	cr_assert_eq(s.n, EFS_DIR_MAX);
+	for (uint32_t i = 0; i < s.n; i++) {
+		uint32_t la, lb;
+		const char *a = efs_sorted_name(&s, i, &la);
+
+		cr_assert_eq(la, 200);
+		if (i + 1 < s.n) {
+			const char *b = efs_sorted_name(&s, i + 1, &lb);
+			cr_assert_lt(memcmp(a, b, 200), 0, "item %u is not before item %u", i,
+			             i + 1);
+		}
+	}
+}
+
+Test(eclipsefs, lab6_dir_sort_at_the_limits_fits_its_memory)
+{
+	struct efs_inode dir;
+	struct efs_sorted s;
+
+	efs_t_big_root(EFS_DIR_MAX, EFS_NAME_MAX);
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(1, &dir), 0);
+	cr_assert_eq(efs_dir_sort(&efs_t_v, &dir, efs_t_sort_mem, sizeof(efs_t_sort_mem), &s), 0);
+	cr_assert_eq(s.n, EFS_DIR_MAX);
+	cr_assert_eq(efs_dir_sort(&efs_t_v, &dir, efs_t_sort_mem, EFS_SORT_MEM - 4, &s), -EINVAL);
+}
+
+Test(eclipsefs, lab6_dir_sort_keeps_the_first_of_duplicate_names)
+{
+	static const struct efs_t_ent root[] = {{"b", 2}, {"a", 3}, {"b", 4}, {"a", 5}, {"c", 6}};
+	struct efs_inode dir;
+	struct efs_sorted s;
+	uint32_t len;
+
+	efs_t_begin(6);
+	efs_t_dir(1, root, EFS_T_N(root));
+	for (uint32_t i = 2; i <= 6; i++)
+		efs_t_file(i, "x");
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(1, &dir), 0);
+	cr_assert_eq(efs_dir_sort(&efs_t_v, &dir, efs_t_sort_mem, sizeof(efs_t_sort_mem), &s), 0);
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(efs_sorted_name(&s, 0, &len)[0], 'a');
+	cr_assert_eq(efs_sorted_ino(&s, 0), 3);
+	cr_assert_eq(efs_sorted_ino(&s, 1), 2);
+	cr_assert_eq(efs_sorted_ino(&s, 2), 6);
+}
+
+Test(eclipsefs, lab6_dir_sort_stops_at_a_bad_entry_with_the_ones_before_it)
+{
+	static char name[301];
+	struct efs_t_ent root[] = {{"b", 2}, {"a", 3}, {name, 2}, {"c", 3}};
+	struct efs_inode dir;
+	struct efs_sorted s;
+
+	memset(name, 'n', 300);
+	efs_t_begin(3);
+	efs_t_dir(1, root, EFS_T_N(root));
+	efs_t_file(2, "x");
+	efs_t_file(3, "y");
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(1, &dir), 0);
+	cr_assert_eq(efs_dir_sort(&efs_t_v, &dir, efs_t_sort_mem, sizeof(efs_t_sort_mem), &s),
+	             -ENAMETOOLONG);
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(efs_sorted_ino(&s, 0), 3); // "a"
+	efs_t_assert_error_mentions("inode 1: ");
+	efs_t_assert_error_mentions("300 bytes");
+	efs_t_assert_error_mentions("255-byte name limit");
+}
+
+Test(eclipsefs, lab6_dir_sort_of_more_than_4096_entries_is_efbig)
+{
+	static struct efs_t_ent ents[EFS_DIR_MAX + 1];
+	struct efs_inode dir;
+	struct efs_sorted s;
+
+	for (int i = 0; i <= EFS_DIR_MAX; i++)
+		ents[i] = (struct efs_t_ent){"same", 2};
+	efs_t_begin(2);
+	efs_t_dir(1, ents, EFS_T_N(ents));
+	efs_t_file(2, "x");
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(1, &dir), 0);
+	cr_assert_eq(efs_dir_sort(&efs_t_v, &dir, efs_t_sort_mem, sizeof(efs_t_sort_mem), &s),
+	             -EFBIG);
+	cr_assert_eq(s.n, 1);
+	efs_t_assert_error_mentions("4096");
+}
+
+Test(eclipsefs, lab6_check_of_4096_long_names_reads_each_record_a_bounded_number_of_times)
+{
+	efs_t_big_root(EFS_DIR_MAX, 200);
+	efs_t_mount_ok();
+	efs_t_reads = 0;
+	cr_assert_eq(efs_t_check(), 0, "%s", efs_error(&efs_t_v));
+	// a table entry and a record read per inode and one read of the
+	// directory: linear. Looking back for duplicates made it millions.
+	cr_assert_leq(efs_t_reads, 3 * (EFS_DIR_MAX + 1), "%u reads", efs_t_reads);
+}
+
+Test(eclipsefs, lab6_name_over_255_bytes_names_the_directory_and_the_limit)
+{
+	static char name[301];
+	struct efs_t_ent root[1] = {{name, 2}};
+	char out[8];
+
+	memset(name, 'n', 300);
+	efs_t_begin(2);
+	efs_t_dir(1, root, 1);
+	efs_t_file(2, "x");
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_list(1, out, sizeof(out)), -ENAMETOOLONG);
+	efs_t_assert_error_mentions("inode 1: directory entry 'nnnn");
+	efs_t_assert_error_mentions("300 bytes long, over the 255-byte name limit");
+	cr_assert_eq(efs_t_ino_of("/x"), -ENAMETOOLONG);
+	efs_t_assert_error_mentions("300 bytes");
+	cr_assert_eq(efs_t_check(), -ENAMETOOLONG);
+	efs_t_assert_error_mentions("255-byte name limit");
+}
+
+Test(eclipsefs, lab6_symlink_target_over_the_path_limit_names_the_link_and_the_limit)
+{
+	static const struct efs_t_ent root[] = {{"long", 2}};
+	static char target[5002];
+	char buf[EFS_PATH_MAX];
+	struct efs_inode n;
+
+	memset(target, 'a', 5001);
+	efs_t_begin(2);
+	efs_t_dir(1, root, 1);
+	efs_t_symlink(2, target);
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(2, &n), 0);
+	cr_assert_eq(efs_readlink(&efs_t_v, &n, buf, sizeof(buf)), -ENAMETOOLONG);
+	efs_t_assert_error_mentions("inode 2: symlink target is 5001 bytes, over the 1023-byte");
+	cr_assert_eq(efs_t_ino_of("/long"), -ENAMETOOLONG);
+	efs_t_assert_error_mentions("inode 2: symlink target is 5001 bytes");
+	cr_assert_eq(efs_t_check(), -ENAMETOOLONG);
+	efs_t_assert_error_mentions("inode 2: symlink target is 5001 bytes");
+}
+
+Test(eclipsefs, lab6_readlink_into_a_small_buffer_is_still_erange)
+{
+	struct efs_inode n;
+	char buf[3];
+
+	efs_t_sample();
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(4, &n), 0);
+	cr_assert_eq(efs_readlink(&efs_t_v, &n, buf, sizeof(buf)), -ERANGE);
+}
+
+static char efs_t_reports[8][sizeof(efs_t_v.error)];
+static unsigned efs_t_nreports;
+
+static void efs_t_report(void *ctx, const char *problem)
+{
+	(void)ctx;
+	if (efs_t_nreports < 8)
+		snprintf(efs_t_reports[efs_t_nreports], sizeof(efs_t_reports[0]), "%s", problem);
+	efs_t_nreports++;
+}
+
+Test(eclipsefs, lab6_check_all_reports_a_long_name_and_a_long_target_both)
+{
+	static char name[301], target[5002];
+	struct efs_t_ent root[] = {{"link", 2}, {"sub", 3}};
+	struct efs_t_ent sub[] = {{name, 2}};
+
+	memset(name, 'n', 300);
+	memset(target, 't', 5001);
+	efs_t_begin(3);
+	efs_t_dir(1, root, EFS_T_N(root));
+	efs_t_symlink(2, target);
+	efs_t_dir(3, sub, 1);
+	efs_t_mount_ok();
+	efs_t_nreports = 0;
+	{
+		static uint32_t mem[(EFS_SORT_MEM + 4096) / 4];
+		cr_assert_eq(efs_check_all(&efs_t_v, mem, sizeof(mem), efs_t_report, NULL),
+		             -ENAMETOOLONG);
+	}
+	cr_assert_eq(efs_t_nreports, 2);
+	cr_assert(strstr(efs_t_reports[0], "inode 2: symlink target is 5001 bytes"), "%s",
+	          efs_t_reports[0]);
+	cr_assert(strstr(efs_t_reports[1], "inode 3: directory entry 'nnn"), "%s",
+	          efs_t_reports[1]);
+}
+
+Test(eclipsefs, lab6_check_reports_a_mode_that_disagrees_with_node_type)
+{
+	static const struct efs_t_ent root[] = {{"f", 2}};
+
+	efs_t_begin(2);
+	efs_t_dir(1, root, 1);
+	efs_t_data(2, EFS_FILE, EFS_MODE_DIR, "x", 1); // a flipped type bit
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_check(), -EBADMSG);
+	efs_t_assert_error_mentions("inode 2: MODE");
+}
+
+Test(eclipsefs, lab6_check_reports_an_empty_symlink_target)
+{
+	static const struct efs_t_ent root[] = {{"l", 2}};
+
+	efs_t_begin(2);
+	efs_t_dir(1, root, 1);
+	efs_t_symlink(2, "");
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_check(), -EBADMSG);
+	efs_t_assert_error_mentions("inode 2: symlink target is empty");
+}
+
+Test(eclipsefs, lab6_an_error_sentence_never_outlives_its_call)
+{
+	static const struct efs_t_ent root[] = {{"a", 2}};
+	struct efs_inode n;
+
+	efs_t_begin(2);
+	efs_t_dir(1, root, 1);
+	efs_t_file(2, "x");
+	efs_t_mount_ok();
+	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
+	cr_assert_str_neq(efs_error(&efs_t_v), "");
+	// a missing name is the caller's problem: no sentence from before
+	cr_assert_eq(efs_t_ino_of("/b"), -ENOENT);
+	cr_assert_str_empty(efs_error(&efs_t_v));
+}
+
+// The examples in the comment above efs_walk, one by one.
+Test(eclipsefs, lab6_walk_follows_the_examples_in_its_comment)
+{
+	static const struct efs_t_ent root[] = {{"a", 2}, {"abs", 7}};
+	static const struct efs_t_ent a[] = {{"b", 3}, {"l", 5}, {"up", 6}};
+	static const struct efs_t_ent b[] = {{"f", 4}};
+	struct efs_path cwd, p;
+	struct efs_inode n;
+	char path[EFS_PATH_MAX + 1];
+
+	efs_t_begin(7);
+	efs_t_dir(1, root, EFS_T_N(root));
+	efs_t_dir(2, a, EFS_T_N(a));
+	efs_t_dir(3, b, EFS_T_N(b));
+	efs_t_file(4, "f");
+	efs_t_symlink(5, "b");
+	efs_t_symlink(6, "..");
+	efs_t_symlink(7, "/a/b");
+	efs_t_mount_ok();
+
+	cr_assert_eq(efs_t_ino_of("/a/b/f"), 4);
+	cr_assert_eq(efs_t_ino_of("a//b///f"), 4);
+	cr_assert_eq(efs_t_ino_of("/a/./b/../b/f"), 4);
+	cr_assert_eq(efs_t_ino_of("/.."), 1);
+	cr_assert_eq(efs_t_ino_of("/../.."), 1);
+	cr_assert_eq(efs_walk(&efs_t_v, NULL, "/a", 0, &cwd, NULL), 0);
+	cr_assert_eq(efs_walk(&efs_t_v, &cwd, "b/f", 0, &p, &n), 0);
+	cr_assert_eq(n.ino, 4);
+	cr_assert_eq(efs_t_ino_of("/a/l/f"), 4);
+	cr_assert_eq(efs_t_ino_of("/abs/f"), 4);
+	cr_assert_eq(efs_t_ino_of("/a/up/a/b"), 3);
+	cr_assert_eq(efs_t_ino_of("/a/l/.."), 2);
+	cr_assert_eq(efs_t_ino_of("/a/l"), 3);
+	cr_assert_eq(efs_walk(&efs_t_v, NULL, "/a/l", EFS_NOFOLLOW, &p, &n), 0);
+	cr_assert_eq(n.ino, 5);
+	cr_assert_eq(efs_walk(&efs_t_v, NULL, "/a/l/", EFS_NOFOLLOW, &p, &n), 0);
+	cr_assert_eq(n.ino, 3);
+	cr_assert_eq(efs_t_ino_of("/a/b/f/"), -ENOTDIR);
+	cr_assert_eq(efs_t_ino_of("/a/b/f/x"), -ENOTDIR);
+	cr_assert_eq(efs_t_ino_of("/a/b/f/.."), -ENOTDIR);
+	cr_assert_eq(efs_t_ino_of(""), -ENOENT);
+	memset(path, 'a', EFS_PATH_MAX);
+	path[EFS_PATH_MAX] = '\0';
+	efs_t_reads = 0;
+	cr_assert_eq(efs_t_ino_of(path), -ENAMETOOLONG);
+	cr_assert_eq(efs_t_reads, 0);
 }
 
 // --- finding the volume -------------------------------------------------------

@@ -556,10 +556,10 @@ Test(virtio_blk, lab7_interrupt_handler_acknowledges_what_the_device_raised)
 	vblk_set_polling(false);
 	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 0, buf, 512), 0, "%s", host_log());
 	cr_assert(fv->int_status & VIRTIO_ISR_VQ, "interrupt mode asks for interrupts");
-	vblk_interrupt();
+	vblk_interrupt(vblk_next(0));
 	cr_assert_eq(fv->int_status, 0, "InterruptACK clears what was raised");
 	fake_virtio_set_needs_reset(fv);
-	vblk_interrupt();
+	vblk_interrupt(vblk_next(0));
 	cr_assert_eq(fv->int_status, 0);
 	cr_assert(host_log_has("device set DEVICE_NEEDS_RESET"), "%s", host_log());
 	finish();
@@ -573,7 +573,7 @@ Test(virtio_blk, lab7_needs_reset_interrupt_resets_without_waiting_for_the_timeo
 	plug_and_probe(2);
 	vblk_set_polling(false);
 	fake_virtio_set_needs_reset(fv);
-	vblk_interrupt();
+	vblk_interrupt(vblk_next(0));
 	host_log_clear();
 	int err = vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 0, buf, 512);
 	cr_assert(err == -EIO || err == 0, "first request after NEEDS_RESET: %d", err);
@@ -594,7 +594,7 @@ Test(virtio_blk, lab7_capacity_change_interrupt_updates_the_disk_size)
 	fv->disk_bytes = SECTORS / 2 * 512;
 	fv->config_gen++;
 	fv->int_status |= VIRTIO_ISR_CONFIG;
-	vblk_interrupt();
+	vblk_interrupt(vblk_next(0));
 	cr_assert(host_log_has("capacity changed from 4096 to 2048 sectors"), "%s", host_log());
 	cr_assert_eq(bd->sectors, SECTORS / 2);
 	cr_assert_eq(blk_read(bd, SECTORS / 2, buf, 512), -ERANGE);

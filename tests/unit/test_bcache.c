@@ -1,0 +1,125 @@
+// The block cache over a disk in memory that can fail chosen sectors, the
+// way QEMU's blkdebug does: a request fails if it covers a bad sector.
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "blk/bcache.h"
+#include "blk/blkdev.h"
+#include "errno.h"
+
+#define DISK_SECTORS 64
+
+static uint8_t disk[DISK_SECTORS * SECTOR_SIZE];
+static long bad_sector = -1; // the sector every covering request fails on
+static int requests;
+
+static int mem_read(struct blkdev *dev, uint64_t sector, void *buf, size_t len)
+{
+	(void)dev;
+	requests++;
+	if (bad_sector >= 0 && (uint64_t)bad_sector >= sector &&
+	    (uint64_t)bad_sector < sector + len / SECTOR_SIZE)
+		return -EIO;
+	memcpy(buf, disk + sector * SECTOR_SIZE, len);
+	return 0;
+}
+
+static const struct blkdev_ops mem_ops = {mem_read, 0, 0};
+static struct blkdev dev;
+static struct bcache cache;
+
+static void setup_disk(uint64_t sectors, uint32_t block_size)
+{
+	for (size_t i = 0; i < sizeof(disk); i++)
+		disk[i] = (uint8_t)(i / SECTOR_SIZE * 7 + i);
+	dev = (struct blkdev){.name = "memdisk",
+	                      .id = "mem0",
+	                      .sectors = sectors,
+	                      .block_size = block_size,
+	                      .read_only = true,
+	                      .ops = &mem_ops};
+	bad_sector = -1;
+	requests = 0;
+	cr_assert_eq(bcache_init(&cache, &dev), 0);
+}
+
+static void expect_bytes(uint64_t off, size_t len)
+{
+	uint8_t buf[1024];
+
+	cr_assert_leq(len, sizeof(buf));
+	cr_assert_eq(bcache_read(&cache, off, buf, len), 0, "read at %lu failed",
+	             (unsigned long)off);
+	cr_assert_arr_eq(buf, disk + off, len);
+}
+
+Test(bcache, lab0_bad_sector_fails_only_reads_that_need_it)
+{
+	uint8_t buf[600];
+
+	setup_disk(DISK_SECTORS, 512);
+	bad_sector = 3; // in the first 4 KiB unit, with the superblock in sector 0
+	expect_bytes(0, 64);
+	expect_bytes(5 * 512 + 10, 100);
+	expect_bytes(7 * 512, 512);
+	cr_assert_eq(bcache_read(&cache, 3 * 512 + 8, buf, 8), -EIO);
+	// a read that spans the bad sector fails as a whole
+	cr_assert_eq(bcache_read(&cache, 2 * 512 + 500, buf, 600), -EIO);
+	bcache_release(&cache);
+}
+
+Test(bcache, lab0_good_sectors_come_from_the_cache_after_a_failure)
+{
+	setup_disk(DISK_SECTORS, 512);
+	bad_sector = 6;
+	expect_bytes(0, 16);
+	int after_first = requests;
+	expect_bytes(512, 16);
+	expect_bytes(7 * 512, 16);
+	cr_assert_eq(requests, after_first, "good blocks of a failed unit were read again");
+	bcache_release(&cache);
+}
+
+Test(bcache, lab0_a_transient_error_is_retried)
+{
+	uint8_t buf[8];
+
+	setup_disk(DISK_SECTORS, 512);
+	bad_sector = 1;
+	cr_assert_eq(bcache_read(&cache, 512, buf, 8), -EIO);
+	bad_sector = -1; // the sector recovered
+	expect_bytes(512, 8);
+	bcache_release(&cache);
+}
+
+Test(bcache, lab0_big_blocks_read_up_to_the_last_whole_block)
+{
+	uint8_t buf[16];
+
+	// 21 sectors with 4096-byte blocks: 16 readable, 5 in a partial block
+	setup_disk(21, 4096);
+	cr_assert_eq(cache.dev_bytes, 16 * 512);
+	cr_assert_eq(cache.tail_bytes, 5 * 512);
+	expect_bytes(8 * 512 - 8, 16);
+	expect_bytes(16 * 512 - 16, 16);
+	cr_assert_eq(cache.tail_refused, 0);
+	cr_assert_eq(bcache_read(&cache, 16 * 512, buf, 1), -ERANGE);
+	cr_assert_eq(cache.tail_refused, 1, "a read in the partial block is not told apart");
+	cache.tail_refused = 0;
+	cr_assert_eq(bcache_read(&cache, 21 * 512, buf, 1), -ERANGE);
+	cr_assert_eq(cache.tail_refused, 0, "past the end of the disk is not the partial block");
+	bcache_release(&cache);
+}
+
+Test(bcache, lab0_bad_block_in_a_big_block_unit)
+{
+	uint8_t buf[8];
+
+	// one 4096-byte block per unit: its failure fails only that unit
+	setup_disk(DISK_SECTORS, 4096);
+	bad_sector = 9;
+	expect_bytes(0, 16);
+	cr_assert_eq(bcache_read(&cache, 8 * 512, buf, 8), -EIO);
+	expect_bytes(16 * 512, 16);
+	bcache_release(&cache);
+}
