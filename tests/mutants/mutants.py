@@ -145,8 +145,13 @@ MUTANTS = [
 
     # --- lab 6: EclipseFS ----------------------------------------------------------
     m("header-read-through-struct-cast", 6, EFS,
-      "\tv->table_off = le64(h + 13);\n\tv->table_size = le64(h + 21);\n\ttotal = le32(h + 29);",
-      "\tv->table_off = le64(h + 16);\n\tv->table_size = le64(h + 24);\n\ttotal = le32(h + 32);",
+      "\tv->table_off = EFS_LE64(h, struct efs_header, inode_table_offset);\n"
+      "\tv->table_size = EFS_LE64(h, struct efs_header, inode_table_size);\n"
+      "\ttotal = EFS_LE32(h, struct efs_header, total_inodes);",
+      # a struct without `packed` puts them at 16, 24 and 32 instead of 13, 21, 29
+      "\tv->table_off = EFS_LE64(h + 3, struct efs_header, inode_table_offset);\n"
+      "\tv->table_size = EFS_LE64(h + 3, struct efs_header, inode_table_size);\n"
+      "\ttotal = EFS_LE32(h + 3, struct efs_header, total_inodes);",
       "the packed header read through a naturally aligned struct (fields at 16, 24, 32)"),
     m("unknown-tlv-tag-refused", 6, EFS,
       "\t\tdefault: break;\n\t\t}\n\t\tpos += len;",
@@ -177,7 +182,7 @@ MUTANTS = [
       "mmio_write32(PLIC_PRIORITY(irq), 1);", "mmio_write32(PLIC_PRIORITY(irq), 0);",
       "the source keeps priority 0 (never delivered)"),
     m("plic-enabled-for-m-mode", 7, "src/plic.c",
-      "uintptr_t word = PLIC_ENABLE(PLIC_S_CONTEXT) + 4 * (irq / 32);",
+      "uintptr_t word = PLIC_ENABLE(s_context) + 4 * (irq / 32);",
       "uintptr_t word = PLIC_ENABLE(0) + 4 * (irq / 32);",
       "the source enabled for context 0 (M mode) instead of S mode"),
 
