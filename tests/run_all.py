@@ -278,8 +278,10 @@ def mutant(ph, mut):
         return
     ev.wait()
     if not result[0]:
+        with lock:
+            mutant_results.append((mut, "not run"))
         ph.count("failed", f"mutant lab{mut['lab']} {mut['id']}",
-                 f"the lab {mut['lab'] + 1} handout failed its proof")
+                 f"not run: the lab {mut['lab'] + 1} handout failed its proof")
         return
     start = time.monotonic()
     outcome, detail = mutation.check(mut, result[0], os.path.join(BUILD, "proof"), False)
@@ -361,7 +363,7 @@ def main():
             f.result()
 
     caught = sum(1 for _, o in mutant_results if o == "caught")
-    escaped = [f"lab{m['lab']} {m['id']}" for m, o in mutant_results if o != "caught"]
+    escaped = [f"lab{m['lab']} {m['id']} ({o})" for m, o in mutant_results if o != "caught"]
     print(f"\nmutants: {caught} of {len(mutants)} caught"
           + (f"; not caught: {', '.join(escaped)}" if escaped else ""))
     print(f"make test took {time.monotonic() - start:.0f}s")

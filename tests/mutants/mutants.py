@@ -79,7 +79,7 @@ MUTANTS = [
       "vm_write(d, VIRTIO_MMIO_QUEUE_ALIGN, 4);",
       "QueueAlign is not the alignment the rings were laid out with"),
     m("queue-num-not-written", 3, MMIO,
-      "\tvm_write(d, VIRTIO_MMIO_QUEUE_NUM, num);\n", "",
+      "\tvm_write(d, VIRTIO_MMIO_QUEUE_NUM, num);\n", "\t(void)num;\n",
       "QueueNum never written"),
     m("queue-size-limit-ignored", 3, DEV,
       "while (num * 2 <= (uint32_t)max && num * 2 <= max_size && num * 2 <= 32768)",
