@@ -186,17 +186,17 @@ def write_refused(ctx):
             "echo still-alive"]
     r = ctx.boot(cmds, disks=[{"file": path, "dev_opts": dev}])
     for c in ('blk write 8 ""', "blk write 8"):
-        out = section(r, c)
+        out = r.section(c)
         if "usage: blk write SECTOR PATTERN" not in out or "blk write: done" in out:
             raise Fail(f"`{c}` should be refused: there is no pattern to write")
     write_failed(r, "blk write 3 x", r"must be a multiple of 8 \(the block size is 4096",
                  "4096-byte blocks start at multiples of 8 sectors")
-    out = section(r, f"blk write {SECTORS} x")
+    out = r.section(f"blk write {SECTORS} x")
     if not re.search(rf"^blk write: sector {SECTORS} count 8: .*partial 4096-byte block", out,
                      re.M):
         raise Fail(f"`blk write {SECTORS} x` should say the block is partial; it printed "
                    f"{out.strip()[-200:]!r}")
-    if "still-alive" not in section(r, "echo still-alive"):
+    if "still-alive" not in r.section("echo still-alive"):
         raise Fail("the shell stopped answering")
     r.expect_exit(0)
     image_is(path, before, "after writes that should all have been refused")

@@ -589,7 +589,7 @@ def bad_sectors(ctx):
             raise Fail(f"`cat {path}` should print {want!r} though sector {data_sector} "
                        f"(another file's data) is bad")
     error_is(r, "sha256 /big", r"I/O error", f"an I/O error: sector {data_sector} of /big is bad")
-    if "still-alive" not in section(r, "echo still-alive"):
+    if "still-alive" not in r.section("echo still-alive"):
         raise Fail("the shell stopped answering")
     r.expect_exit(0)
 
@@ -610,7 +610,7 @@ def partial_last_block(ctx):
     r.expect(r"^fs: .* ends in a partial 4096-byte block \(bytes 8192\.\.10751\)",
              "the mount to say the disk ends in a partial block")
     expect_mounted(r)
-    if section(r, "cat /bin/hello").strip() != "Hello, EclipseFS!":
+    if r.section("cat /bin/hello").strip() != "Hello, EclipseFS!":
         raise Fail("`cat /bin/hello` (bytes 4458-4591, in whole blocks) did not read")
     for c in ("cat /readme.txt", "stat /readme.txt"):
         error_is(r, c, r"partial 4096-byte block at the end of the disk",
@@ -634,7 +634,7 @@ def longest_names(ctx):
     img = build(ctx, tree, "long")
     r = ctx.boot([f"cat {path}", "ls /" + "/".join(names[:-1]), f"sha256 {path}"], disks=[img])
     expect_mounted(r)
-    if section(r, f"cat {path}").strip() != "at the bottom":
+    if r.section(f"cat {path}").strip() != "at the bottom":
         raise Fail(f"`cat` of a {len(path)}-byte path did not print the file")
     if lines_of(r, "ls /" + "/".join(names[:-1])) != [names[-1]]:
         raise Fail("`ls` of a 764-byte path did not list its 250-byte name")
@@ -963,13 +963,13 @@ def limits(ctx):
         got = lines_of(r, "dump /big")
         raise Fail(f"`dump /big` should print {len(want)} lines; it printed {len(got)}: "
                    f"{got[:3]} ... {got[-2:]}")
-    if not section(r, f"ls -l /long/{long_last}").rstrip().endswith(long_last):
+    if not r.section(f"ls -l /long/{long_last}").rstrip().endswith(long_last):
         raise Fail("`ls -l` of a 200-byte name should show it")
-    if section(r, "pwd").strip() != "/long":
+    if r.section("pwd").strip() != "/long":
         raise Fail("`cd /long` then `pwd` should print /long")
-    if section(r, "cat /f") != "limits\n":
+    if r.section("cat /f") != "limits\n":
         raise Fail("`cat /f` should print `limits`")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -996,7 +996,7 @@ def hostile_fields(ctx):
     shows(r, "fsck", r"^fsck: inode 5: MODE .*NODE_TYPE is 1", "the MODE that says directory")
     shows(r, "fsck", r"^fsck: not clean \(file contents are not checked",
           "that the volume is not clean, and what fsck cannot see")
-    if section(r, "cat /ok") != "fine\n":
+    if r.section("cat /ok") != "fine\n":
         raise Fail("`cat /ok` should still print `fine`")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
