@@ -155,7 +155,7 @@ MUTANTS = [
       "the packed header read through a naturally aligned struct (fields at 16, 24, 32)"),
     m("unknown-tlv-tag-refused", 6, EFS,
       "\t\tdefault: break;\n\t\t}\n\t\tpos += len;",
-      "\t\tdefault:\n\t\t\treturn fail(v, -EBADMSG, ino, \"unknown TLV tag \", tag, \"\");\n"
+      "\t\tdefault:\n\t\t\treturn efs_fail(v, -EBADMSG, ino, \"unknown TLV tag %u\", tag);\n"
       "\t\t}\n\t\tpos += len;",
       "an unknown TLV tag is an error instead of being skipped"),
     m("last-inode-refused", 6, EFS,

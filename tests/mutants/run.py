@@ -176,9 +176,8 @@ def prove(mutants, bases, work_root, jobs=2, keep=False, out=print):
                 out(f"  {outcome.upper():8} {name}: {mut['why']}\n"
                     + "\n".join("           " + l for l in detail.split("\n")))
     line = f"mutants: {caught} of {len(mutants)} caught"
-    escaped = [p.split(" escaped")[0] for p in problems if " escaped:" in p]
-    if escaped:
-        line += "; escaped: " + ", ".join(escaped)
+    if problems:
+        line += "; not caught: " + ", ".join(p.split(":")[0] for p in problems)
     out(line)
     return caught, len(mutants), problems
 
