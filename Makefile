@@ -12,16 +12,25 @@ HOSTCC    ?= gcc
 QEMU      ?= qemu-system-riscv64
 PYTHON    ?= python3
 
-# legacy (version 1, QEMU's default) or modern (version 2)
+# legacy (version 1, QEMU's default) or modern (version 2) virtio-mmio, or
+# the disk as a PCI function: pci (modern only) or pci-legacy (legacy only)
 TRANSPORT ?= legacy
 # extra kernel boot arguments, e.g. BOOTARGS="vq_size=16 irq=off"
 BOOTARGS  ?=
 # the build-time default virtqueue size (a power of two, at most 32768)
 VIRTQ_SIZE ?= 256
 
+# DEBUG=1: a kernel gdb can follow (locals kept), built in its own directory
+DEBUG     ?=
+KBUILD    := $(BUILD)$(if $(filter 1,$(DEBUG)),/debug)
+KOPT      := $(if $(filter 1,$(DEBUG)),-O0 -g3,-O2 -g)
+# one GDB port per user, so users of a shared machine do not collide
+GDBPORT   ?= $(shell expr $$(id -u) % 5000 + 25000)
+export GDBPORT
+
 WARN      := -Wall -Wextra -Werror
 CFLAGS    := -march=rv64gc -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib \
-             -fno-stack-protector -fno-pie -fno-omit-frame-pointer -O2 -g \
+             -fno-stack-protector -fno-pie -fno-omit-frame-pointer $(KOPT) \
              $(WARN) -Isrc -MMD -MP -DVIRTQ_DEFAULT_SIZE=$(VIRTQ_SIZE)
 LDFLAGS   := -nostdlib -no-pie -T kernel.ld -Wl,--no-warn-rwx-segments
 HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -iquote src -iquote tests/unit -fsanitize=address,undefined \
@@ -31,11 +40,11 @@ HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -iquote src -iquote tests/unit -fsaniti
 # the build. (find sorts nothing, so sort does.)
 find_srcs = $(sort $(shell find $(1) -type f \( $(foreach e,$(2),-name '*.$(e)' -o) -false \) 2>/dev/null))
 KERNEL_SRCS := $(call find_srcs,src,c S)
-KERNEL_OBJS := $(patsubst src/%,$(BUILD)/kernel/%.o,$(KERNEL_SRCS))
+KERNEL_OBJS := $(patsubst src/%,$(KBUILD)/kernel/%.o,$(KERNEL_SRCS))
 # Files that build for the host too: everything below src/lib, src/virtio,
-# src/blk and src/fs except shell commands (*_cmd.c) and kernel glue
+# src/pci, src/blk and src/fs except shell commands (*_cmd.c) and kernel glue
 # (*_kern.c). Files directly in src/ are kernel-only.
-PORTABLE_DIRS := src/lib src/virtio src/blk src/fs
+PORTABLE_DIRS := src/lib src/virtio src/pci src/blk src/fs
 PORTABLE_SRCS := $(filter-out %_cmd.c %_kern.c,$(call find_srcs,$(PORTABLE_DIRS),c))
 UNIT_SRCS := $(call find_srcs,tests/unit,c)
 # Files named one by one (here and in mk/*.mk): a name that is not there
@@ -52,7 +61,11 @@ ifeq ($(TRANSPORT),modern)
 QEMU_BASE += -global virtio-mmio.force-legacy=false
 endif
 QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0
-QEMU_RUN  := $(QEMU_BASE) -kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
+ifneq ($(filter pci pci-legacy,$(TRANSPORT)),)
+QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0,$(if \
+             $(filter pci,$(TRANSPORT)),disable-legacy=on,disable-modern=on)
+endif
+QEMU_RUN  := $(QEMU_BASE) -kernel $(KBUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
 
 # host tools (mkfs-eclipsefs, eclipsefs-dump), fuzzers and their rules live in mk/
 HOST_TOOLS :=
@@ -65,35 +78,35 @@ $(check_listed)
 
 all: kernel tools ## build the kernel and the host tools
 
-kernel: $(BUILD)/kernel.elf ## build build/kernel.elf
+kernel: $(KBUILD)/kernel.elf ## build build/kernel.elf (DEBUG=1: build/debug/kernel.elf, -O0 -g3)
 
 tools: $(HOST_TOOLS) ## build the host tools (mkfs-eclipsefs, eclipsefs-dump)
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	@grep -hE '^[a-z_.-]+:.*## ' $(MAKEFILE_LIST) | sort | \
 	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  variables: TRANSPORT=legacy|modern  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n"
+	@echo "  variables: TRANSPORT=legacy|modern|pci|pci-legacy  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n  DEBUG=1  GDBPORT=n"
 
 # --- dependencies -----------------------------------------------------------
 deps: ## install what is missing (Debian/Ubuntu), or say what to install
 	@tools/install-deps --check-only >/dev/null 2>&1 || tools/install-deps
 
 # --- kernel -----------------------------------------------------------------
-$(BUILD)/kernel/%.c.o: src/%.c | deps
+$(KBUILD)/kernel/%.c.o: src/%.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel/%.S.o: src/%.S | deps
+$(KBUILD)/kernel/%.S.o: src/%.S | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 # the ramdisk carries the sample image inside the kernel
-$(BUILD)/kernel/blk/ramdisk_image.S.o: CFLAGS += -DSAMPLE_IMG='"$(SAMPLE_IMG)"'
-$(BUILD)/kernel/blk/ramdisk_image.S.o: $(SAMPLE_IMG)
+$(KBUILD)/kernel/blk/ramdisk_image.S.o: CFLAGS += -DSAMPLE_IMG='"$(SAMPLE_IMG)"'
+$(KBUILD)/kernel/blk/ramdisk_image.S.o: $(SAMPLE_IMG)
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel.ld
+$(KBUILD)/kernel.elf: $(KERNEL_OBJS) kernel.ld
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $(KERNEL_OBJS) -lgcc -o $@
 
@@ -112,12 +125,12 @@ $(DISK_IMG): | $(SAMPLE_IMG)
 qemu: kernel $(DISK_IMG) ## boot into the shell with the sample disk (Ctrl-A X quits)
 	$(QEMU_RUN) $(QEMU_DISK)
 
-qemu-gdb: kernel $(DISK_IMG) ## boot stopped, with a GDB stub on :1234 (then: make gdb)
-	@echo "*** waiting for gdb: run 'make gdb' in another terminal"
-	$(QEMU_RUN) $(QEMU_DISK) -S -gdb tcp::1234
+qemu-gdb: kernel $(DISK_IMG) ## boot stopped, GDB stub on your port (DEBUG=1 shows locals; then: make gdb)
+	@echo "*** waiting for gdb on port $(GDBPORT): run 'make$(if $(DEBUG), DEBUG=$(DEBUG)) gdb' in another terminal"
+	$(QEMU_RUN) $(QEMU_DISK) -S -gdb tcp:localhost:$(GDBPORT)
 
-gdb: kernel ## attach gdb-multiarch to `make qemu-gdb` (uses .gdbinit)
-	gdb-multiarch -q -x .gdbinit $(BUILD)/kernel.elf
+gdb: kernel ## attach gdb-multiarch to `make qemu-gdb` on your port (uses .gdbinit)
+	gdb-multiarch -q -x .gdbinit $(KBUILD)/kernel.elf
 
 qemu-trace: kernel $(DISK_IMG) ## boot with QEMU's virtio trace events beside the kernel log
 	$(QEMU_RUN) $(QEMU_DISK) -trace 'virtio_*'

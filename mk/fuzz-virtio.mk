@@ -15,8 +15,8 @@ VQFUZZ_BIN  := $(BUILD)/fuzz/fuzz_virtqueue
 # src/virtio, src/blk and src/lib, without shell commands and kernel glue),
 # the fake device and the host kernel; no Criterion (FAKE_NO_CRITERION)
 VQFUZZ_SRCS := tests/fuzz/fuzz_virtqueue.c tests/unit/fake_mmio.c tests/unit/fake_virtio.c \
-               tests/unit/host_kernel.c \
-               $(filter-out %_cmd.c %_kern.c,$(wildcard src/virtio/*.c src/blk/*.c src/lib/*.c))
+               tests/unit/fake_packed.c tests/unit/host_kernel.c \
+               $(filter-out %_cmd.c %_kern.c,$(wildcard src/virtio/*.c src/pci/*.c src/blk/*.c src/lib/*.c))
 VQFUZZ_HDRS := $(wildcard src/*.h src/*/*.h tests/unit/*.h)
 
 .PHONY: fuzz fuzz-virtqueue

@@ -9,7 +9,9 @@
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
+#include "pci/pci.h"
 #include "plic.h"
+#include "virtio/pci.h"
 #include "shell.h"
 #include "trap.h"
 #include "virtio/blk.h"
@@ -91,6 +93,9 @@ void kmain(unsigned long hartid, void *dtb)
 
 	// lab 1: which virtio devices are plugged in, and where
 	virtio_scan();
+	// lab 10: the PCI bus, where `-drive if=virtio` puts a disk
+	pci_init((const void *)boot_info.fdt_addr);
+	virtio_pci_attach_all();
 
 	// labs 2-5: bring up the disks; without one, serve the built-in image
 	if (vblk_probe() < 0) {

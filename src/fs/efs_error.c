@@ -69,6 +69,6 @@ int efs_vol_read(struct efs_volume *v, uint64_t off, void *buf, size_t len)
 		return 0;
 	r = v->io.read(v->io.ctx, off, buf, len);
 	if (r < 0)
-		return efs_fail(v, r, 0, "the device could not read the volume");
+		return efs_fail(v, r, 0, "the device could not read the volume (%s)", errstr(r));
 	return 0;
 }

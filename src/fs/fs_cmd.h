@@ -18,10 +18,10 @@
 
 // The mounted volume, or NULL after printing "CMD: no file system mounted".
 struct fs_mount *fs_mounted(const char *cmd);
-// The sentence for err: the reader's own explanation when it left one
-// (it names the node and the limit), else the errno's text.
+// The sentence for err: the reader's own explanation when the image
+// caused it (it names the node and the limit), else the errno's text.
 const char *fs_reason(struct fs_mount *fs, int err);
-// Print "CMD: PATH: reason".
+// Print "CMD: PATH: reason" (through fs_perror for a device error).
 void fs_cmd_error(struct fs_mount *fs, const char *cmd, const char *path, int err);
 // A name from disk, with control characters shown as '?'.
 void fs_put_name(const char *s, size_t len);

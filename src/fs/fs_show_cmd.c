@@ -15,20 +15,29 @@ struct fs_mount *fs_mounted(const char *cmd)
 	return fs;
 }
 
+// Errors the image caused, for which the reader leaves a sentence naming
+// the node, the field and the limit. The reader clears its sentence at
+// every call, so one that is there belongs to the call that just failed;
+// -ENAMETOOLONG has one only when a stored name or target is too long,
+// not when a typed path is. A device error is said by its errno, with
+// fs_perror's note about a partial last block.
+static bool image_error(struct fs_mount *fs, int err)
+{
+	return (err == -EBADMSG || err == -ENOTSUP || err == -EFBIG || err == -ENAMETOOLONG) &&
+	       efs_error(&fs->vol)[0];
+}
+
 const char *fs_reason(struct fs_mount *fs, int err)
 {
-	// the reader clears its sentence at every call, so one that is there
-	// belongs to the call that just failed. A device error is the
-	// exception: what the device said (errstr) is the news there.
-	if (efs_error(&fs->vol)[0] && err != -EIO && err != -ERANGE)
-		return efs_error(&fs->vol);
-	return errstr(err);
+	return image_error(fs, err) ? efs_error(&fs->vol) : errstr(err);
 }
 
 void fs_cmd_error(struct fs_mount *fs, const char *cmd, const char *path, int err)
 {
-	(void)fs; // the mounted root's, which fs_perror knows with its cache
-	fs_perror(cmd, path, err);
+	if (image_error(fs, err))
+		kprintf("%s: %s: %s\n", cmd, path, efs_error(&fs->vol));
+	else
+		fs_perror(cmd, path, err);
 }
 
 void fs_put_name(const char *s, size_t len)

@@ -8,7 +8,7 @@
 #include "blk/blkdev.h"
 #include "virtio/blk.h"
 #include "virtio/virtio_dev.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define VIRTIO_BLK_S_OK     0
 #define VIRTIO_BLK_S_IOERR  1

@@ -12,7 +12,7 @@
 #include "virtio/scan.h"
 #include "virtio/virtio.h"
 #include "virtio/virtio_dev.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 static uint32_t vm_read(struct virtio_dev *d, uint32_t reg)
 {

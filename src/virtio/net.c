@@ -26,7 +26,7 @@
 #include "virtio/net.h"
 #include "virtio/virtio.h"
 #include "virtio/virtio_dev.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define VNET_RXQ 0
 #define VNET_TXQ 1

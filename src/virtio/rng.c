@@ -14,7 +14,7 @@
 #include "virtio/rng.h"
 #include "virtio/virtio.h"
 #include "virtio/virtio_dev.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define RNG_QUEUE_SIZE 4      // one request at a time: a tiny queue does
 #define RNG_CHUNK      256    // bytes asked for in one request

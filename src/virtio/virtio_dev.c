@@ -9,7 +9,7 @@
 #include "mem.h"
 #include "virtio/virtio.h"
 #include "virtio/virtio_dev.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define RESET_TIMEOUT_US 100000 // a reset that takes longer than 100 ms is a broken device
 #define CONFIG_RETRIES   64     // the configuration changes this often: give up
@@ -131,12 +131,11 @@ int vdev_reset(struct virtio_dev *d)
 
 // Features no driver here implements, whatever a device driver asks for:
 // in-order tricks, SR-IOV, notification data and queue reset. The packed
-// ring is the virtqueue's to ask for (VIRTQ_RING_FEATURES).
+// ring is the virtqueue's to ask for (virtq_ring_features).
 #define VIRTIO_NEVER_ACCEPTED                                                                      \
-	(VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_IN_ORDER) |                        \
-	 VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM) | VIRTIO_BIT(VIRTIO_F_SR_IOV) |                       \
-	 VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) | VIRTIO_BIT(VIRTIO_F_NOTIF_CONFIG_DATA) |         \
-	 VIRTIO_BIT(VIRTIO_F_RING_RESET))
+	(VIRTIO_BIT(VIRTIO_F_IN_ORDER) | VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM) |                     \
+	 VIRTIO_BIT(VIRTIO_F_SR_IOV) | VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) |                    \
+	 VIRTIO_BIT(VIRTIO_F_NOTIF_CONFIG_DATA) | VIRTIO_BIT(VIRTIO_F_RING_RESET))
 
 // Features every driver accepts when offered, because accepting them
 // costs nothing here. ACCESS_PLATFORM (6): the device goes through the
@@ -151,6 +150,8 @@ int vdev_init(struct virtio_dev *d, uint64_t wanted, uint64_t required)
 {
 	int err;
 
+	// the ring layout is the virtqueue's choice, not the device driver's
+	wanted = (wanted & ~VIRTIO_BIT(VIRTIO_F_RING_PACKED)) | virtq_ring_features();
 	/* BEGIN LAB 2 SOLUTION */
 	// 3.1.1 step 1: reset the device
 	if ((err = vdev_reset(d)) < 0)
@@ -274,6 +275,16 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 	uint32_t num = 1;
 	while (num * 2 <= (uint32_t)max && num * 2 <= max_size && num * 2 <= 32768)
 		num *= 2;
+	// a legacy PCI device has no register to shrink a queue: it has
+	// exactly its own size, which the split ring needs a power of two
+	if (d->fixed_queue_size) {
+		if (max & (max - 1)) {
+			kprintf("virtio: %s: queue %u has %d entries, not a power of two\n",
+			        d->name, index, max);
+			return -EINVAL;
+		}
+		num = (uint32_t)max;
+	}
 
 	// allocate and zero the rings, then give their addresses to the
 	// device, which enables the queue
@@ -289,8 +300,14 @@ int vdev_queue_setup(struct virtio_dev *d, struct virtq *vq, uint16_t index, uin
 		virtq_free(vq);
 		return err;
 	}
-	kprintf("virtio: %s: queue %u: %u entries (device max %d), desc %p avail %p used %p\n",
-	        d->name, index, num, max, (void *)desc, (void *)drv, (void *)dev);
+	if (vq->packed)
+		kprintf("virtio: %s: queue %u: %u entries (device max %d), packed ring: desc %p "
+		        "driver %p device %p\n",
+		        d->name, index, num, max, (void *)desc, (void *)drv, (void *)dev);
+	else
+		kprintf(
+		    "virtio: %s: queue %u: %u entries (device max %d), desc %p avail %p used %p\n",
+		    d->name, index, num, max, (void *)desc, (void *)drv, (void *)dev);
 	return 0;
 	/* END LAB 3 SOLUTION */
 	/* BEGIN LAB 3 STUB

@@ -51,6 +51,7 @@ struct virtio_dev {
 	char transport_name[16]; // vdev_transport() fills it on first use
 	uint32_t device_id;      // VIRTIO_ID_*
 	bool legacy;             // the legacy interface: no VERSION_1, legacy ring layout
+	bool fixed_queue_size;   // queues have exactly the device's size (legacy PCI, 4.1.4.8)
 	int irq;                 // PLIC source, or -1 if none is known
 	uint64_t offered;        // what the device offered
 	uint64_t features;       // what both sides agreed on

@@ -12,10 +12,18 @@ QEMU_QUEUE_MAX = 1024  # virtio-mmio's QueueNumMax, whatever queue-size says
 
 QUEUE_LINE = (r"^virtio: slot 7: queue 0: (\d+) entries \(device max (\d+)\), "
               r"desc 0x([0-9a-f]+) avail 0x([0-9a-f]+) used 0x([0-9a-f]+)$")
+# the packed ring (spec 2.8, lab 11): one descriptor ring and two 4-byte
+# event suppression structures
+PACKED_LINE = (r"^virtio: slot 7: queue 0: (\d+) entries \(device max (\d+)\), "
+               r"packed ring: desc 0x([0-9a-f]+) driver 0x([0-9a-f]+) device 0x([0-9a-f]+)$")
 
 
 def queue(run, want_size=None):
-    """Parse and check the queue line; return (num, desc, avail, used)."""
+    """Parse and check the queue line; return (num, desc, avail, used).
+    On the modern-packed transport avail and used are the driver and
+    device areas of the packed ring."""
+    if "packed=on" in run.cmdline:
+        return packed_queue(run, want_size)
     m = run.expect(QUEUE_LINE, "`virtio: slot 7: queue 0: N entries (device max M), "
                                "desc 0x.. avail 0x.. used 0x..`")
     num, dmax = int(m.group(1)), int(m.group(2))
@@ -40,6 +48,32 @@ def queue(run, want_size=None):
                 raise Fail(f"the {n1} ring (0x{a1:x}, {s1} bytes) overlaps the {n2} ring "
                            f"(0x{a2:x}, {s2} bytes)")
     return num, desc, avail, used, m
+
+
+def packed_queue(run, want_size):
+    m = run.expect(PACKED_LINE, "`virtio: slot 7: queue 0: N entries (device max M), "
+                                "packed ring: desc 0x.. driver 0x.. device 0x..`")
+    num, dmax = int(m.group(1), 10), int(m.group(2), 10)
+    desc, drv, dev = (int(m.group(i), 16) for i in (3, 4, 5))
+    if dmax != QEMU_QUEUE_MAX:
+        raise Fail(f"QEMU's QueueNumMax is {QEMU_QUEUE_MAX}, the kernel printed {dmax}")
+    if num < 1 or num > dmax or num > 32768:
+        raise Fail(f"a packed queue holds 1 to min(QueueNumMax, 32768) entries, got {num}")
+    if want_size is not None and num != want_size:
+        raise Fail(f"queue 0 should have {want_size} entries, it has {num}")
+    regions = [("descriptor ring", desc, 16, 16 * num), ("driver area", drv, 4, 4),
+               ("device area", dev, 4, 4)]
+    for name, addr, align, size in regions:
+        if addr % align:
+            raise Fail(f"the {name} at 0x{addr:x} is not {align}-byte aligned (spec 2.8.10.1)")
+        if not (RAM[0] <= addr and addr + size <= RAM[1]):
+            raise Fail(f"the {name} 0x{addr:x}..0x{addr + size:x} is not in RAM")
+    for i, (n1, a1, _, s1) in enumerate(regions):
+        for n2, a2, _, s2 in regions[i + 1:]:
+            if a1 < a2 + s2 and a2 < a1 + s1:
+                raise Fail(f"the {n1} (0x{a1:x}, {s1} bytes) overlaps the {n2} "
+                           f"(0x{a2:x}, {s2} bytes)")
+    return num, desc, drv, dev, m
 
 
 def legacy_layout(num, desc, avail, used):

@@ -12,7 +12,7 @@ words a student would recognise.
 tests/mutants/run.py applies them; `make test` runs it.
 """
 
-VQ = "src/virtio/virtqueue.c"
+VQ = "src/virtio/virtq_split.c"
 MMIO = "src/virtio/mmio.c"
 DEV = "src/virtio/virtio_dev.c"
 BLK = "src/virtio/blk.c"
@@ -108,11 +108,13 @@ MUTANTS = [
       "&vq->used->ring[vq->last_used & (vq->num - 1)];", "&vq->used->ring[vq->last_used];",
       "the used-ring slot is not wrapped"),
     m("used-id-not-validated", 4, VQ,
-      "\tif (id >= vq->num)\n\t\treturn broken(vq, \"used id out of range\", id, vq->num);\n", "",
+      "\tif (id >= vq->num)\n\t\treturn virtq_broken(vq, \"used id out of range\", id, vq->num);\n",
+      "",
       "the used id is not checked against the queue size"),
     m("used-len-not-validated", 4, VQ,
-      "\tif (written > h->writable)\n", "\tif (0)\n",
-      "the used length is not checked against the chain's writable bytes"),
+      "\tif (written > h->writable) {\n", "\tif (0) {\n",
+      "the used length is not checked against the chain's writable bytes",
+      transport="modern"),
     m("chain-not-returned-to-free-list", 4, VQ,
       "\tvq->num_free += h->ndesc;\n", "",
       "a completed chain's descriptors are not counted free again"),

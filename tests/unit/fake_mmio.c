@@ -25,6 +25,7 @@ struct fake_slot {
 };
 
 static struct fake_slot slots[FAKE_SLOTS];
+int (*fake_mmio_other)(uintptr_t addr, unsigned width, int write, uint32_t *val);
 
 void fake_mmio_reset(void)
 {
@@ -63,6 +64,10 @@ static struct fake_slot *decode(uintptr_t addr, uint32_t *off)
 
 uint32_t host_mmio_read32(uintptr_t addr)
 {
+	uint32_t v;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 4, 0, &v))
+		return (uint32_t)v;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -75,6 +80,10 @@ uint32_t host_mmio_read32(uintptr_t addr)
 
 void host_mmio_write32(uintptr_t addr, uint32_t val)
 {
+	uint32_t v = val;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 4, 1, &v))
+		return;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -86,6 +95,10 @@ void host_mmio_write32(uintptr_t addr, uint32_t val)
 
 uint16_t host_mmio_read16(uintptr_t addr)
 {
+	uint32_t v;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 2, 0, &v))
+		return (uint16_t)v;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -98,6 +111,10 @@ uint16_t host_mmio_read16(uintptr_t addr)
 
 void host_mmio_write16(uintptr_t addr, uint16_t val)
 {
+	uint32_t v = val;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 2, 1, &v))
+		return;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -113,6 +130,10 @@ void host_mmio_write16(uintptr_t addr, uint16_t val)
 
 uint8_t host_mmio_read8(uintptr_t addr)
 {
+	uint32_t v;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 1, 0, &v))
+		return (uint8_t)v;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 
@@ -121,6 +142,10 @@ uint8_t host_mmio_read8(uintptr_t addr)
 
 void host_mmio_write8(uintptr_t addr, uint8_t val)
 {
+	uint32_t v = val;
+
+	if (fake_mmio_other && fake_mmio_other(addr, 1, 1, &v))
+		return;
 	uint32_t off;
 	struct fake_slot *s = decode(addr, &off);
 

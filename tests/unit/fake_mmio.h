@@ -26,5 +26,9 @@ void fake_mmio_set_ids(int slot, uint32_t magic, uint32_t version, uint32_t devi
 // Make slot i a device model.
 void fake_mmio_attach(int slot, const struct fake_slot_ops *ops, void *dev);
 uintptr_t fake_mmio_base(int slot);
+// Another fake (fake_pci.c) claims the accesses outside the slots: it
+// returns 1 and reads into or writes from *val when addr is its own, 0
+// otherwise. NULL: only the slots exist.
+extern int (*fake_mmio_other)(uintptr_t addr, unsigned width, int write, uint32_t *val);
 
 #endif

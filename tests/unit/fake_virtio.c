@@ -11,12 +11,13 @@
 
 #include "console.h"
 #include "fake_mmio.h"
+#include "fake_packed.h"
 #include "fake_virtio.h"
 #include "host_kernel.h"
 #include "virtio/blk.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define BLK_S_OK     0
 #define BLK_S_IOERR  1
@@ -30,8 +31,7 @@ static uint64_t host_barriers; // virt_wmb and virt_mb calls so far (host_barrie
 
 // The driver broke the protocol: count it, keep the first sentence, and
 // say it in the log where a failing test prints it.
-__attribute__((format(printf, 2, 3))) static void driver_bug(struct fake_virtio *fv,
-                                                             const char *fmt, ...)
+void driver_bug(struct fake_virtio *fv, const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
@@ -46,7 +46,7 @@ __attribute__((format(printf, 2, 3))) static void driver_bug(struct fake_virtio 
 
 // A queue the driver corrupted: a real device (QEMU's virtio_error) stops
 // it and asks for a reset.
-static void queue_broken(struct fake_virtio *fv, struct fv_queue *q)
+void queue_broken(struct fake_virtio *fv, struct fv_queue *q)
 {
 	q->broken = true;
 	fake_virtio_set_needs_reset(fv);
@@ -77,26 +77,39 @@ static struct virtq_desc ld_desc(uint64_t table, uint32_t i)
 	return d;
 }
 
-static bool has_feature(const struct fake_virtio *fv, unsigned bit)
+bool fv_has_feature(const struct fake_virtio *fv, unsigned bit)
 {
 	return (fv->driver_features >> bit) & 1;
 }
 
-// avail: flags, idx, ring[num], used_event; used: flags, idx, ring[num]
-// (8 bytes each), avail_event
+static bool has_feature(const struct fake_virtio *fv, unsigned bit)
+{
+	return fv_has_feature(fv, bit);
+}
+
+// Field addresses in the driver's rings, from the spec's layouts (2.7.6,
+// 2.7.8): avail is flags, idx, ring[num], then used_event; used is flags,
+// idx, ring[num] of struct virtq_used_elem, then avail_event.
 static uint64_t avail_ring(const struct fv_queue *q, uint32_t i)
 {
-	return q->avail_addr + 4 + 2ULL * (i % q->num);
+	return q->avail_addr + offsetof(struct virtq_avail, ring) + sizeof(uint16_t) * (i % q->num);
 }
 
 static uint64_t used_event_addr(const struct fv_queue *q)
 {
-	return q->avail_addr + 4 + 2ULL * q->num;
+	return q->avail_addr + offsetof(struct virtq_avail, ring) + sizeof(uint16_t) * q->num;
+}
+
+static uint64_t used_elem_addr(const struct fv_queue *q, uint32_t i)
+{
+	return q->used_addr + offsetof(struct virtq_used, ring) +
+	       sizeof(struct virtq_used_elem) * (i % q->num);
 }
 
 static uint64_t avail_event_addr(const struct fv_queue *q)
 {
-	return q->used_addr + 4 + 8ULL * q->num;
+	return q->used_addr + offsetof(struct virtq_used, ring) +
+	       sizeof(struct virtq_used_elem) * q->num;
 }
 
 // --- queues ---------------------------------------------------------------------
@@ -111,7 +124,7 @@ static void queue_drop(struct fv_queue *q)
 	q->published_idx = 0;
 	q->reqs = NULL;
 	q->npending = 0;
-	q->live = q->broken = q->signalled_valid = false;
+	q->live = q->broken = q->signalled_valid = q->packed = q->wrong_wrap = false;
 	q->last_avail = q->used_idx = q->signalled_used = 0;
 }
 
@@ -130,22 +143,29 @@ static void queue_go_live(struct fake_virtio *fv, struct fv_queue *q)
 {
 	uint32_t n = q->num;
 
-	if (n == 0 || n > q->num_max || (n & (n - 1))) {
+	q->packed = has_feature(fv, VIRTIO_F_RING_PACKED);
+	if (q->packed && (n == 0 || n > q->num_max || n > 32768)) {
+		driver_bug(fv, "queue %u: QueueNum %u of a packed ring (QueueNumMax %u)",
+		           fv->queue_sel, n, q->num_max);
+		return;
+	}
+	if (q->packed) {
+		if (!fp_check_areas(fv, q))
+			return;
+	} else if (n == 0 || n > q->num_max || (n & (n - 1))) {
 		driver_bug(fv,
 		           "queue %u: QueueNum %u (QueueNumMax %u) is not a power of two within "
 		           "the maximum",
 		           fv->queue_sel, n, q->num_max);
 		return;
-	}
-	if (q->desc_addr % 16 || q->avail_addr % 2 || q->used_addr % 4) {
+	} else if (q->desc_addr % 16 || q->avail_addr % 2 || q->used_addr % 4) {
 		driver_bug(fv, "queue %u: ring alignment wrong: desc 0x%lx avail 0x%lx used 0x%lx",
 		           fv->queue_sel, (unsigned long)q->desc_addr, (unsigned long)q->avail_addr,
 		           (unsigned long)q->used_addr);
 		return;
-	}
-	if (!host_dma_owns((void *)(uintptr_t)q->desc_addr, 16UL * n) ||
-	    !host_dma_owns((void *)(uintptr_t)q->avail_addr, 6 + 2UL * n) ||
-	    !host_dma_owns((void *)(uintptr_t)q->used_addr, 6 + 8UL * n)) {
+	} else if (!host_dma_owns((void *)(uintptr_t)q->desc_addr, 16UL * n) ||
+	           !host_dma_owns((void *)(uintptr_t)q->avail_addr, 6 + 2UL * n) ||
+	           !host_dma_owns((void *)(uintptr_t)q->used_addr, 6 + 8UL * n)) {
 		driver_bug(
 		    fv, "queue %u: a ring is not in DMA memory: desc 0x%lx avail 0x%lx used 0x%lx",
 		    fv->queue_sel, (unsigned long)q->desc_addr, (unsigned long)q->avail_addr,
@@ -160,15 +180,16 @@ static void queue_go_live(struct fake_virtio *fv, struct fv_queue *q)
 		abort();
 	q->barriers_then = host_barriers;
 	q->live = true;
+	// 2.8.1: both sides' wrap counters start at 1
+	q->avail_wrap = q->used_wrap = true;
 }
 
 // --- taking chains from the available ring (spec 2.7.5, 2.7.13) ----------------
 
-static bool add_seg(struct fake_virtio *fv, struct fv_req *r, struct virtq_desc d, bool *seen_write)
+bool add_seg(struct fake_virtio *fv, struct fv_req *r, uint64_t addr, uint32_t len, bool write,
+             bool *seen_write)
 {
-	bool write = d.flags & VIRTQ_DESC_F_WRITE;
-
-	if (d.len == 0) {
+	if (len == 0) {
 		driver_bug(fv, "chain %u: a zero-length buffer", r->head);
 		return false;
 	}
@@ -177,7 +198,7 @@ static bool add_seg(struct fake_virtio *fv, struct fv_req *r, struct virtq_desc 
 		           r->head);
 		return false;
 	}
-	if (d.addr == 0) {
+	if (addr == 0) {
 		driver_bug(fv, "chain %u: a buffer at address 0", r->head);
 		return false;
 	}
@@ -186,11 +207,11 @@ static bool add_seg(struct fake_virtio *fv, struct fv_req *r, struct virtq_desc 
 		return false;
 	}
 	*seen_write |= write;
-	r->seg[r->nseg++] = (struct fv_seg){d.addr, d.len, write};
+	r->seg[r->nseg++] = (struct fv_seg){addr, len, write};
 	if (write)
-		r->writable += d.len;
+		r->writable += len;
 	else
-		r->readable += d.len;
+		r->readable += len;
 	return true;
 }
 
@@ -267,7 +288,8 @@ static bool parse_chain(struct fake_virtio *fv, struct fv_queue *q, uint16_t hea
 					           "indirect descriptor inside an indirect table");
 					return false;
 				}
-				if (!add_seg(fv, r, e, &seen_write))
+				if (!add_seg(fv, r, e.addr, e.len, e.flags & VIRTQ_DESC_F_WRITE,
+				             &seen_write))
 					return false;
 				if (!(e.flags & VIRTQ_DESC_F_NEXT))
 					break;
@@ -280,7 +302,7 @@ static bool parse_chain(struct fake_virtio *fv, struct fv_queue *q, uint16_t hea
 			}
 			return true;
 		}
-		if (!add_seg(fv, r, d, &seen_write))
+		if (!add_seg(fv, r, d.addr, d.len, d.flags & VIRTQ_DESC_F_WRITE, &seen_write))
 			return false;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
 			return true;
@@ -305,7 +327,11 @@ void fake_virtio_fetch(struct fake_virtio *fv, int qi)
 
 	if (!q->live || q->broken || (fv->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
 		return;
-	uint16_t avail_idx = ld16(q->avail_addr + 2);
+	if (q->packed) {
+		fp_fetch(fv, q);
+		return;
+	}
+	uint16_t avail_idx = ld16(q->avail_addr + offsetof(struct virtq_avail, idx));
 	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
 		driver_bug(fv, "available index %u is more than %u ahead of %u", avail_idx, q->num,
 		           q->last_avail);
@@ -363,7 +389,9 @@ void host_shared_store(const volatile void *p)
 		struct fake_virtio *fv = devs[s];
 		for (int qi = 0; fv && qi < FV_QUEUES; qi++) {
 			struct fv_queue *q = &fv->q[qi];
-			if (!q->live || (uintptr_t)p != q->avail_addr + 2)
+			// (a packed ring has no avail->idx: its driver area is the
+			// event suppression structure)
+			if (!q->live || q->packed || (uintptr_t)p != q->avail_addr + 2)
 				continue;
 			uint16_t idx = ld16(q->avail_addr + 2);
 			if (idx == q->published_idx)
@@ -385,7 +413,7 @@ void host_shared_store(const volatile void *p)
 
 // --- completing chains (spec 2.7.8, 2.7.10) --------------------------------------
 
-static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+bool fv_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 {
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
@@ -399,7 +427,7 @@ static void maybe_interrupt(struct fake_virtio *fv, struct fv_queue *q)
 		uint16_t old = q->signalled_used;
 		q->signalled_valid = true;
 		q->signalled_used = q->used_idx;
-		raise = !valid || need_event(ld16(used_event_addr(q)), q->used_idx, old);
+		raise = !valid || fv_need_event(ld16(used_event_addr(q)), q->used_idx, old);
 	} else {
 		raise = !(ld16(q->avail_addr) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	}
@@ -419,7 +447,7 @@ static int pending_index(const struct fv_queue *q, uint32_t id)
 
 // A used entry names chain `id`: whatever the device meant, the driver may
 // now take it back and reuse its descriptors, so the device lets go of it.
-static void retire(struct fv_queue *q, uint32_t id)
+void retire(struct fv_queue *q, uint32_t id)
 {
 	int k = id < q->num ? pending_index(q, id) : -1;
 
@@ -433,18 +461,22 @@ static void retire(struct fv_queue *q, uint32_t id)
 static void push_used(struct fake_virtio *fv, struct fv_queue *q, uint32_t id, uint32_t len,
                       uint16_t step)
 {
-	uint64_t e = q->used_addr + 4 + 8ULL * (q->used_idx % q->num);
+	if (q->packed) {
+		fp_push_used(fv, q, id, len, step ? step : 1);
+		return;
+	}
+	uint64_t e = used_elem_addr(q, q->used_idx);
 
-	st32(e, id);
-	st32(e + 4, len);
+	st32(e + offsetof(struct virtq_used_elem, id), id);
+	st32(e + offsetof(struct virtq_used_elem, len), len);
 	retire(q, id);
 	// a jump publishes the stale entries it skips as well
 	for (uint32_t i = 1; i < step && i <= q->num; i++)
-		retire(q, *(uint32_t *)(uintptr_t)(q->used_addr + 4 +
-		                                   8ULL * ((uint16_t)(q->used_idx + i) % q->num)));
+		retire(q, *(uint32_t *)(uintptr_t)(used_elem_addr(q, (uint16_t)(q->used_idx + i)) +
+		                                   offsetof(struct virtq_used_elem, id)));
 	// the entry is visible before the index that publishes it
 	q->used_idx = (uint16_t)(q->used_idx + (step ? step : 1));
-	st16(q->used_addr + 2, q->used_idx);
+	st16(q->used_addr + offsetof(struct virtq_used, idx), q->used_idx);
 	maybe_interrupt(fv, q);
 }
 
@@ -465,7 +497,8 @@ int fake_virtio_complete_as(struct fake_virtio *fv, int qi, uint32_t k, const st
 	q->npending--;
 
 	uint32_t written = fv->handler(fv, r);
-	uint32_t id = head, step = 1;
+	uint32_t id = head, step = q->packed ? r->slots : 1;
+	bool twice = false;
 	written = written > fv->short_by ? written - fv->short_by : 0;
 	switch (fv->lie) {
 	case FV_LIE_NONE: break;
@@ -477,6 +510,8 @@ int fake_virtio_complete_as(struct fake_virtio *fv, int qi, uint32_t k, const st
 		break;
 	case FV_LIE_LEN_TOO_BIG: written = r->writable + 1; break;
 	case FV_LIE_IDX_JUMP: step = q->num + 1; break;
+	case FV_LIE_WRONG_WRAP: q->wrong_wrap = true; break;
+	case FV_LIE_ID_TWICE: twice = true; break;
 	}
 	fv->lie = FV_LIE_NONE;
 	if (a) {
@@ -494,6 +529,8 @@ int fake_virtio_complete_as(struct fake_virtio *fv, int qi, uint32_t k, const st
 	if (q->norder_log < sizeof(q->order_log) / sizeof(q->order_log[0]))
 		q->order_log[q->norder_log++] = head;
 	push_used(fv, q, id, written, (uint16_t)step);
+	if (twice) // the same buffer ID again, in the next slot
+		push_used(fv, q, id, written, 1);
 	return 0;
 }
 

@@ -38,6 +38,7 @@ struct fv_seg {
 struct fv_req {
 	uint16_t head;
 	uint16_t nseg;
+	uint16_t slots;    // packed ring: the ring slots the chain took
 	bool indirect;     // it came through an indirect table
 	uint32_t readable; // bytes the device may read
 	uint32_t writable; // bytes the device may write
@@ -65,6 +66,8 @@ enum fv_lie {
 	FV_LIE_ID_NOT_IN_FLIGHT, // used id that heads no chain in flight
 	FV_LIE_LEN_TOO_BIG,      // used len = the chain's writable bytes + 1
 	FV_LIE_IDX_JUMP,         // used idx moves by queue size + 1 instead of 1
+	FV_LIE_WRONG_WRAP,       // packed: the used descriptor carries the last lap's bits
+	FV_LIE_ID_TWICE,         // the buffer ID is reported used twice in a row
 };
 
 // How one completion is answered (the fuzzer's hook); -1 = what the
@@ -96,8 +99,12 @@ struct fv_queue {
 	uint16_t used_idx;       // next used entry to write
 	uint16_t signalled_used; // EVENT_IDX bookkeeping (QEMU's signalled_used)
 	bool signalled_valid;
+	bool packed;         // VIRTIO_F_RING_PACKED: last_avail and used_idx are ring slots
+	bool avail_wrap;     // packed: the wrap counter of the slot at last_avail
+	bool used_wrap;      // packed: the device ring wrap counter (2.8.1)
+	bool wrong_wrap;     // packed: the next used descriptor gets the wrong bits
 	uint16_t *owner;     // per descriptor: head + 1 of the chain holding it, 0 = free
-	struct fv_req *reqs; // indexed by head
+	struct fv_req *reqs; // indexed by head (packed: by buffer ID)
 	uint16_t *pending;   // heads taken and not completed, oldest first
 	uint32_t npending;
 	// What avail->idx published, seen at the store itself (host_shared_store):

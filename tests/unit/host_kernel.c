@@ -157,6 +157,13 @@ void dma_free(void *p, size_t size)
 	outstanding--;
 }
 
+void host_dma_release_all(void)
+{
+	for (size_t i = 0; arena && i < DMA_ARENA_PAGES; i++)
+		if (arena_len[i])
+			dma_free(arena + i * PAGE_SIZE, (size_t)arena_len[i] * PAGE_SIZE);
+}
+
 long host_dma_outstanding(void)
 {
 	return outstanding;

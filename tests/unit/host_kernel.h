@@ -23,6 +23,9 @@ void host_time_reset(void);
 
 // DMA allocations still outstanding (a leak check for tests).
 long host_dma_outstanding(void);
+// Free every DMA allocation still outstanding: the memory of a device the
+// driver gave up on is kept on purpose, and a fuzz run ends here.
+void host_dma_release_all(void);
 // Whether [p, p + len) lies in memory dma_alloc handed out and not freed
 // (DMA memory sits below 4 GiB, in an arena of its own).
 int host_dma_owns(const void *p, size_t len);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "errno.h"
+#include "fdt.h"
 #include "fake_mmio.h"
 #include "fake_virtio.h"
 #include "host_kernel.h"
@@ -12,7 +13,7 @@
 #include "virtio/scan.h"
 #include "virtio/mmio_regs.h"
 #include "virtio/virtio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define BIT(b) VIRTIO_BIT(b)
 
@@ -241,16 +242,33 @@ Test(virtio_init, lab2_legacy_device_gets_any_layout_when_offered)
 	cr_assert(fv->driver_features & BIT(VIRTIO_F_ANY_LAYOUT));
 }
 
-Test(virtio_init, lab2_packed_ring_and_in_order_are_never_accepted)
+Test(virtio_init, lab2_in_order_and_notification_data_are_never_accepted)
 {
 	plug(2, VIRTIO_ID_BLOCK);
-	uint64_t never = BIT(VIRTIO_F_RING_PACKED) | BIT(VIRTIO_F_IN_ORDER) |
-	                 BIT(VIRTIO_F_NOTIFICATION_DATA) | BIT(VIRTIO_F_RING_RESET);
+	uint64_t never =
+	    BIT(VIRTIO_F_IN_ORDER) | BIT(VIRTIO_F_NOTIFICATION_DATA) | BIT(VIRTIO_F_RING_RESET);
 	fv->offered |= never;
 	cr_assert_eq(vdev_init(&dev, ~0ULL, 0), 0, "%s", host_log());
 	cr_assert_eq(fv->driver_features & never, 0, "accepted 0x%lx",
 	             (unsigned long)(fv->driver_features & never));
 	cr_assert(fv->driver_features & BIT(VIRTIO_F_VERSION_1));
+	assert_driver_followed_the_spec();
+}
+
+// The packed ring is the virtqueue's choice, not the device driver's: a
+// driver that does not list it still gets it, unless packed=off.
+Test(virtio_init, lab2_packed_ring_is_accepted_unless_packed_off)
+{
+	plug(2, VIRTIO_ID_BLOCK);
+	fv->offered |= BIT(VIRTIO_F_RING_PACKED);
+	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
+	cr_assert(fv->driver_features & BIT(VIRTIO_F_RING_PACKED));
+	assert_driver_followed_the_spec();
+
+	strcpy(boot_info.bootargs, "packed=off");
+	cr_assert_eq(vdev_init(&dev, ~0ULL, 0), 0, "%s", host_log());
+	boot_info.bootargs[0] = '\0';
+	cr_assert_eq(fv->driver_features & BIT(VIRTIO_F_RING_PACKED), 0);
 	assert_driver_followed_the_spec();
 }
 

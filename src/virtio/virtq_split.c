@@ -9,53 +9,74 @@
 #include "lib/string.h"
 #include "mem.h"
 #include "virtio/virtio_dev.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq_ring.h"
 
 // With EVENT_IDX (spec 2.7.7/2.7.10) each ring has one extra u16 after its
 // entries: avail->ring[num] is used_event ("interrupt me when the used index
-// passes this"), used->ring[num] is avail_event ("notify me when the
-// available index passes this").
+// passes this"), and the u16 after used->ring[num - 1] is avail_event
+// ("notify me when the available index passes this").
 #define USED_EVENT(vq)  ((vq)->avail->ring[(vq)->num])
-#define AVAIL_EVENT(vq) (*(volatile uint16_t *)((uint8_t *)(vq)->used + 4 + 8 * (size_t)(vq)->num))
+#define AVAIL_EVENT(vq) (*avail_event(vq))
+
+static volatile uint16_t *avail_event(struct virtq *vq)
+{
+	uint8_t *after_ring = (uint8_t *)vq->used + offsetof(struct virtq_used, ring) +
+	                      sizeof(struct virtq_used_elem) * vq->num;
+	return (volatile uint16_t *)after_ring;
+}
 
 static size_t align_up(size_t x, size_t a)
 {
 	return (x + a - 1) & ~(a - 1);
 }
 
+// The sizes of the three parts (spec 2.7, the table in 2.7.2): each ring's
+// header, its entries, and the event u16 after them.
+// the descriptor table comes first, so the available ring starts where it ends
+static size_t avail_offset(uint16_t num)
+{
+	return sizeof(struct virtq_desc) * num;
+}
+
+static size_t avail_bytes(uint16_t num)
+{
+	return offsetof(struct virtq_avail, ring) + sizeof(uint16_t) * num + sizeof(uint16_t);
+}
+
+static size_t used_bytes(uint16_t num)
+{
+	return offsetof(struct virtq_used, ring) + sizeof(struct virtq_used_elem) * num +
+	       sizeof(uint16_t);
+}
+
 // Legacy layout (spec 2.7.2 and 4.2.4): descriptors, then the available
 // ring, then padding up to the next 4096-byte boundary, then the used ring.
 // The modern transport takes three separate addresses, so the same layout
 // serves both, and satisfies the alignments of spec 2.7 (16, 2 and 4).
-static size_t avail_offset(uint16_t num)
-{
-	return 16UL * num;
-}
-
 static size_t used_offset(uint16_t num)
 {
-	return align_up(avail_offset(num) + 6 + 2UL * num, VIRTQ_LEGACY_ALIGN);
+	return align_up(avail_offset(num) + avail_bytes(num), VIRTQ_LEGACY_ALIGN);
 }
 
 size_t virtq_ring_bytes(uint16_t num)
 {
-	return used_offset(num) + align_up(6 + 8UL * num, VIRTQ_LEGACY_ALIGN);
+	return used_offset(num) + align_up(used_bytes(num), VIRTQ_LEGACY_ALIGN);
 }
 
-int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,
-                bool indirect, bool event_idx)
+void split_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint64_t *device)
 {
-	if (num == 0 || (num & (num - 1)))
-		return -EINVAL;
-	memset(vq, 0, sizeof(*vq));
-	vq->dev = dev;
-	vq->index = index;
-	vq->num = num;
-	vq->use_indirect = indirect;
-	vq->use_event_idx = event_idx;
+	*desc = virt_to_phys(vq->desc);
+	*driver = virt_to_phys(vq->avail);
+	*device = virt_to_phys(vq->used);
+}
+
+int split_alloc(struct virtq *vq)
+{
+	uint16_t num = vq->num;
 
 	/* BEGIN LAB 3 SOLUTION */
-	size_t ind_bytes = indirect ? sizeof(struct virtq_desc) * VIRTQ_INDIRECT_MAX * num : 0;
+	size_t ind_bytes =
+	    vq->use_indirect ? sizeof(struct virtq_desc) * VIRTQ_INDIRECT_MAX * num : 0;
 	vq->ring_bytes = virtq_ring_bytes(num) + ind_bytes;
 	vq->ring_mem = dma_alloc(vq->ring_bytes);
 	if (!vq->ring_mem)
@@ -64,7 +85,7 @@ int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16
 	vq->desc = (struct virtq_desc *)base;
 	vq->avail = (struct virtq_avail *)(base + avail_offset(num));
 	vq->used = (struct virtq_used *)(base + used_offset(num));
-	vq->indirect = indirect ? (struct virtq_desc *)(base + virtq_ring_bytes(num)) : 0;
+	vq->indirect = vq->use_indirect ? (struct virtq_desc *)(base + virtq_ring_bytes(num)) : 0;
 
 	// driver-private: the shadow table and per-head bookkeeping
 	vq->priv_bytes = sizeof(struct virtq_desc) * num + sizeof(struct virtq_head) * num;
@@ -87,43 +108,13 @@ int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16
 	/* BEGIN LAB 3 STUB
 	// TODO(lab 3): allocate the rings in the legacy layout and build the
 	// free list. Read lab-guides/lab3-virtqueue.md, "Step 1: the rings".
+	(void)num, (void)align_up;
 	return -ENOSYS;
 	END LAB 3 STUB */
 }
 
-void virtq_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint64_t *device)
+int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token, uint32_t writable)
 {
-	// desc is also the start of the legacy-layout block (spec 2.7.2)
-	*desc = virt_to_phys(vq->desc);
-	*driver = virt_to_phys(vq->avail);
-	*device = virt_to_phys(vq->used);
-}
-
-void virtq_free(struct virtq *vq)
-{
-	dma_free(vq->ring_mem, vq->ring_bytes);
-	dma_free(vq->priv_mem, vq->priv_bytes);
-	memset(vq, 0, sizeof(*vq));
-}
-
-int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token)
-{
-	if (vq->broken)
-		return -EPROTO;
-	// no chain may be longer than the queue, indirect or not (2.7.5.3.1)
-	if (n <= 0 || n > vq->num || !token)
-		return -EINVAL;
-	uint32_t writable = 0;
-	for (int i = 0; i < n; i++) {
-		// a zero-length buffer makes QEMU mark the whole device broken;
-		// device-readable buffers must come before device-writable ones
-		if (bufs[i].len == 0 ||
-		    (i > 0 && bufs[i - 1].device_writes && !bufs[i].device_writes))
-			return -EINVAL;
-		if (bufs[i].device_writes)
-			writable += bufs[i].len;
-	}
-
 	/* BEGIN LAB 4 SOLUTION */
 	bool indirect = vq->use_indirect && n > 1 && n <= VIRTQ_INDIRECT_MAX;
 	uint16_t need = indirect ? 1 : (uint16_t)n;
@@ -167,7 +158,7 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 		}
 	}
 	vq->num_free -= need;
-	vq->heads[head] = (struct virtq_head){token, need, writable};
+	vq->heads[head] = (struct virtq_head){token, need, 0, writable};
 
 	// spec 2.7.13: put the head in the next available slot, then publish
 	// it by moving the index
@@ -184,19 +175,12 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 	// TODO(lab 4): take descriptors from the free list, fill them (and
 	// their shadow copies), and publish the head in the available ring.
 	// Read lab-guides/lab4-read.md, "Step 2: adding a chain".
-	(void)writable;
+	(void)vq, (void)bufs, (void)n, (void)token, (void)writable;
 	return -ENOSYS;
 	END LAB 4 STUB */
 }
 
-// spec 2.7.10.1: with EVENT_IDX, notify only if the device asked to hear
-// about an index in (old, new]
-static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
-{
-	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
-}
-
-void virtq_kick(struct virtq *vq)
+void split_kick(struct virtq *vq)
 {
 	bool notify;
 
@@ -207,7 +191,7 @@ void virtq_kick(struct virtq *vq)
 	// for each other (spec 2.7.13.4)
 	virt_mb();
 	if (vq->use_event_idx)
-		notify = need_event(AVAIL_EVENT(vq), vq->avail_idx, vq->kicked_idx);
+		notify = virtq_need_event(AVAIL_EVENT(vq), vq->avail_idx, vq->kicked_idx);
 	else
 		notify = !(READ_ONCE(vq->used->flags) & VIRTQ_USED_F_NO_NOTIFY);
 	vq->kicked_idx = vq->avail_idx;
@@ -217,22 +201,27 @@ void virtq_kick(struct virtq *vq)
 	}
 }
 
-bool virtq_has_used(struct virtq *vq)
+bool split_has_used(struct virtq *vq)
 {
 	return READ_ONCE(vq->used->idx) != vq->last_used;
 }
 
-static int broken(struct virtq *vq, const char *what, unsigned a, unsigned b)
+// Take the next used entry. Everything in it is the device's word, so each
+// field is checked before it is used; any failure stops the queue (the
+// driver then resets the device). Examples, for a modern queue of 8 with
+// last_used = 10 and three chains in flight at heads 0, 3 and 5, head 3
+// with 1 device-writable byte:
+//   used->idx 10                      -> 0: nothing new
+//   used->idx 12                      -> the entry at ring[10 % 8] is next
+//   used->idx 14                      -> broken: 4 entries for 3 chains
+//   used->idx 9 (65535 ahead)         -> broken, the same check
+//   entry {id 9, len 0}               -> broken: there is no descriptor 9
+//   entry {id 4, len 0}               -> broken: 4 heads no chain in flight
+//   entry {id 3, len 2}               -> broken: more than its 1 writable byte
+//                                        (legacy device: clamped to 1, counted)
+//   entry {id 3, len 1}               -> 1: chain 3 returned, freed from the shadow
+int split_get_used(struct virtq *vq, void **token, uint32_t *len)
 {
-	vq->broken = true;
-	kprintf("virtq %u: device error: %s (%u, %u); queue stopped\n", vq->index, what, a, b);
-	return -EPROTO;
-}
-
-int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
-{
-	if (vq->broken)
-		return -EPROTO;
 	/* BEGIN LAB 4 SOLUTION */
 	uint16_t used_idx = READ_ONCE(vq->used->idx);
 	if (used_idx == vq->last_used)
@@ -240,20 +229,27 @@ int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
 	// the device can only have finished chains we gave it
 	uint16_t pending = (uint16_t)(used_idx - vq->last_used);
 	if (pending > virtq_in_flight(vq))
-		return broken(vq, "used index ran ahead of the chains in flight", pending,
-		              virtq_in_flight(vq));
+		return virtq_broken(vq, "used index ran ahead of the chains in flight", pending,
+		                    virtq_in_flight(vq));
 	// read the entry only after the index that published it (2.7.14)
 	virt_rmb();
 	struct virtq_used_elem *e = &vq->used->ring[vq->last_used & (vq->num - 1)];
 	uint32_t id = READ_ONCE(e->id), written = READ_ONCE(e->len);
 	if (id >= vq->num)
-		return broken(vq, "used id out of range", id, vq->num);
+		return virtq_broken(vq, "used id out of range", id, vq->num);
 	struct virtq_head *h = &vq->heads[id];
 	if (!h->token)
-		return broken(vq, "used id is not the head of a chain in flight", id, 0);
-	if (written > h->writable)
-		return broken(vq, "used length larger than the chain's writable bytes", written,
-		              h->writable);
+		return virtq_broken(vq, "used id is not the head of a chain in flight", id, 0);
+	if (written > h->writable) {
+		// spec 2.7.8.1: a legacy device may count the readable part
+		// too; what it wrote cannot exceed what it was allowed to
+		if (!vq->legacy)
+			return virtq_broken(vq,
+			                    "used length larger than the chain's writable bytes",
+			                    written, h->writable);
+		written = h->writable;
+		vq->clamped++;
+	}
 
 	// return the chain's descriptors to the free list, walking our
 	// shadow, so a device that rewrote desc[].next cannot make us free
@@ -282,14 +278,13 @@ int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
 	/* BEGIN LAB 4 STUB
 	// TODO(lab 4): check the used ring for a new entry, validate it, free
 	// its chain. Read lab-guides/lab4-read.md, "Step 4: collecting".
-	(void)token, (void)len, (void)broken;
+	(void)vq, (void)token, (void)len;
 	return 0;
 	END LAB 4 STUB */
 }
 
-void virtq_enable_interrupts(struct virtq *vq, bool on)
+void split_enable_interrupts(struct virtq *vq, bool on)
 {
-	vq->interrupts = on;
 	if (vq->use_event_idx) {
 		// with EVENT_IDX the flag is ignored and used_event decides:
 		// "interrupt me when the used index passes this". Half the index
@@ -303,14 +298,30 @@ void virtq_enable_interrupts(struct virtq *vq, bool on)
 	virt_mb();
 }
 
-void virtq_dump(struct virtq *vq)
+void split_dump(struct virtq *vq)
 {
-	kprintf("vq %u: size %u, free descriptors %u, in flight %u\n", vq->index, vq->num,
-	        vq->num_free, virtq_in_flight(vq));
 	kprintf("vq %u: avail idx %u, used idx %u, last used seen %u, last kick at %u\n", vq->index,
 	        vq->avail_idx, READ_ONCE(vq->used->idx), vq->last_used, vq->kicked_idx);
-	kprintf("vq %u: indirect %s, event_idx %s, %lu added, %lu completed, %lu notifies%s\n",
-	        vq->index, vq->use_indirect ? "on" : "off", vq->use_event_idx ? "on" : "off",
-	        (unsigned long)vq->added, (unsigned long)vq->completed, (unsigned long)vq->notifies,
-	        vq->broken ? ", BROKEN" : "");
+	kprintf("vq %u: split ring (spec 2.7)\n", vq->index);
+}
+
+// The three rings as the device sees them: descriptors, then the available
+// and used ring entries of the same positions.
+void split_dump_ring(struct virtq *vq, uint16_t first, uint16_t count)
+{
+	for (uint16_t i = first; i < first + count; i++) {
+		struct virtq_desc d = vq->desc[i];
+		kprintf("desc[%u]: addr %p len %u flags 0x%x%s%s%s next %u\n", i, (void *)d.addr,
+		        d.len, d.flags, d.flags & VIRTQ_DESC_F_NEXT ? " NEXT" : "",
+		        d.flags & VIRTQ_DESC_F_WRITE ? " WRITE" : "",
+		        d.flags & VIRTQ_DESC_F_INDIRECT ? " INDIRECT" : "", d.next);
+	}
+	kprintf("avail: flags 0x%x idx %u\n", READ_ONCE(vq->avail->flags),
+	        READ_ONCE(vq->avail->idx));
+	for (uint16_t i = first; i < first + count; i++)
+		kprintf("avail.ring[%u]: %u\n", i, READ_ONCE(vq->avail->ring[i]));
+	kprintf("used: flags 0x%x idx %u\n", READ_ONCE(vq->used->flags), READ_ONCE(vq->used->idx));
+	for (uint16_t i = first; i < first + count; i++)
+		kprintf("used.ring[%u]: id %u len %u\n", i, READ_ONCE(vq->used->ring[i].id),
+		        READ_ONCE(vq->used->ring[i].len));
 }

@@ -1,0 +1,128 @@
+// PCI on QEMU virt (lab 10): the host bridge the device tree describes, the
+// functions on its first bus, and the addresses and interrupts we give
+// them. No firmware has set anything up: every BAR starts unassigned and
+// every function starts with decoding off.
+#ifndef PCI_PCI_H
+#define PCI_PCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCI_MAX_FUNCS 64 // functions we remember (bus 0 has at most 256)
+#define PCI_MAX_INTX  32 // interrupt-map entries (QEMU virt has 16)
+
+// One address window of the host bridge, from `ranges`: PCI addresses
+// [pci, pci + size) appear to the CPU at [cpu, cpu + size). size 0: absent.
+struct pci_window {
+	uint64_t cpu, pci, size;
+	bool prefetch;
+	uint64_t next; // the allocator: first free PCI address
+};
+
+// One interrupt-map entry: a masked (phys.hi, phys.mid, phys.lo, pin)
+// child specifier and the PLIC source it is wired to.
+struct pci_intx_entry {
+	uint32_t child[4];
+	uint32_t irq;
+};
+
+struct pci_host {
+	uint64_t ecam, ecam_size; // CPU address of bus bus_first's configuration space
+	unsigned bus_first, bus_last;
+	struct pci_window io, mem32, mem64;
+	uint32_t intx_mask[4]; // interrupt-map-mask
+	struct pci_intx_entry intx[PCI_MAX_INTX];
+	int nintx;
+};
+
+enum pci_bar_kind { PCI_BAR_NONE, PCI_BAR_IO, PCI_BAR_MEM32, PCI_BAR_MEM64 };
+
+struct pci_bar {
+	enum pci_bar_kind kind;
+	bool prefetch;
+	uint64_t size; // from the all-ones write; 0 when not implemented
+	uint64_t pci;  // what we programmed into the BAR
+	uint64_t cpu;  // where the kernel reaches it; 0 while unassigned
+};
+
+struct pci_func {
+	uint8_t bus, dev, fn;
+	uint16_t vendor, device, subsys_vendor, subsys_id;
+	uint8_t class, subclass, progif, revision, header_type;
+	uint8_t pin; // 1..4 = INTA..INTD, 0 = no interrupt
+	int irq;     // PLIC source from interrupt-map, -1 when none
+	uintptr_t cfg;
+	struct pci_bar bar[6];
+	bool enabled; // BARs placed, decoding and bus mastering on
+	bool claimed; // the virtio transport took it
+};
+
+// Configuration space header (PCI Local Bus 3.0, 6.1), type 0.
+#define PCI_VENDOR_ID       0x00
+#define PCI_DEVICE_ID       0x02
+#define PCI_COMMAND         0x04
+#define PCI_STATUS          0x06
+#define PCI_REVISION_ID     0x08
+#define PCI_PROG_IF         0x09
+#define PCI_SUBCLASS        0x0a
+#define PCI_CLASS           0x0b
+#define PCI_HEADER_TYPE     0x0e
+#define PCI_BAR0            0x10
+#define PCI_SUBSYS_VENDOR   0x2c
+#define PCI_SUBSYS_ID       0x2e
+#define PCI_CAP_PTR         0x34
+#define PCI_INTERRUPT_LINE  0x3c
+#define PCI_INTERRUPT_PIN   0x3d
+#define PCI_BRIDGE_BUSES    0x18 // type 1: primary, secondary, subordinate
+#define PCI_CMD_IO          0x1
+#define PCI_CMD_MEMORY      0x2
+#define PCI_CMD_MASTER      0x4
+#define PCI_CMD_INTX_OFF    0x400
+#define PCI_STATUS_CAP_LIST 0x10
+#define PCI_HEADER_MULTI    0x80
+#define PCI_CFG_SIZE        4096 // per function, in ECAM
+#define PCI_VENDOR_NONE     0xffff
+
+// The device tree's `pci-host-ecam-generic` node into *h. -ENODEV when
+// the tree has none, -EINVAL when its properties do not make sense.
+int pci_host_from_fdt(const void *fdt, struct pci_host *h);
+
+// ECAM (PCIe 4.0, 7.2.2): the CPU address of (bus, dev, fn)'s
+// configuration space, or 0 when the bus is outside the window.
+uintptr_t pci_ecam_addr(const struct pci_host *h, unsigned bus, unsigned dev, unsigned fn);
+uint8_t pci_cfg_read8(const struct pci_func *f, unsigned off);
+uint16_t pci_cfg_read16(const struct pci_func *f, unsigned off);
+uint32_t pci_cfg_read32(const struct pci_func *f, unsigned off);
+void pci_cfg_write16(const struct pci_func *f, unsigned off, uint16_t v);
+void pci_cfg_write32(const struct pci_func *f, unsigned off, uint32_t v);
+
+// Read the functions on bus h->bus_first into out (at most max), print
+// each, and return how many there are.
+int pci_enumerate(struct pci_host *h, struct pci_func *out, int max);
+
+// Size, place and program f's BARs, then turn on decoding and bus
+// mastering. A BAR that fits no window: -ENOSPC with a message naming the
+// function and the BAR, and f stays disabled.
+int pci_assign(struct pci_host *h, struct pci_func *f);
+
+// The PLIC source of (f, f->pin) from the interrupt map, or -1.
+int pci_intx_irq(const struct pci_host *h, const struct pci_func *f);
+
+// The capability list (PCI 3.0, 6.7): the offset of the next capability
+// after `pos` (0: the first), or 0 at the end. A list that loops, points
+// into the header or is longer than the space allows ends with -EIO.
+// *steps is the walk's counter: set it to 0 before the first call.
+int pci_cap_next(const struct pci_func *f, int pos, int *steps);
+
+// "network controller" and the like, for the listing.
+const char *pci_class_name(uint8_t class, uint8_t subclass);
+
+// Kernel glue (pci_kern.c): find the bridge, enumerate, assign, print.
+extern struct pci_host pci_host;
+extern struct pci_func pci_funcs[PCI_MAX_FUNCS];
+extern int pci_nfuncs;
+void pci_init(const void *fdt);
+void pci_print_map(void);
+
+#endif

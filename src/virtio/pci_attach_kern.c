@@ -1,0 +1,34 @@
+// Kernel glue: every virtio function the PCI scan enabled becomes a
+// registered virtio device, after the mmio slots, in bus order; a
+// function nobody drives is listed by name.
+#include "console.h"
+#include "pci/pci.h"
+#include "virtio/pci.h"
+#include "virtio/pci_regs.h"
+#include "virtio/virtio.h"
+
+static struct virtio_pci vps[PCI_MAX_FUNCS];
+
+void virtio_pci_attach_all(void)
+{
+	for (int i = 0; i < pci_nfuncs; i++) {
+		struct pci_func *f = &pci_funcs[i];
+		struct virtio_pci *vp = &vps[i];
+		if (f->class == 0x06 && f->subclass == 0x00)
+			continue; // the host bridge: nothing to drive
+		if (virtio_pci_open(vp, f) < 0) {
+			if (!virtio_pci_device_id(f->vendor, f->device, f->subsys_id))
+				kprintf("pci %02x:%02x.%x: %04x:%04x %s: no driver in this kernel, "
+				        "left "
+				        "alone\n",
+				        f->bus, f->dev, f->fn, f->vendor, f->device,
+				        pci_class_name(f->class, f->subclass));
+			continue;
+		}
+		f->claimed = true;
+		kprintf("virtio: %s: %s device, %s, INTx on PLIC source %d\n", vp->vdev.name,
+		        virtio_device_name(vp->vdev.device_id), vdev_transport(&vp->vdev),
+		        vp->vdev.irq);
+		virtio_dev_register(&vp->vdev);
+	}
+}

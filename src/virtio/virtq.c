@@ -1,0 +1,183 @@
+// The one virtqueue API (virtq.h). Each call checks what the caller passed
+// and hands the ring work to the split (virtq_split.c) or the packed
+// (virtq_packed.c) implementation; blk, rng and net never know which.
+#include "console.h"
+#include "errno.h"
+#include "fdt.h"
+#include "mem.h"
+#include "lib/string.h"
+#include "virtio/virtio_dev.h"
+#include "virtio/virtio.h"
+#include "virtio/virtq_ring.h"
+
+// A chain's lengths are summed in 64 bits: 32-bit sums of a few buffers
+// near 4 GiB would wrap around and pass. The device reports a used length
+// in 32 bits, so no chain may hold 4 GiB or more.
+#define VIRTQ_CHAIN_MAX 0xffffffffULL
+
+// Every queue allocated and not yet freed, for the `vqring` command.
+#define VIRTQ_LIVE_MAX 16
+static struct virtq *live[VIRTQ_LIVE_MAX];
+
+static void track(struct virtq *vq, struct virtq *old)
+{
+	for (int i = 0; i < VIRTQ_LIVE_MAX; i++)
+		if (live[i] == old) {
+			live[i] = vq;
+			return;
+		}
+}
+
+struct virtq *virtq_nth(int n)
+{
+	for (int i = 0; i < VIRTQ_LIVE_MAX; i++)
+		if (live[i] && n-- == 0)
+			return live[i];
+	return 0;
+}
+
+uint64_t virtq_ring_features(void)
+{
+	return bootarg_is_off("packed") ? 0 : VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+}
+
+int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16_t num,
+                bool indirect, bool event_idx)
+{
+	if (num == 0 || (num & (num - 1)))
+		return -EINVAL;
+	memset(vq, 0, sizeof(*vq));
+	vq->dev = dev;
+	vq->index = index;
+	vq->num = num;
+	vq->use_indirect = indirect;
+	vq->use_event_idx = event_idx;
+	// the ring is the one the feature negotiation chose (spec 6: a
+	// driver that accepted RING_PACKED must use the packed layout)
+	vq->packed = dev && vdev_has(dev, VIRTIO_F_RING_PACKED);
+	// spec 2.7.8.1 note: a legacy device may report the length of the
+	// whole chain, readable part included
+	vq->legacy = dev && !vdev_has(dev, VIRTIO_F_VERSION_1);
+	int err = vq->packed ? packed_alloc(vq) : split_alloc(vq);
+	if (err == 0)
+		track(vq, 0);
+	return err;
+}
+
+void virtq_free(struct virtq *vq)
+{
+	dma_free(vq->ring_mem, vq->ring_bytes);
+	dma_free(vq->priv_mem, vq->priv_bytes);
+	track(0, vq);
+	memset(vq, 0, sizeof(*vq));
+}
+
+void virtq_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint64_t *device)
+{
+	if (vq->packed)
+		packed_addrs(vq, desc, driver, device);
+	else
+		split_addrs(vq, desc, driver, device);
+}
+
+const char *virtq_kind(const struct virtq *vq)
+{
+	return vq->packed ? "packed" : "split";
+}
+
+int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token)
+{
+	uint64_t total = 0, writable = 0;
+
+	if (vq->broken)
+		return -EPROTO;
+	// no chain may be longer than the queue, indirect or not (2.7.5.3.1,
+	// 2.8.5)
+	if (n <= 0 || n > vq->num || !token)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		// a zero-length buffer makes QEMU mark the whole device broken;
+		// device-readable buffers must come before device-writable ones
+		if (bufs[i].len == 0 ||
+		    (i > 0 && bufs[i - 1].device_writes && !bufs[i].device_writes))
+			return -EINVAL;
+		total += bufs[i].len;
+		if (bufs[i].device_writes)
+			writable += bufs[i].len;
+	}
+	if (total > VIRTQ_CHAIN_MAX)
+		return -EINVAL;
+	if (vq->packed)
+		return packed_add(vq, bufs, n, token, (uint32_t)writable);
+	return split_add(vq, bufs, n, token, (uint32_t)writable);
+}
+
+void virtq_kick(struct virtq *vq)
+{
+	if (vq->packed)
+		packed_kick(vq);
+	else
+		split_kick(vq);
+}
+
+int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
+{
+	if (vq->broken)
+		return -EPROTO;
+	return vq->packed ? packed_get_used(vq, token, len) : split_get_used(vq, token, len);
+}
+
+bool virtq_has_used(struct virtq *vq)
+{
+	return vq->packed ? packed_has_used(vq) : split_has_used(vq);
+}
+
+void virtq_enable_interrupts(struct virtq *vq, bool on)
+{
+	vq->interrupts = on;
+	if (vq->packed)
+		packed_enable_interrupts(vq, on);
+	else
+		split_enable_interrupts(vq, on);
+}
+
+bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+int virtq_broken(struct virtq *vq, const char *what, unsigned a, unsigned b)
+{
+	vq->broken = true;
+	kprintf("virtq %u: device error: %s (%u, %u); queue stopped\n", vq->index, what, a, b);
+	return -EPROTO;
+}
+
+void virtq_dump(struct virtq *vq)
+{
+	kprintf("vq %u: size %u, free descriptors %u, in flight %u\n", vq->index, vq->num,
+	        vq->num_free, virtq_in_flight(vq));
+	if (vq->packed)
+		packed_dump(vq);
+	else
+		split_dump(vq);
+	kprintf("vq %u: indirect %s, event_idx %s, %lu added, %lu completed, %lu notifies%s\n",
+	        vq->index, vq->use_indirect ? "on" : "off", vq->use_event_idx ? "on" : "off",
+	        (unsigned long)vq->added, (unsigned long)vq->completed, (unsigned long)vq->notifies,
+	        vq->broken ? ", BROKEN" : "");
+	if (vq->clamped)
+		kprintf("vq %u: %lu used lengths clamped to the writable bytes (legacy device)\n",
+		        vq->index, (unsigned long)vq->clamped);
+}
+
+void virtq_dump_ring(struct virtq *vq, uint16_t first, uint16_t count)
+{
+	if (first >= vq->num)
+		return;
+	if (count > vq->num - first)
+		count = (uint16_t)(vq->num - first);
+	if (vq->packed)
+		packed_dump_ring(vq, first, count);
+	else
+		split_dump_ring(vq, first, count);
+}

@@ -1,0 +1,172 @@
+"""Lab 10: virtio-pci. QEMU's virt board with virtio devices as PCI
+functions behind the ECAM host bridge: the kernel must find them (ECAM
+enumeration), give them addresses (BARs in the windows the device tree
+gives), walk their capability lists, and drive the disk, the rng and the
+network card over the modern and the legacy PCI interface, beside mmio
+devices. Each test is one QEMU boot; they run in parallel."""
+
+import re
+import shutil
+
+from gradelib import Fail, test, make_disk, sector_pattern
+
+WINDOW = re.compile(r"^pci: (I/O|32-bit memory|64-bit memory) window 0x([0-9a-f]+)\.\.0x([0-9a-f]+)",
+                    re.M)
+BAR = re.compile(r"^pci (\w\w:\w\w\.\w): BAR (\d): (I/O|32-bit memory|32-bit prefetchable memory|"
+                 r"64-bit memory|64-bit prefetchable memory) at 0x([0-9a-f]+).*, (\d+) (B|KiB|MiB|GiB)$",
+                 re.M)
+UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+NO_TRANSPORT = (None,)
+
+
+def sample(ctx, name="sample.img"):
+    path = ctx.scratch(name)
+    shutil.copy(ctx.path("build", "sample.img"), path)
+    return path
+
+
+def pci_disk(i, path, opts=""):
+    return ["-drive", f"file={path},if=none,format=raw,id=p{i}",
+            "-device", f"virtio-blk-pci,drive=p{i}{opts}"]
+
+
+def check_bars(r):
+    """Every BAR line: aligned to its size, inside the window of its kind,
+    overlapping no other BAR. Returns the BARs found."""
+    windows = {}
+    for kind, lo, hi in WINDOW.findall(r.output):
+        windows[kind] = (int(lo, 16), int(hi, 16))
+    if "32-bit memory" not in windows or "I/O" not in windows:
+        raise Fail("expected `pci: I/O window ...` and `pci: 32-bit memory window ...` lines "
+                   "read from the device tree")
+    bars = []
+    for bdf, n, kind, addr, size, unit in BAR.findall(r.output):
+        addr, size = int(addr, 16), int(size) * UNITS[unit]
+        where = f"{bdf} BAR {n} at 0x{addr:x} ({size} bytes)"
+        if size & (size - 1):
+            raise Fail(f"{where}: a BAR's size is a power of two")
+        wkind = "I/O" if kind == "I/O" else "64-bit memory" if kind.startswith("64") else \
+            "32-bit memory"
+        lo, hi = windows.get(wkind, (None, None))
+        if wkind == "64-bit memory" and lo is None:
+            lo, hi = windows["32-bit memory"]
+        in_32 = windows["32-bit memory"][0] <= addr and addr + size - 1 <= windows["32-bit memory"][1]
+        if not (lo <= addr and addr + size - 1 <= hi) and not (wkind == "64-bit memory" and in_32):
+            raise Fail(f"{where}: outside the {wkind} window 0x{lo:x}..0x{hi:x}")
+        base = addr - lo if wkind == "I/O" else addr
+        if base % size:
+            raise Fail(f"{where}: not aligned to its size")
+        for other in bars:
+            if addr < other[0] + other[1] and other[0] < addr + size:
+                raise Fail(f"{where}: overlaps {other[2]}")
+        bars.append((addr, size, where))
+    if not bars:
+        raise Fail("no `pci bb:dd.f: BAR n: ... at 0x...` lines: were the BARs placed?")
+    return bars
+
+
+@test(10, "enumeration: every function listed; BARs aligned, in their windows, disjoint",
+      points=3, transports=NO_TRANSPORT)
+def enumeration(ctx):
+    r = ctx.boot(["pci"], extra=["-device", "virtio-rng-pci", "-device", "e1000",
+                                 "-device", "virtio-gpu-pci,disable-legacy=on",
+                                 "-device", "pci-testdev,multifunction=on,addr=06.0",
+                                 "-device", "pci-testdev,addr=06.3"],
+                 timeout=15)
+    r.expect(r"^pci: host bridge pci-host-ecam-generic, ECAM at 0x30000000, buses 00-ff$",
+             "the host bridge line with the ECAM window from the device tree")
+    r.expect(r"^pci 00:00\.0: 1b36:0008 class 06\.00 host bridge$", "the host bridge itself")
+    r.expect(r"^pci 00:01\.0: 1af4:1005 class 00\.ff .*virtio entropy \(transitional\)$",
+             "virtio-rng-pci at 00:01.0 as a transitional entropy device")
+    r.expect(r"^pci 00:02\.0: 8086:100e class 02\.00 network controller$", "the e1000 at 00:02.0")
+    r.expect(r"^pci 00:03\.0: 1af4:1050 class 03\.80 display controller, virtio gpu \(modern\)$",
+             "virtio-gpu-pci at 00:03.0, modern, listed by name")
+    r.expect(r"^pci 00:06\.0: 1b36:0005 ", "function 0 of the multi-function device at 06")
+    r.expect(r"^pci 00:06\.3: 1b36:0005 ", "function 3 of the multi-function device at 06")
+    r.expect(r"^pci 00:02\.0: 8086:100e network controller: no driver in this kernel, left alone$",
+             "the e1000 named as a card nobody drives")
+    if len(re.findall(r"^pci 00:..\..: [0-9a-f]{4}:[0-9a-f]{4} class", r.output, re.M)) != 6:
+        raise Fail("expected exactly 6 functions (bridge, rng, e1000, gpu, 06.0, 06.3)")
+    r.expect(r"^pci: 6 functions on bus 00$", "the count of functions")
+    bars = check_bars(r)
+    if not any(w.startswith("00:02.0 BAR 0") for _, _, w in bars):
+        raise Fail("the e1000's 128 KiB memory BAR 0 was not placed")
+    r.expect_exit(0)
+
+
+@test(10, "a bridge and a BAR too big for any window are reported, not fatal",
+      transports=NO_TRANSPORT)
+def odd_functions(ctx):
+    r = ctx.boot(["ls /"], disks=[sample(ctx)],
+                 extra=["-device", "pci-testdev,membar=32G", "-device", "pci-bridge,chassis_nr=1"],
+                 timeout=15)
+    r.expect(r"^pci 00:01\.0: BAR 2 \(64-bit prefetchable memory, 32 GiB\) does not fit any "
+             r"window; function left disabled$", "the error naming the function and the BAR")
+    r.expect(r"^pci 00:02\.0: PCI-to-PCI bridge: the buses behind it are not scanned$",
+             "a line saying the bridge's buses are not scanned")
+    if "readme.txt" not in r.section("ls /"):
+        raise Fail("after the PCI errors the mmio disk should still work (`ls /`)")
+    r.expect_exit(0)
+
+
+@test(10, "modern virtio-blk-pci: capabilities at QEMU's offsets, files readable, INTx taken", points=3,
+      transports=NO_TRANSPORT)
+def modern_disk(ctx):
+    r = ctx.boot(["pci 00:01.0", "ls /", "cat /readme.txt", "irq"],
+                 extra=pci_disk(0, sample(ctx), ",disable-legacy=on"), timeout=15)
+    r.expect(r"^pci 00:01\.0: 1af4:1042 class 01\.00 mass storage controller, virtio block "
+             r"\(modern\)$", "the modern disk at 00:01.0 (device ID 0x1042)")
+    r.expect(r"^virtio: pci 00:01\.0: common BAR 4\+0x0, notify BAR 4\+0x3000 \(x4\), "
+             r"ISR BAR 4\+0x1000, device BAR 4\+0x2000$",
+             "the four structures found by the capability walk where QEMU puts them")
+    check_bars(r)
+    r.reject(r"built-in ramdisk", "the ramdisk: the PCI disk should have been used")
+    if "readme.txt" not in r.section("ls /"):
+        raise Fail("`ls /` should list the PCI disk's files")
+    if "Welcome to Eclipse RV" not in r.section("cat /readme.txt"):
+        raise Fail("`cat /readme.txt` should print the file from the PCI disk")
+    # device 1's INTA is PLIC source 32 + 1 by the tree's interrupt-map
+    if not re.search(r"^irq: source 33: [1-9]", r.section("irq"), re.M):
+        raise Fail("the disk's completions should arrive as INTx on PLIC source 33 "
+                   "(`irq` should count some)")
+    r.expect_exit(0)
+
+
+@test(10, "legacy virtio-blk-pci (disable-modern=on) and -drive if=virtio beside an mmio disk",
+      points=3, transports=NO_TRANSPORT)
+def legacy_and_drive(ctx):
+    pattern = make_disk(ctx.scratch("pattern.img"), 64 * 512, sector_pattern)
+    r = ctx.boot(["ls /", "cat /readme.txt"], disks=[pattern],
+                 extra=pci_disk(0, sample(ctx), ",disable-modern=on")
+                 + ["-drive", f"file={sample(ctx, 'second.img')},if=virtio,format=raw"],
+                 timeout=15, memory="2G")
+    r.expect(r"^pci 00:01\.0: 1af4:1001 class 01\.00 mass storage controller, virtio block "
+             r"\(transitional\)$", "the legacy disk at 00:01.0")
+    r.expect(r"^pci 00:02\.0: 1af4:1001 ", "the -drive if=virtio disk at 00:02.0")
+    r.expect(r"^virtio: pci 00:01\.0: block device, pci-legacy", "00:01.0 driven through the "
+             "legacy interface (no capabilities with disable-modern=on)")
+    r.expect(r"^virtio: pci 00:02\.0: block device, pci-modern", "00:02.0 (transitional, "
+             "both interfaces) driven through the modern one")
+    if "readme.txt" not in r.section("ls /"):
+        raise Fail("`ls /` should list the files of the first disk holding EclipseFS")
+    if "Welcome to Eclipse RV" not in r.section("cat /readme.txt"):
+        raise Fail("`cat /readme.txt` should print the file")
+    r.expect_exit(0)
+
+
+@test(10, "virtio-rng-pci and virtio-net-pci with -smp 4: random bytes, ARP for the gateway",
+      points=2, transports=NO_TRANSPORT)
+def rng_net(ctx):
+    r = ctx.boot(["random 32", "arp 10.0.2.2"], disks=[sample(ctx)],
+                 extra=["-smp", "4", "-device", "virtio-rng-pci,disable-legacy=on",
+                        "-netdev", "user,id=n0",
+                        "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56"],
+                 timeout=20)
+    text = r.section("random 32")
+    digits = "".join(l.strip() for l in text.splitlines() if re.fullmatch(r"\s*[0-9a-f]+\s*", l))
+    if len(digits) != 64 or len(set(digits)) < 6:
+        raise Fail(f"`random 32` should print 32 varied bytes, printed {text.strip()[:100]!r}")
+    if "52:55:0a:00:02:02" not in r.section("arp 10.0.2.2"):
+        raise Fail("`arp 10.0.2.2` over virtio-net-pci should find the gateway's MAC "
+                   "52:55:0a:00:02:02")
+    r.expect_exit(0)
