@@ -106,11 +106,6 @@ void dma_free(void *p, size_t size)
 	}
 }
 
-uint64_t virt_to_phys(const void *p)
-{
-	return (uint64_t)(uintptr_t)p;
-}
-
 int dma_addressable(const void *p, size_t len)
 {
 	uint64_t a = (uint64_t)(uintptr_t)p;

@@ -4,9 +4,17 @@
 Boots the kernel once with a 72 MiB EclipseFS disk (three 24 MiB files in
 /bench: EclipseFS v2 caps a record, so a file, at 32 MiB), runs the shell's
 `bench` command, which times every pattern inside the guest with the time
-CSR, then boots U-Boot (Debian's u-boot-qemu) on the same QEMU and the same
-image and times its `virtio read` of the same 64 MiB from the host, the same
-way as our own `fsread`. Prints medians with min and max, then the ratios.
+CSR, for the driver (polling and interrupts) and for the bare loop
+(src/blk/bench_bare.c: the fastest the disk can be driven, the yardstick
+for the driver). Then, in the same run: U-Boot (Debian's u-boot-qemu) on
+the same QEMU and image, its `virtio read` of the same 64 MiB timed from
+the host, the same way as our own `fsread`; the 4 KiB patterns again in
+side runs (SIDE_RUNS: the device in an iothread, the packed ring against
+the split ring on the modern transport, virtio-blk over PCI), each only
+where QEMU and the kernel allow it, otherwise saying why not; and two
+boots under `-icount shift=0` for the `instret` command (guest
+instructions per 4 KiB read, exact). Prints medians with min and max,
+then the ratios, each the median of the repetitions' own ratios.
 
 Figures are only compared within one run: QEMU under TCG varies 20-50%
 between runs, so a ratio measured now means more than a number.
@@ -94,14 +102,98 @@ class Console:
         self.p.wait()
 
 
-def qemu_cmd(kernel, img, aio, memory="512M", append=None):
+def qemu_cmd(kernel, img, aio, memory="512M", append=None, extra=(), device_opts="",
+             device="virtio-blk-device"):
     cmd = ["qemu-system-riscv64", "-machine", "virt", "-smp", "1", "-m", memory, "-nographic",
-           "-bios", "default", "-kernel", kernel,
+           "-bios", "default", "-kernel", kernel, *extra,
            "-drive", f"file={img},if=none,format=raw,id=d0,aio={aio}",
-           "-device", "virtio-blk-device,drive=d0"]
+           "-device", f"{device},drive=d0" + device_opts]
     if append:
         cmd += ["-append", append]
     return cmd
+
+
+BENCH_LINE = re.compile(r"^bench: (\w+) (\w+) rep (\d+) bytes (\d+) ticks (\d+)", re.M)
+INSTRET_LINE = re.compile(
+    r"^instret: (\w+) rand4k_qd(\d+) requests (\d+) instructions (\d+) per_request ([\d.]+)", re.M)
+
+
+def parse_bench(out, figures, tag=""):
+    """bytes/s of every `bench:` line into figures[(mode, test)][rep]."""
+    for m in BENCH_LINE.finditer(out):
+        mode, test, rep, b, t = m.group(1), m.group(2), *map(int, m.group(3, 4, 5))
+        figures.setdefault((mode + tag, test), {})[rep] = b / (t / 10_000_000)
+    for line in out.splitlines():
+        if "failed" in line or "not found" in line:
+            print(line)
+
+
+# The side runs: the 4 KiB patterns and `instret` again in another setup,
+# each in its own boot. (tag, transport or None for --transport, extra QEMU
+# arguments, device, device options, extra boot arguments, what `vq` must
+# print for the run to count).
+SIDE_RUNS = [
+    ("+iothread", None, ["-object", "iothread,id=io0"], "virtio-blk-device", ",iothread=io0",
+     "", None),
+    ("+packed", "modern", [], "virtio-blk-device", ",packed=on", "", "packed ring"),
+    ("+split", "modern", [], "virtio-blk-device", ",packed=on", " packed=off", "split ring"),
+    ("+pci", "pci", [], "virtio-blk-pci", ",disable-legacy=on", "", None),
+]
+
+
+def side_run(kernel, img, aio, append, transport, reps, run):
+    """One side run: ({(mode+tag, test): {rep: rate}}, instret figures), or
+    (None, why not)."""
+    tag, tr, extra, device, opts, more_args, must_say = run
+    tr = tr or transport
+    cmd = qemu_cmd(kernel, img, aio, append=append + more_args, extra=extra,
+                   device=device, device_opts=opts)
+    if tr == "modern":
+        cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+    con = Console(cmd, b"eclipse> ")
+    try:
+        con.wait_prompt(60)
+    except RuntimeError as e:
+        con.close()
+        said = con.out.decode(errors="replace").splitlines()
+        lines = [line for line in said if "qemu-system" in line]
+        return None, (lines[-1] if lines else str(e)).strip()
+    boot_log = con.out.decode(errors="replace")
+    _, vq = con.run("vq")
+    if "virtio-blk: capacity" not in boot_log:
+        con.close()
+        return None, "the kernel found no virtio-blk disk on this transport"
+    if must_say and must_say not in vq:
+        con.close()
+        return None, f"`vq` does not say \"{must_say}\" (not in this kernel?)"
+    _, out = con.run(f"bench /bench 64 {reps} 4k", timeout=600)
+    con.close()
+    figures = {}
+    parse_bench(out, figures, tag)
+    for line in boot_log.splitlines():
+        if "falling back" in line or "failed to set" in line:
+            print(f"bench: {tag[1:]}: {line.strip()}")
+    return figures, None
+
+
+def instret_run(kernel, img, aio, transport, runs=2, tag="", device_opts="", append=None):
+    """`instret` under -icount shift=0, twice in one boot and once more in
+    another: {(who+tag, depth): [per-request figure of each run]}."""
+    got = {}
+    for boot in range(2):
+        cmd = qemu_cmd(kernel, img, aio, memory="128M", extra=["-icount", "shift=0"],
+                       device_opts=device_opts, append=append)
+        if transport == "modern":
+            cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+        con = Console(cmd, b"eclipse> ")
+        con.wait_prompt(120)
+        for _ in range(runs if boot == 0 else 1):
+            _, out = con.run("instret 256", timeout=300)
+            for m in INSTRET_LINE.finditer(out):
+                got.setdefault((m.group(1) + tag, int(m.group(2))), []).append(
+                    float(m.group(5)))
+        con.close()
+    return got
 
 
 def host_timed(con, command, baseline, reps):
@@ -130,19 +222,15 @@ def main():
     if args.transport == "modern":
         cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
     print(f"bench: {time.strftime('%Y-%m-%d')}, {os.cpu_count()} host cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the start, "
           f"{subprocess.run(['qemu-system-riscv64', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
     print("bench: " + " ".join(cmd))
 
     con = Console(cmd, b"eclipse> ")
     con.wait_prompt(60)
-    _, out = con.run(f"bench /bench 64 {args.reps}", timeout=600)
+    _, out = con.run(f"bench /bench 64 {args.reps}", timeout=900)
     figures = {}
-    for m in re.finditer(r"^bench: (\w+) (\w+) rep \d+ bytes (\d+) ticks (\d+)", out, re.M):
-        mode, test, b, t = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
-        figures.setdefault((mode, test), []).append(b / (t / 10_000_000))  # bytes/s
-    for line in out.splitlines():
-        if "failed" in line or "not found" in line:
-            print(line)
+    parse_bench(out, figures)
     fs_host = host_timed(con, "fsread /bench", "echo", args.reps)
     con.close()
 
@@ -159,8 +247,22 @@ def main():
     else:
         print(f"bench: {UBOOT} not found (apt-get install u-boot-qemu): no U-Boot figures")
 
-    print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}")
-    for (mode, test), rates in sorted(figures.items()):
+    for run in SIDE_RUNS:
+        got, why = side_run(kernel, img, aio, append, args.transport, args.reps, run)
+        if got:
+            figures.update(got)
+        else:
+            print(f"bench: no {run[0][1:]} figures: {why}")
+    instret = instret_run(kernel, img, aio, args.transport)
+    if any(mode.endswith("+packed") for mode, _ in figures):
+        for tag, more in (("+packed", None), ("+split", "packed=off")):
+            instret.update(instret_run(kernel, img, aio, "modern", tag=tag,
+                                       device_opts=",packed=on", append=more))
+
+    print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}, "
+          f"host load average {os.getloadavg()[0]:.1f} at the end")
+    for (mode, test), by_rep in sorted(figures.items()):
+        rates = list(by_rep.values())
         med = statistics.median(rates)
         print(f"  {mode:4} {test:13} {med / MIB:9.1f} MiB/s  {med / 4096:9.0f} IOPS(4K) "
               f"[{min(rates) / MIB:.1f}..{max(rates) / MIB:.1f}]")
@@ -170,27 +272,81 @@ def main():
         uboot_rate = 64 * MIB / statistics.median(uboot)
         print(f"  host-timed U-Boot virtio read 64 MiB {uboot_rate / MIB:9.1f} MiB/s")
 
+    print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each):")
+    for (who, depth), runs in sorted(instret.items()):
+        same = "repeats exactly" if len(set(runs)) == 1 else "varies with the device's timing"
+        print(f"  {who:14} rand4k_qd{depth:<2} {statistics.median(runs):9.2f}  "
+              f"[{' '.join(f'{r:.2f}' for r in runs)}] {same}")
+
     def med(mode, test):
         r = figures.get((mode, test))
+        return statistics.median(r.values()) if r else None
+
+    def paired(a, b):
+        """a/b within each repetition (the two ran one after the other)."""
+        ra, rb = figures.get(a, {}), figures.get(b, {})
+        return [ra[k] / rb[k] for k in ra if k in rb]
+
+    def ins(who, depth):
+        r = instret.get((who, depth))
         return statistics.median(r) if r else None
 
-    mode = "irq" if ("irq", "fs_seq") in figures else "poll"
+    mode = "irq" if ("irq", "rand4k_qd1") in figures else "poll"
+    io_mode = mode + "+iothread"
+    # (name, ratios, target, "min" or "max"; target None: for reference)
     ratios = [
-        ("fs_seq/device_limit", med(mode, "fs_seq"), med(mode, "device_limit"), 0.8),
-        ("fs_seq/uboot", fs_host_rate, 64 * MIB / statistics.median(uboot) if uboot else None, 1.0),
-        ("rand_qd32/rand_qd1", med(mode, "rand4k_qd32"), med(mode, "rand4k_qd1"), 4.0),
-        ("fs_seq/seed_design", med(mode, "fs_seq"), med("poll", "seq4k_qd1"), 20.0),
-        ("irq/poll (rand4k_qd1)", med("irq", "rand4k_qd1"), med("poll", "rand4k_qd1"), 0.9),
-        ("irq/poll (fs_seq)", med("irq", "fs_seq"), med("poll", "fs_seq"), 0.9),
+        ("rand4k_qd1/minimal_qd1", paired((mode, "rand4k_qd1"), ("bare", "minimal_qd1")), 0.9,
+         "min"),
+        ("rand4k_qd32/minimal_qd32", paired((mode, "rand4k_qd32"), ("bare", "minimal_qd32")),
+         0.9, "min"),
+        ("fs_seq/device_limit", paired((mode, "fs_seq"), ("bare", "device_limit")), 0.95, "min"),
+        ("rand4k_qd32/rand4k_qd1", paired((mode, "rand4k_qd32"), (mode, "rand4k_qd1")), 3.0,
+         "min"),
+        ("minimal_qd32/minimal_qd1 (the bare loop's scaling)",
+         paired(("bare", "minimal_qd32"), ("bare", "minimal_qd1")), None, None),
+        ("irq/poll (rand4k_qd1)", paired(("irq", "rand4k_qd1"), ("poll", "rand4k_qd1")), 0.9,
+         "min"),
+        ("irq/poll (fs_seq)", paired(("irq", "fs_seq"), ("poll", "fs_seq")), 0.9, "min"),
+        ("poll rand4k_qd1/minimal_qd1", paired(("poll", "rand4k_qd1"), ("bare", "minimal_qd1")),
+         None, None),
+        ("iothread rand4k_qd32/rand4k_qd1",
+         paired((io_mode, "rand4k_qd32"), (io_mode, "rand4k_qd1")), None, None),
+        ("iothread/main-loop (rand4k_qd32)",
+         [med(io_mode, "rand4k_qd32") / med(mode, "rand4k_qd32")]
+         if med(io_mode, "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),
+        ("packed/split (rand4k_qd32)",
+         paired((mode + "+packed", "rand4k_qd32"), (mode + "+split", "rand4k_qd32")), None, None),
+        ("packed/split (rand4k_qd1)",
+         paired((mode + "+packed", "rand4k_qd1"), (mode + "+split", "rand4k_qd1")), None, None),
+        ("packed/split instret (rand4k_qd1)",
+         [ins("driver+packed", 1) / ins("driver+split", 1)] if ins("driver+split", 1) else [],
+         None, None),
+        ("pci/mmio (rand4k_qd32)",
+         [med(mode + "+pci", "rand4k_qd32") / med(mode, "rand4k_qd32")]
+         if med(mode + "+pci", "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),
+        ("instret_qd1/minimal_instret_qd1",
+         [ins("driver", 1) / ins("minimal", 1)] if ins("minimal", 1) else [], 1.5, "max"),
+        ("instret_qd32/minimal_instret_qd32",
+         [ins("driver", 32) / ins("minimal", 32)] if ins("minimal", 32) else [], None, None),
+        ("fs_seq/uboot", [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot else [],
+         None, None),
+        ("fs_seq/seed_design", paired((mode, "fs_seq"), ("poll", "seq4k_qd1")), None, None),
     ]
-    print(f"\nbench: ratios ({mode} mode unless named), target in brackets")
-    for name, a, b, target in ratios:
-        if a is None or b is None:
+    print(f"\nbench: ratios ({mode} mode unless named), median of the repetitions' own "
+          f"ratios [min..max], target in brackets")
+    for name, rs, target, kind in ratios:
+        if not rs:
             print(f"ratio {name}: n/a")
             continue
-        r = a / b
-        print(f"ratio {name}: {r:.2f} (target >= {target}: {'met' if r >= target else 'MISSED'})")
-
+        r = statistics.median(rs)
+        spread = f" [{min(rs):.2f}..{max(rs):.2f}]" if len(rs) > 1 else ""
+        if target is None:
+            verdict = "(reference, no target)"
+        else:
+            met = r >= target if kind == "min" else r <= target
+            verdict = f"(target {'>=' if kind == 'min' else '<='} {target}: " \
+                      f"{'met' if met else 'MISSED'})"
+        print(f"ratio {name}: {r:.2f}{spread} {verdict}")
 
 if __name__ == "__main__":
     main()

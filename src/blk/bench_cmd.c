@@ -11,19 +11,11 @@
 #include "mem.h"
 #include "shell.h"
 #include "virtio/blk.h"
+#include "blk/bench.h"
 
 #define IO_4K 4096
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng_next(void)
-{
-	// xorshift64: a fixed sequence, so every run reads the same sectors
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL; // a fixed sequence: every run reads alike
 
 static void report(const char *mode, const char *test, int rep, uint64_t bytes, uint64_t ticks,
                    int err)
@@ -35,17 +27,21 @@ static void report(const char *mode, const char *test, int rep, uint64_t bytes, 
 		        (unsigned long)bytes, (unsigned long)ticks);
 }
 
-// n requests of `size` bytes at `depth`, sequential or random, into buf.
-static int run_pattern(struct vblk *v, struct vblk_io *io, int n, uint32_t size, int depth,
-                       bool random, uint8_t *buf, uint64_t sectors)
-{
-	uint64_t per = size / SECTOR_SIZE, slots = sectors / per;
+// The 4 KiB patterns, for the driver in each mode and for the bare loop.
+static const struct {
+	const char *name;
+	int depth;
+	bool random;
+} pat4k[] = {{"seq4k_qd1", 1, false},
+             {"seq4k_qd32", 32, false},
+             {"rand4k_qd1", 1, true},
+             {"rand4k_qd32", 32, true}};
+#define NPAT4K (int)(sizeof(pat4k) / sizeof(pat4k[0]))
 
-	for (int i = 0; i < n; i++) {
-		uint64_t s = random ? (rng_next() % slots) * per : (uint64_t)i * per;
-		io[i] = (struct vblk_io){VIRTIO_BLK_T_IN, s, buf + (size_t)i * size, size, 0};
-	}
-	return vblk_run(v, io, n, depth);
+// random patterns: a quarter of the 4 KiB reads is plenty
+static int pat_count(int p, int n4k)
+{
+	return pat4k[p].random ? n4k / 4 : n4k;
 }
 
 // Read every regular file in dir into buf, one after another, up to cap
@@ -72,14 +68,95 @@ static int fs_read_dir_files(struct fs_mount *fs, struct efs_inode *dir, uint8_t
 	return r < 0 ? r : 0;
 }
 
+// What one `bench` run works with.
+struct bench_ctx {
+	struct vblk *v;     // the disk's driver
+	struct vblk_io *io; // requests, up to n4k of them
+	int n4k;            // 4 KiB requests in `bytes`
+	uint8_t *buf;       // bytes of DMA memory
+	uint64_t bytes;
+	struct blkdev *dev;
+	struct fs_mount *fs; // NULL: no fs_seq figures
+	struct efs_inode dir;
+	bool irq; // interrupts are available
+};
+
+// The driver's completion modes: polling, then interrupts if there are any.
+static int set_mode(const struct bench_ctx *c, int m)
+{
+	vblk_set_polling(m == 0);
+	return m == 0 || c->irq;
+}
+
+static const char *const mode_name[2] = {"poll", "irq"};
+
+// One 4 KiB pattern, through the driver in each mode and then, for the
+// random ones, through the bare loop (bench_bare.c), on the same sectors
+// and one right after the other, so that the ratios bench.py takes within
+// a repetition compare runs under the same load.
+static void bench_4k(struct bench_ctx *c, int p, int rep)
+{
+	int n = pat_count(p, c->n4k);
+	uint64_t bytes = (uint64_t)n * IO_4K;
+
+	bench_fill(c->io, n, IO_4K, pat4k[p].random, c->buf, c->dev->sectors, &rng_state);
+	for (int m = 0; m < 2 && set_mode(c, m); m++) {
+		uint64_t t0 = time_now();
+		int err = vblk_run(c->v, c->io, n, pat4k[p].depth);
+		report(mode_name[m], pat4k[p].name, rep, bytes, time_now() - t0, err);
+	}
+	if (pat4k[p].random) {
+		struct bench_cost cost;
+		vblk_set_polling(true);
+		int err = bare_run(c->v, c->io, n, pat4k[p].depth, &cost);
+		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep, bytes,
+		       cost.ticks, err);
+	}
+}
+
+// The large transfers: the block layer's own path, the file system's, and
+// the device's limit, the bare loop's best over large request sizes with
+// all of them in flight at once.
+static void bench_large(struct bench_ctx *c, int rep)
+{
+	for (int m = 0; m < 2 && set_mode(c, m); m++) {
+		uint64_t t0 = time_now();
+		int err = blk_read(c->dev, 0, c->buf, c->bytes);
+		report(mode_name[m], "raw_seq", rep, c->bytes, time_now() - t0, err);
+	}
+	for (int m = 0; c->fs && m < 2 && set_mode(c, m); m++) {
+		uint64_t done = 0, t0 = time_now();
+		int err = fs_read_dir_files(c->fs, &c->dir, c->buf, c->bytes, &done);
+		report(mode_name[m], "fs_seq", rep, done, time_now() - t0, err);
+	}
+	uint64_t best = ~0ULL;
+	struct bench_cost cost;
+	vblk_set_polling(true);
+	for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= c->bytes; size <<= 2) {
+		int k = (int)(c->bytes / size);
+		bench_fill(c->io, k, size, false, c->buf, c->dev->sectors, &rng_state);
+		if (bare_run(c->v, c->io, k, 64, &cost) == 0 && cost.ticks < best)
+			best = cost.ticks;
+	}
+	if (c->bytes < 1U << 20)
+		kprintf(
+		    "bench: bare device_limit rep %d skipped: the disk is smaller than one 1 MiB "
+		    "request\n",
+		    rep);
+	else
+		report("bare", "device_limit", rep, c->bytes, best, best == ~0ULL ? -EIO : 0);
+}
+
 static int cmd_bench(int argc, char **argv)
 {
 	unsigned long mib = 64, reps = 5;
 	const char *path = argc > 1 ? argv[1] : "/bench";
+	bool only4k = argc > 4 && !strcmp(argv[4], "4k");
 
 	if ((argc > 2 && parse_u64(argv[2], &mib) < 0) ||
-	    (argc > 3 && parse_u64(argv[3], &reps) < 0) || mib == 0 || mib > 256) {
-		kprintf("usage: bench [DIR] [MIB] [REPS]\n");
+	    (argc > 3 && parse_u64(argv[3], &reps) < 0) || mib == 0 || mib > 256 ||
+	    (argc > 4 && !only4k) || argc > 5) {
+		kprintf("usage: bench [DIR] [MIB] [REPS] [4k]\n");
 		return 1;
 	}
 	struct blkdev *dev = blk_root();
@@ -88,103 +165,57 @@ static int cmd_bench(int argc, char **argv)
 		kprintf("bench: needs a virtio-blk disk\n");
 		return 1;
 	}
-	uint64_t bytes = mib << 20;
-	if (bytes > dev->sectors * SECTOR_SIZE)
-		bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
+	struct bench_ctx c = {.v = v, .bytes = mib << 20, .dev = dev};
+	if (c.bytes > dev->sectors * SECTOR_SIZE)
+		c.bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
 	// nothing to measure: say why rather than time failures
 	if (IO_4K % dev->block_size) {
 		kprintf("bench: bench reads 4 KiB at a time; this disk's blocks are %u bytes\n",
 		        dev->block_size);
 		return 1;
 	}
-	if (bytes == 0) {
+	if (c.bytes == 0) {
 		kprintf("bench: the disk holds %lu bytes; bench needs at least 4 KiB\n",
 		        (unsigned long)(dev->sectors * SECTOR_SIZE));
 		return 1;
 	}
-	int n4k = (int)(bytes / IO_4K);
-	uint8_t *buf = dma_alloc(bytes);
-	struct vblk_io *io = dma_alloc(sizeof(*io) * (size_t)n4k);
-	if (!buf || !io) {
+	c.n4k = (int)(c.bytes / IO_4K);
+	size_t io_bytes = sizeof(*c.io) * (size_t)c.n4k;
+	c.buf = dma_alloc(c.bytes);
+	c.io = dma_alloc(io_bytes);
+	if (!c.buf || !c.io) {
 		kprintf("bench: no memory for %lu MiB (boot QEMU with -m 512M)\n", mib);
-		dma_free(buf, bytes);
-		dma_free(io, sizeof(*io) * (size_t)n4k);
+		dma_free(c.buf, c.bytes);
+		dma_free(c.io, io_bytes);
 		return 1;
 	}
 	// EclipseFS v2 caps a record, so a file, at 32 MiB: fs_seq reads
 	// every file of a directory, back to back
-	struct fs_mount *fs = fs_root();
-	struct efs_inode dir;
-	int have_dir = fs && efs_lookup(&fs->vol, path, &dir) == 0 && dir.type == EFS_DIR;
-	if (!have_dir)
+	c.fs = fs_root();
+	if (!only4k &&
+	    !(c.fs && efs_lookup(&c.fs->vol, path, &c.dir) == 0 && c.dir.type == EFS_DIR)) {
 		kprintf("bench: directory %s not found: no fs_seq figures\n", path);
+		c.fs = 0;
+	}
 	bool was_polling = vblk_polling();
-	kprintf("bench: %lu MiB, %lu repetitions, timebase %lu Hz\n", (unsigned long)(bytes >> 20),
-	        reps, (unsigned long)time_hz);
+	vblk_set_polling(false);
+	c.irq = !vblk_polling();
+	kprintf("bench: %lu MiB, %lu repetitions, timebase %lu Hz\n",
+	        (unsigned long)(c.bytes >> 20), reps, (unsigned long)time_hz);
 
-	// modes alternate within each repetition, so a change in the host's
-	// load during the run weighs on both alike
 	for (int rep = 1; rep <= (int)reps; rep++) {
-		for (int m = 0; m < 2; m++) {
-			const char *mode = m == 0 ? "poll" : "irq";
-			vblk_set_polling(m == 0);
-			if (m == 1 && vblk_polling())
-				break; // interrupts not available
-			static const struct {
-				const char *name;
-				int depth;
-				bool random;
-			} pat[] = {{"seq4k_qd1", 1, false},
-			           {"seq4k_qd32", 32, false},
-			           {"rand4k_qd1", 1, true},
-			           {"rand4k_qd32", 32, true}};
-			for (unsigned p = 0; p < sizeof(pat) / sizeof(pat[0]); p++) {
-				// random patterns: a quarter of the 4 KiB reads is plenty
-				int n = pat[p].random ? n4k / 4 : n4k;
-				uint64_t t0 = time_now();
-				int err = run_pattern(v, io, n, IO_4K, pat[p].depth, pat[p].random,
-				                      buf, dev->sectors);
-				report(mode, pat[p].name, rep, (uint64_t)n * IO_4K, time_now() - t0,
-				       err);
-			}
-			// the block layer's own large-transfer path
-			uint64_t t0 = time_now();
-			int err = blk_read(dev, 0, buf, bytes);
-			report(mode, "raw_seq", rep, bytes, time_now() - t0, err);
-			// the device's limit: the largest requests, all at once
-			uint64_t best = ~0ULL;
-			for (uint32_t size = 1U << 20; size <= 16U << 20 && size <= bytes;
-			     size <<= 2) {
-				int k = (int)(bytes / size);
-				t0 = time_now();
-				err = run_pattern(v, io, k, size, 64, false, buf, dev->sectors);
-				uint64_t t = time_now() - t0;
-				if (err == 0 && t < best)
-					best = t;
-			}
-			if (bytes < 1U << 20)
-				kprintf(
-				    "bench: %s device_limit rep %d skipped: the disk is smaller "
-				    "than one 1 MiB request\n",
-				    mode, rep);
-			else
-				report(mode, "device_limit", rep, bytes, best,
-				       best == ~0ULL ? -EIO : 0);
-			if (have_dir) {
-				uint64_t done = 0;
-				t0 = time_now();
-				err = fs_read_dir_files(fs, &dir, buf, bytes, &done);
-				report(mode, "fs_seq", rep, done, time_now() - t0, err);
-			}
-		}
+		for (int p = 0; p < NPAT4K; p++)
+			bench_4k(&c, p, rep);
+		if (!only4k)
+			bench_large(&c, rep);
 	}
 	vblk_set_polling(was_polling);
-	dma_free(buf, bytes);
-	dma_free(io, sizeof(*io) * (size_t)n4k);
+	dma_free(c.buf, c.bytes);
+	dma_free(c.io, io_bytes);
 	kprintf("bench: done\n");
 	return 0;
 }
-SHELL_COMMAND("bench", "[DIR] [MIB] [REPS]", "measure the disk (see make bench)", cmd_bench);
+SHELL_COMMAND("bench", "[DIR] [MIB] [REPS] [4k]", "measure the disk (see make bench)", cmd_bench);
 
 static int cmd_fsread(int argc, char **argv)
 {

@@ -68,6 +68,16 @@ void vblk_set_timeout_ms(uint32_t ms);
 // and handles a configuration change.
 void vblk_interrupt(void *vblk);
 
+// For `bench` and `instret` (src/blk/bench_*.c). Instructions vblk_run
+// spent polling an empty used ring, so far, on every device: they measure
+// the device's speed, not the driver's. And the bare loop's access to a
+// device's queue: lend it out while nothing is in flight (NULL otherwise),
+// interrupts off; take it back, resetting the device if the borrower
+// failed (err < 0).
+uint64_t vblk_idle_instret(void);
+struct virtq *vblk_borrow_queue(struct vblk *v);
+void vblk_return_queue(struct vblk *v, int err);
+
 // Print the device's facts for the `blk` command.
 void vblk_info(struct vblk *v);
 void vblk_dump_queue(struct vblk *v);

@@ -5,11 +5,14 @@
 #include "errno.h"
 #include "hw/barrier.h"
 #include "hw/cpu.h"
+#include "hw/instret.h"
 #include "hw/time.h"
 #include "mem.h"
 #include "virtio/blk_state.h"
 
 #define STATUS_UNWRITTEN 0xff // what we put in status, so a device that never writes it is seen
+
+static uint64_t idle_instret; // see vblk_wait and vblk_idle_instret
 
 static int check_io(const struct vblk *v, const struct vblk_io *io)
 {
@@ -83,9 +86,12 @@ static int vblk_collect(struct vblk *v)
 	int got = 0;
 	void *token;
 	uint32_t written;
-	int r;
+	int r = 0;
 
-	while ((r = virtq_get_used(&v->vq, &token, &written)) > 0) {
+	// stop once nothing is in flight rather than look at the ring once
+	// more: at depth 1 that look was 15 of the 530 instructions a request
+	// (a device that runs ahead is still caught, by the next look)
+	while (v->in_flight && (r = virtq_get_used(&v->vq, &token, &written)) > 0) {
 		struct vblk_io **slot_io = token;
 		uint16_t slot = (uint16_t)(slot_io - v->slot_io);
 		struct vblk_io *io = *slot_io;
@@ -131,8 +137,17 @@ static int vblk_wait(struct vblk *v)
 {
 	uint64_t now = time_now();
 	uint64_t deadline = now + vblk_mode.timeout_ticks, spin_until = now + vblk_mode.spin_ticks;
+	uint64_t mark = instret_now();
 
 	for (;;) {
+		// an empty look costs as many instructions as the device makes
+		// us wait, so `instret` leaves out everything from one look to
+		// the next. Counting here, before each look, makes the look
+		// that finds something cost the same whether or not empty ones
+		// came before it: the figure then repeats exactly.
+		uint64_t i = instret_now();
+		idle_instret += i - mark;
+		mark = i;
 		int got = vblk_collect(v);
 		if (got != 0)
 			return got;
@@ -251,4 +266,25 @@ int vblk_rw(struct vblk *v, uint32_t type, uint64_t sector, void *buf, uint64_t 
 			return err;
 	}
 	return 0;
+}
+
+uint64_t vblk_idle_instret(void)
+{
+	return idle_instret;
+}
+
+struct virtq *vblk_borrow_queue(struct vblk *v)
+{
+	if (!vblk_present(v) || v->in_flight || v->vq.broken)
+		return 0;
+	virtq_enable_interrupts(&v->vq, false);
+	return &v->vq;
+}
+
+void vblk_return_queue(struct vblk *v, int err)
+{
+	if (err < 0)
+		vblk_recover(v, err);
+	else
+		virtq_enable_interrupts(&v->vq, !vblk_mode.polling && vblk_mode.spin_ticks == 0);
 }

@@ -1,0 +1,76 @@
+#!/bin/sh
+# The driver's cost in guest instructions, checked on every `make test`.
+#
+# Boots the kernel once under `-icount shift=0`, where the instret CSR
+# counts guest instructions exactly, and runs the shell's `instret` command
+# twice: 256 random 4 KiB reads at depth 1 and at depth 32, through the
+# driver and through the bench's bare loop (src/blk/bench_bare.c), with the
+# instructions spent polling an empty ring left out. Checks that
+#   - every figure is printed and no request failed,
+#   - the depth-1 figures repeat exactly from one run to the next,
+#   - the driver's depth-1 figure stays under DRIVER_QD1_MAX instructions a
+#     request (515 when this was written, so about 5% of headroom): a
+#     commit that slows the hot path fails here, and one that speeds it up
+#     should lower the bound,
+#   - and within RATIO_MAX times the bare loop's (4.77 when written; issue
+#     16 aims at 1.5, see README.md, "Measured").
+# Depth 32 is printed, not checked: how many completions one look at the
+# used ring finds depends on the device's timing, so its figure moves by a
+# few instructions from run to run.
+#
+# Run from anywhere: tests/tools/instret.sh (BUILD=dir for another build).
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+exec python3 - "$BUILD" <<'PY'
+import os, re, shutil, sys, tempfile
+sys.path.insert(0, "tests/grade")
+import gradelib
+
+DRIVER_QD1_MAX = 540.0
+RATIO_MAX = 5.0
+kernel = os.path.join(sys.argv[1], "kernel.elf")
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    print(("ok   " if ok else "FAIL ") + what)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+
+
+if not os.path.exists(kernel) or not shutil.which(gradelib.QEMU):
+    print(f"SKIP instret: needs {kernel} and {gradelib.QEMU}")
+    print("0 passed, 0 failed, 1 skipped")
+    sys.exit(0)
+with tempfile.TemporaryDirectory() as tmp:
+    disk = gradelib.make_disk(os.path.join(tmp, "disk.img"), 4 << 20)
+    cmd = [gradelib.QEMU, "-machine", "virt", "-smp", "1", "-m", "128M", "-nographic",
+           "-bios", "default", "-kernel", kernel, "-icount", "shift=0",
+           "-drive", f"file={disk},if=none,format=raw,id=d0",
+           "-device", "virtio-blk-device,drive=d0"]
+    run = gradelib.run_qemu(cmd, ["instret 256", "instret 256", "poweroff"], timeout=90)
+runs = [{}, {}]
+pat = r"^instret: (\w+) rand4k_qd(\d+) requests 256 instructions \d+ per_request ([\d.]+)$"
+for m in re.finditer(pat, run.output, re.M):
+    fig = runs[0] if len(runs[0]) < 4 else runs[1]
+    fig[(m.group(1), int(m.group(2)))] = float(m.group(3))
+check(len(runs[0]) == 4 and len(runs[1]) == 4 and "failed" not in run.output,
+      "instret prints all four figures twice, no request failed")
+if failed:
+    print(run.output[-2000:])
+else:
+    for (who, depth), v in sorted(runs[0].items()):
+        print(f"     {who:7} qd{depth:<2} {v:8.2f} {runs[1][(who, depth)]:8.2f} instructions/request")
+    check(all(runs[0][(w, 1)] == runs[1][(w, 1)] for w in ("driver", "minimal")),
+          "depth-1 figures repeat exactly")
+    d1 = runs[0][("driver", 1)]
+    check(d1 <= DRIVER_QD1_MAX, f"driver qd1: {d1:.2f} <= {DRIVER_QD1_MAX} instructions/request")
+    r = d1 / runs[0][("minimal", 1)]
+    check(r <= RATIO_MAX, f"driver/bare loop at qd1: {r:.2f} <= {RATIO_MAX}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
