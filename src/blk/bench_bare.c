@@ -16,7 +16,7 @@
 #include "mem.h"
 #include "virtio/blk.h"
 #include "virtio/mmio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/virtq.h"
 
 #define BARE_TIMEOUT_US 5000000
 
