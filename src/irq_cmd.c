@@ -1,6 +1,7 @@
 // `irq`: what the trap handler has seen (lab 7).
 #include "console.h"
 #include "fdt.h"
+#include "riscv.h"
 #include "shell.h"
 #include "trap.h"
 
@@ -10,6 +11,11 @@ static int cmd_irq(int argc, char **argv)
 	kprintf("irq: interrupts %s; %lu external, %lu timer, %lu spurious\n",
 	        irq_enabled() ? "on" : "off", (unsigned long)irq_stats.external,
 	        (unsigned long)irq_stats.timer, (unsigned long)irq_stats.spurious);
+	// what the hart itself says, not the driver's flag: a handler that
+	// never runs is often a bit that was never set
+	unsigned long sstatus = csr_read(sstatus), sie = csr_read(sie);
+	kprintf("irq: sstatus.SIE %d, sie.SEIE %d, sie.STIE %d\n", !!(sstatus & SSTATUS_SIE),
+	        !!(sie & SIE_SEIE), !!(sie & SIE_STIE));
 	for (unsigned i = 1; i < IRQ_SOURCES; i++)
 		if (irq_stats.per_irq[i])
 			kprintf("irq: source %u: %lu\n", i, (unsigned long)irq_stats.per_irq[i]);

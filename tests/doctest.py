@@ -12,14 +12,21 @@ A block reads like a terminal:
 
 Every expected line must appear, exactly, in order, in the output of its
 command (or of the boot); `...` only documents that lines are left out.
+
+Output that cannot be replayed (addresses, timings, a broken driver's
+messages) goes in a block whose info string is `illustration`, which tells
+the reader it shows the shape of the output, not the exact text. Any other
+block that quotes the shell (`eclipse> ` lines) fails: a quote must be
+either checked or marked.
 Prints `PASS: file block N` / `FAIL: ...` lines for tests/run_all.py.
 """
 
+import argparse
 import os
 import re
 import shutil
 import sys
-import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "grade"))
@@ -44,6 +51,25 @@ def blocks(path):
             else:
                 cur[2].append(line.rstrip())
     return out
+
+
+def unmarked(path):
+    """Line numbers of fenced blocks that quote the shell but are neither
+    kernel-session nor illustration blocks."""
+    bad, cur = [], None
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if cur is None:
+                m = re.match(r"^```\s*([\w-]*)", line)
+                if m:
+                    cur = (n, m.group(1), False)
+            elif line.startswith("```"):
+                if cur[2] and cur[1] not in ("kernel-session", "illustration"):
+                    bad.append(cur[0])
+                cur = None
+            elif line.startswith("eclipse> "):
+                cur = (cur[0], cur[1], True)
+    return bad
 
 
 def in_order(expected, text):
@@ -93,27 +119,46 @@ def check_block(transport, lines, tmp):
     return None
 
 
+def replay(job):
+    rel, line, transport, lines = job
+    tmp = gradelib.scratch_dir(ROOT, "doctest-")
+    try:
+        why = check_block(transport, lines, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return f"{rel}:{line} ({transport})", why
+
+
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="blocks replayed at once")
+    args = ap.parse_args()
     files = [os.path.join(ROOT, "README.md")]
     gdir = os.path.join(ROOT, "lab-guides")
     files += sorted(os.path.join(gdir, f) for f in os.listdir(gdir) if f.endswith(".md"))
+    jobs = []
+    for path in files:
+        if os.path.exists(path):
+            rel = os.path.relpath(path, ROOT)
+            jobs += [(rel, line, transport, lines) for line, transport, lines in blocks(path)]
     failed = 0
     for path in files:
-        if not os.path.exists(path):
-            continue
-        rel = os.path.relpath(path, ROOT)
-        for n, (line, transport, lines) in enumerate(blocks(path), 1):
-            tmp = tempfile.mkdtemp(prefix="eclipse-doctest-")
-            try:
-                why = check_block(transport, lines, tmp)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-            name = f"{rel}:{line} ({transport})"
+        if os.path.exists(path):
+            rel = os.path.relpath(path, ROOT)
+            bad = unmarked(path)
+            if bad:
+                failed += 1
+                print(f"FAIL: {rel}: the blocks at lines {', '.join(map(str, bad))} quote the "
+                      "shell but are neither `kernel-session` (replayed) nor `illustration`")
+            else:
+                print(f"PASS: {rel}: every quote of the shell is replayed or marked")
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for name, why in pool.map(replay, jobs):
             if why:
                 failed += 1
-                print(f"FAIL: {name}: {why}")
+                print(f"FAIL: {name}: {why}", flush=True)
             else:
-                print(f"PASS: {name}")
+                print(f"PASS: {name}", flush=True)
     sys.exit(1 if failed else 0)
 
 

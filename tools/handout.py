@@ -112,11 +112,15 @@ def main():
                 new = transform(lines, args.lab, rel)
             except MarkerError as e:
                 sys.exit(f"handout: {e}")
-            if new != lines:
-                stubbed.add(rel)
             with open(dst, "w", encoding="utf-8") as f:
                 f.writelines(new)
-            shutil.copymode(src, dst)
+            if new != lines:
+                stubbed.add(rel)
+                shutil.copymode(src, dst)
+            else:
+                # unchanged: keep its time too, so objects built from the
+                # solution can be reused (make test builds handouts that way)
+                shutil.copystat(src, dst)
         else:
             shutil.copy2(src, dst, follow_symlinks=False) if not os.path.islink(src) else \
                 os.symlink(os.readlink(src), dst)

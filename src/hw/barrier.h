@@ -5,9 +5,16 @@
 #define HW_BARRIER_H
 
 #ifdef HOST_BUILD
-#define virt_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+// The host tests' fake device runs only when the driver calls into it, so
+// by itself it would never see the rings between two stores. These hooks
+// show it what a device on another hart could see: every barrier, and the
+// moment each WRITE_ONCE lands (an avail->idx published before its ring
+// entry, or with no barrier since the last one, is caught there).
+void host_barrier(void);
+void host_shared_store(const volatile void *p);
+#define virt_wmb() (host_barrier(), __atomic_thread_fence(__ATOMIC_SEQ_CST))
 #define virt_rmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define virt_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define virt_mb()  (host_barrier(), __atomic_thread_fence(__ATOMIC_SEQ_CST))
 #else
 // earlier stores become visible before later stores
 #define virt_wmb() __asm__ volatile("fence w,w" ::: "memory")
@@ -19,7 +26,15 @@
 
 // Read a field the device may change at any time exactly once, so the
 // compiler neither caches nor re-reads it behind our back.
-#define READ_ONCE(x)     (*(const volatile __typeof__(x) *)&(x))
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#ifdef HOST_BUILD
+#define WRITE_ONCE(x, v)                                                                           \
+	do {                                                                                       \
+		*(volatile __typeof__(x) *)&(x) = (v);                                             \
+		host_shared_store(&(x));                                                           \
+	} while (0)
+#else
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#endif
 
 #endif

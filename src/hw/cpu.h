@@ -6,7 +6,9 @@
 // check and the wfi run with interrupts masked: wfi still wakes up when an
 // enabled interrupt is pending, and unmasking afterwards lets its handler run.
 //
-// On the host, the fake device gets a turn instead.
+// On the host, the fake device gets a turn instead, and host_cpu_idle
+// refuses to "sleep" unless interrupts were masked first: the host cannot
+// race a real interrupt, so it checks the rule itself.
 #ifndef HW_CPU_H
 #define HW_CPU_H
 
@@ -14,17 +16,21 @@
 
 #ifdef HOST_BUILD
 void host_cpu_idle(void);
+extern unsigned long host_intr_masked; // 1 between cpu_intr_off and the restore
 static inline void cpu_idle(void)
 {
 	host_cpu_idle();
 }
 static inline unsigned long cpu_intr_off(void)
 {
-	return 0;
+	unsigned long was_on = !host_intr_masked;
+	host_intr_masked = 1;
+	return was_on;
 }
 static inline void cpu_intr_restore(unsigned long was_on)
 {
-	(void)was_on;
+	if (was_on)
+		host_intr_masked = 0;
 }
 static inline void cpu_wake_at(uint64_t when)
 {

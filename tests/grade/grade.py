@@ -1,22 +1,33 @@
 #!/usr/bin/env python3
-"""Run the QEMU graders and score them.
+"""Run the graders and score them: each lab's QEMU checks and, beside them,
+the lab's host unit tests against the strict fake device.
 
     grade.py                  every lab
     grade.py --lab 4          one lab (repeat or comma-separate for more)
     grade.py --root DIR       grade the tree in DIR (e.g. a handout)
     grade.py --json out.json  also write Gradescope autograder results
+    grade.py --fail-fast      stop starting tests after the first failure
 
 Prints each test with its points, then `Score: X/Y` and last
 `N passed, N failed` (`, N skipped` when some could not run here).
 Exit status 0 only when nothing failed.
+
+A unit test belongs to lab N when its name starts with `labN_` (the lab
+whose code it tests; `make unit LAB=n` runs labs 0 to n); each is a point.
+A failing QEMU test keeps its disks in build/grade/ under the graded tree
+and says where; a passing one removes them.
 """
 
 import argparse
 import importlib
 import json
 import os
+import re
 import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,14 +38,35 @@ import gradelib  # noqa: E402
 
 def load_labs(labs):
     for name in sorted(os.listdir(HERE)):
-        if name.startswith("lab") and name.endswith(".py"):
+        if re.match(r"lab\d+\.py$", name):
             n = int(name[3:-3])
             if labs is None or n in labs:
                 importlib.import_module(name[:-3])
 
 
-def run_one(t, root):
-    tmp = gradelib.scratch_dir()
+def failure_detail(ctx, tmp):
+    """What a student needs to see first: a timeout says so, then the
+    output of the command the check was looking at (or the last lines)."""
+    last = ctx.runs[-1]
+    if last.timed_out:
+        head = (f"QEMU TIMED OUT after {last.elapsed:.0f} s (the kernel hung, or never "
+                "powered off); the last lines before the timeout:")
+        body = last.tail()
+    elif last.last_command is not None:
+        head = f"the output of `{last.last_command}` (exit status {last.status}):"
+        body = last.last_section.rstrip("\n") or "(nothing)"
+        body = "\n".join(body.split("\n")[-15:])
+    else:
+        head = f"last lines of the kernel's output (exit status {last.status}):"
+        body = last.tail()
+    return (head + "\n" + "\n".join("  | " + l for l in body.split("\n"))
+            + f"\nreproduce with (disks kept in {tmp}):\n  {last.cmdline}")
+
+
+def run_one(t, root, stop):
+    if stop.is_set():
+        return "skip", "not run: an earlier test failed (--fail-fast)", "", 0.0
+    tmp = gradelib.scratch_dir(root, f"lab{t.lab}-{t.fn.__name__}-")
     ctx = gradelib.Ctx(t.transport, root, tmp)
     start = time.monotonic()
     try:
@@ -47,16 +79,104 @@ def run_one(t, root):
     except Exception as e:  # a grader bug must show, not pass
         outcome, message = "fail", f"grader error: {type(e).__name__}: {e}"
     detail = ""
+    if outcome == "fail":
+        stop.fail()
     if outcome == "fail" and ctx.runs:
-        # keep the scratch directory: the command below needs its disks
-        last = ctx.runs[-1]
-        status = "timed out" if last.timed_out else f"exit status {last.status}"
-        detail = (f"last lines of the kernel's output ({status}):\n"
-                  + "\n".join("  | " + l for l in last.tail().split("\n"))
-                  + f"\nreproduce with (disks kept in {tmp}):\n  {last.cmdline}")
+        if ctx.runs[-1].timed_out:  # say it first: every other message follows from it
+            message = "the run timed out: " + message
+        detail = failure_detail(ctx, tmp)  # the disks stay for the command above
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     return outcome, message, detail, time.monotonic() - start
+
+
+class Stop:
+    """Set after the first failure when --fail-fast is given."""
+
+    def __init__(self, enabled):
+        self.enabled, self.event = enabled, threading.Event()
+
+    def fail(self):
+        if self.enabled:
+            self.event.set()
+
+    def is_set(self):
+        return self.event.is_set()
+
+
+class UnitTest:
+    """A host unit test, graded as one point of its lab."""
+    transport = None
+    points = 1
+
+    def __init__(self, lab, suite, name, status, messages):
+        self.lab, self.suite, self.name = lab, suite, name
+        self.status, self.messages = status, messages
+
+    @property
+    def title(self):
+        return f"lab{self.lab}: unit: {self.suite}/{self.name}"
+
+
+def unit_tests(root, labs, binary, stop):
+    """Run the unit tests of `labs` (None = all) and return UnitTest
+    results, or raise SystemExit when the binary cannot run."""
+    exe = os.path.join(root, "build", binary)
+    if not os.path.exists(exe):
+        sys.exit(f"grade: {exe} is missing: run `make {os.path.join('build', binary)}` first")
+    nums = sorted(labs) if labs is not None else None
+    pattern = "*/lab@(" + "|".join(map(str, nums)) + ")_*" if nums is not None else "*/lab*_*"
+    out = os.path.join(root, "build", "grade", f"unit-{os.getpid()}.tap")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    # TAP rather than --json: Criterion 2.4 does not escape quotes in JSON
+    cmd = [exe, "--filter", pattern, f"--tap={out}", "-j2", "--timeout", "60"]
+    if stop.enabled:
+        cmd.append("--fail-fast")
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+    try:
+        with open(out, errors="replace") as f:
+            tap = f.read().split("\n")
+    except OSError:
+        tap = []
+    finally:
+        if os.path.exists(out):
+            os.remove(out)
+    results, cur = [], None
+    for line in tap:
+        m = re.match(r"^(ok|not ok) - (\w+)::(\w+)\s*(.*)$", line)
+        if m:
+            cur = None
+            if "# SKIP" in m.group(4):
+                continue  # filtered out, not run
+            lab = re.match(r"lab(\d+)_", m.group(3))
+            if not lab:
+                continue
+            cur = UnitTest(int(lab.group(1)), m.group(2), m.group(3),
+                           "PASSED" if m.group(1) == "ok" else "FAILED",
+                           [] if m.group(1) == "ok" else [m.group(4).strip()])
+            results.append(cur)
+        elif cur is not None and cur.status == "FAILED" and line.startswith("  ") and \
+                line.strip() not in ("---", "...") and not re.match(r"\s+(assertions|failures):",
+                                                                   line):
+            cur.messages.append(line.strip())
+    if not results and r.returncode == 0:
+        return []  # this lab has no unit tests
+    if not results:
+        return [UnitTest(min(nums or [0]), "unit-tests", "run", "FAILED",
+                         [f"{binary} ran no lab tests (exit status {r.returncode}):",
+                          (r.stdout + r.stderr)[-1500:]])]
+    if r.returncode != 0 and all(u.status == "PASSED" for u in results):
+        results.append(UnitTest(min(nums or [0]), "unit-tests", "exit", "FAILED",
+                                [f"{binary} exited with status {r.returncode}:",
+                                 (r.stdout + r.stderr)[-1500:]]))
+    for u in results:
+        if u.status == "FAILED" and len(u.messages) <= 1:
+            # a crash (abort, sanitizer) leaves no assertion: its output says why
+            u.messages += [l for l in (r.stdout + r.stderr).split("\n")
+                           if l.startswith(("host", "fake-virtio")) or "ERROR" in l][:8]
+    if stop.enabled and any(u.status not in ("PASSED", "SKIPPED") for u in results):
+        stop.fail()
+    return sorted(results, key=lambda u: (u.lab, u.suite, u.name))
 
 
 def main():
@@ -67,26 +187,46 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--transport", choices=gradelib.ALL_TRANSPORTS, help="grade one transport only")
     ap.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    ap.add_argument("--fail-fast", action="store_true",
+                    help="stop starting tests after the first failure (the proofs use it)")
+    ap.add_argument("--no-unit", action="store_true", help="QEMU checks only")
+    ap.add_argument("--no-qemu", action="store_true", help="unit tests only")
+    ap.add_argument("--unit-binary", default="unit-tests",
+                    help="the unit-test binary under build/ (unit-tests-plain: no sanitizers)")
     args = ap.parse_args()
 
     labs = None
     if args.lab:
         labs = {int(x) for a in args.lab for x in a.split(",") if x}
     root = os.path.abspath(args.root)
-    if not os.path.exists(os.path.join(root, "build", "kernel.elf")):
-        sys.exit(f"grade: {root}/build/kernel.elf is missing: run `make` first")
-    load_labs(labs)
-    tests = [t for t in gradelib.TESTS
-             if not args.transport or t.transport in (None, args.transport)]
-    base = gradelib.VARIANTS.get(args.transport)
-    if base:
-        tests += [gradelib.Test(t.lab, t.name, t.points, args.transport, t.fn)
-                  for t in gradelib.TESTS if t.transport == base]
-    if not tests:
+    stop = Stop(args.fail_fast)
+    units = [] if args.no_unit else unit_tests(root, labs, args.unit_binary, stop)
+
+    tests = []
+    if not args.no_qemu:
+        if not os.path.exists(os.path.join(root, "build", "kernel.elf")):
+            sys.exit(f"grade: {root}/build/kernel.elf is missing: run `make` first")
+        load_labs(labs)
+        tests = [t for t in gradelib.TESTS
+                 if not args.transport or t.transport in (None, args.transport)]
+        base = gradelib.VARIANTS.get(args.transport)
+        if base:
+            tests += [gradelib.Test(t.lab, t.name, t.points, args.transport, t.fn)
+                      for t in gradelib.TESTS if t.transport == base]
+    if not tests and not units:
         sys.exit("grade: no tests for the labs asked for")
 
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda t: run_one(t, root), tests))
+    results = []
+    if tests and not stop.is_set():
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(lambda t: run_one(t, root, stop), tests))
+    elif tests:
+        results = [("skip", "not run: a unit test failed (--fail-fast)", "", 0.0)] * len(tests)
+    for u in units:
+        outcome = {"PASSED": "pass", "SKIPPED": "skip"}.get(u.status, "fail")
+        tests.append(u)
+        results.append((outcome, "" if outcome == "pass" else
+                        "\n".join(u.messages) or u.status.lower(), "", 0.0))
 
     score = total = passed = failed = skipped = 0
     json_tests = []
@@ -98,13 +238,15 @@ def main():
         passed += outcome == "pass"
         failed += outcome == "fail"
         skipped += outcome == "skip"
-        line = f"{outcome.upper():4}  {t.title} ({got}/{t.points} pts, {secs:.1f}s)"
-        if outcome != "pass" or not args.quiet:
+        took = f", {secs:.1f}s" if secs else ""
+        line = f"{outcome.upper():4}  {t.title} ({got}/{t.points} pts{took})"
+        if outcome == "fail" or (not args.quiet and outcome != "skip") or \
+                (outcome == "skip" and not args.fail_fast):
             print(line)
-        if message:
-            print("      " + message)
-        if detail:
-            print("\n".join("      " + l for l in detail.split("\n")))
+            if message:
+                print("\n".join("      " + l for l in message.split("\n")))
+            if detail:
+                print("\n".join("      " + l for l in detail.split("\n")))
         json_tests.append({"name": t.title, "score": got, "max_score": t.points,
                            "status": "passed" if outcome == "pass" else "failed",
                            "output": "\n".join(x for x in (message, detail) if x)})

@@ -11,10 +11,6 @@ IMAGE = 1 << 20
 SECTORS = IMAGE // 512
 
 
-def section(run, command):
-    return run.section(command)
-
-
 def dumped(run, command):
     return run.hexdump(command)
 
@@ -30,14 +26,14 @@ def patterned(ctx, size=IMAGE):
 
 
 def wrote_ok(run, command):
-    out = section(run, command)
+    out = run.section(command)
     if not re.search(r"^blk write: done, flushed$", out, re.M):
         raise Fail(f"`{command}` should end with `blk write: done, flushed`; it printed "
                    f"{out.strip()[-200:]!r}")
 
 
 def write_failed(run, command, what, why):
-    out = section(run, command)
+    out = run.section(command)
     if re.search(r"^blk write: done", out, re.M):
         raise Fail(f"`{command}` should fail ({why}), but it says it is done")
     if not re.search(r"^blk write: sector \d+: .*" + what, out, re.M):
@@ -114,7 +110,7 @@ def read_only(ctx):
                  disks=[{"file": path, "readonly": True}])
     r.expect(r"^virtio-blk: capacity .*read-only", "`read-only` in the capacity line")
     write_failed(r, "blk write 5 nope", "read-only", "the disk is read-only")
-    if not re.search(r"^blk flush: success$", section(r, "blk flush"), re.M):
+    if not re.search(r"^blk flush: success$", r.section("blk flush"), re.M):
         raise Fail("`blk flush` on a read-only disk should still succeed: nothing is dirty")
     _, got = dumped(r, "blk read 5")
     if got != sector_pattern(5):
@@ -127,7 +123,7 @@ def read_only(ctx):
 def flush(ctx):
     path, before = patterned(ctx)
     r = ctx.boot(["blk flush", "blk write 7 flushme", "blk flush"], disks=[path])
-    if not re.search(r"^blk flush: success$", section(r, "blk flush"), re.M):
+    if not re.search(r"^blk flush: success$", r.section("blk flush"), re.M):
         raise Fail("`blk flush` should print `blk flush: success`")
     wrote_ok(r, "blk write 7 flushme")
     r.reject(r"^virtio-blk: request type", "a failed request")
@@ -153,7 +149,7 @@ def write_error(ctx):
     r = ctx.boot(["blk write 12 bad", "blk write 13 good", "echo still-alive"], disks=[d])
     write_failed(r, "blk write 12 bad", "I/O error", "QEMU fails every write to sector 12")
     wrote_ok(r, "blk write 13 good")
-    if "still-alive" not in section(r, "echo still-alive"):
+    if "still-alive" not in r.section("echo still-alive"):
         raise Fail("the shell stopped answering")
     r.expect_exit(0)
     image_is(path, overwrite(before, 13, filled("good", 512)),
@@ -168,11 +164,11 @@ def flush_error(ctx):
     # write first: the write lands, its flush fails, and so does the next
     r = ctx.boot(["blk write 20 dirty", "blk flush", "echo still-alive"], disks=[d])
     write_failed(r, "blk write 20 dirty", "I/O error", "QEMU fails every flush")
-    out = section(r, "blk flush")
+    out = r.section("blk flush")
     if not re.search(r"^blk flush: .*I/O error", out, re.M):
         raise Fail("QEMU fails every flush here: `blk flush` should report an I/O error, it "
                    f"printed {out.strip()[-200:]!r}")
-    if "still-alive" not in section(r, "echo still-alive"):
+    if "still-alive" not in r.section("echo still-alive"):
         raise Fail("the shell stopped answering")
     r.expect_exit(0)
 
@@ -190,17 +186,17 @@ def write_refused(ctx):
             "echo still-alive"]
     r = ctx.boot(cmds, disks=[{"file": path, "dev_opts": dev}])
     for c in ('blk write 8 ""', "blk write 8"):
-        out = section(r, c)
+        out = r.section(c)
         if "usage: blk write SECTOR PATTERN" not in out or "blk write: done" in out:
             raise Fail(f"`{c}` should be refused: there is no pattern to write")
     write_failed(r, "blk write 3 x", r"must be a multiple of 8 \(the block size is 4096",
                  "4096-byte blocks start at multiples of 8 sectors")
-    out = section(r, f"blk write {SECTORS} x")
+    out = r.section(f"blk write {SECTORS} x")
     if not re.search(rf"^blk write: sector {SECTORS} count 8: .*partial 4096-byte block", out,
                      re.M):
         raise Fail(f"`blk write {SECTORS} x` should say the block is partial; it printed "
                    f"{out.strip()[-200:]!r}")
-    if "still-alive" not in section(r, "echo still-alive"):
+    if "still-alive" not in r.section("echo still-alive"):
         raise Fail("the shell stopped answering")
     r.expect_exit(0)
     image_is(path, before, "after writes that should all have been refused")

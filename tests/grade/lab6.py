@@ -15,12 +15,13 @@ import hashlib
 import os
 import random
 import re
+import shutil
 import stat
 import struct
 import subprocess
 import sys
 
-from gradelib import Fail, Skip, test
+from gradelib import Fail, Skip, make_disk, test
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import efs_image  # noqa: E402  (tests/tools: images mkfs-eclipsefs refuses to write)
@@ -212,32 +213,22 @@ def utc(t, fmt="%Y-%m-%d %H:%M"):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(fmt)
 
 
-def section(run, command):
-    """What command printed (its first run), up to the next prompt."""
-    return run.section(command)
-
-
 def lines_of(run, command):
-    return [l for l in section(run, command).split("\n") if l != ""]
+    return [l for l in run.section(command).split("\n") if l != ""]
 
 
 def shows(run, command, pattern, what):
-    out = section(run, command)
+    out = run.section(command)
     if not re.search(pattern, out, re.M):
         raise Fail(f"`{command}` should print {what}; it printed {out.strip()[:300]!r}")
 
 
 def error_is(run, command, pattern, what):
     """command printed one error line `CMD: PATH: reason` with reason matching."""
-    out = section(run, command).strip()
+    out = run.section(command).strip()
     cmd = command.split()[0]
     if not re.search(rf"^{re.escape(cmd)}: .*{pattern}", out, re.M):
         raise Fail(f"`{command}` should fail with {what}; it printed {out[:300]!r}")
-
-
-def alive(run):
-    if "alive" not in section(run, "echo alive"):
-        raise Fail("the shell stopped answering (`echo alive` printed nothing)")
 
 
 def expect_mounted(run, inodes=None):
@@ -313,7 +304,7 @@ def check_stat(run, command, node, ino, img):
 
 def check_sha(run, command, data, path):
     want = hashlib.sha256(data).hexdigest()
-    out = section(run, command).strip()
+    out = run.section(command).strip()
     if out != f"{want}  {path}":
         raise Fail(f"`{command}` should print {want}  {path}; it printed {out[:200]!r}")
 
@@ -454,9 +445,9 @@ def sample_disk(ctx):
         raise Fail(f"`ls /` should print {names}, one a line; it printed {lines_of(r, 'ls /')}")
     for p in ("/bin/hello", "/readme.txt"):
         want = resolve(tree, p).data.decode()
-        if section(r, f"cat {p}") != want:
+        if r.section(f"cat {p}") != want:
             raise Fail(f"`cat {p}` should print exactly the file's {len(want)} bytes "
-                       f"{want[:60]!r}...; it printed {section(r, f'cat {p}')[:100]!r}")
+                       f"{want[:60]!r}...; it printed {r.section(f'cat {p}')[:100]!r}")
     for p in ("/bin/hello", "/bin/sh", "/"):
         check_stat(r, f"stat {p}", resolve(tree, p) if p != "/bin/sh" else
                    tree.kids["bin"].kids["sh"], img.lookup(p), img)
@@ -598,7 +589,7 @@ def bad_sectors(ctx):
             raise Fail(f"`cat {path}` should print {want!r} though sector {data_sector} "
                        f"(another file's data) is bad")
     error_is(r, "sha256 /big", r"I/O error", f"an I/O error: sector {data_sector} of /big is bad")
-    if "still-alive" not in section(r, "echo still-alive"):
+    if "still-alive" not in r.section("echo still-alive"):
         raise Fail("the shell stopped answering")
     r.expect_exit(0)
 
@@ -619,7 +610,7 @@ def partial_last_block(ctx):
     r.expect(r"^fs: .* ends in a partial 4096-byte block \(bytes 8192\.\.10751\)",
              "the mount to say the disk ends in a partial block")
     expect_mounted(r)
-    if section(r, "cat /bin/hello").strip() != "Hello, EclipseFS!":
+    if r.section("cat /bin/hello").strip() != "Hello, EclipseFS!":
         raise Fail("`cat /bin/hello` (bytes 4458-4591, in whole blocks) did not read")
     for c in ("cat /readme.txt", "stat /readme.txt"):
         error_is(r, c, r"partial 4096-byte block at the end of the disk",
@@ -643,7 +634,7 @@ def longest_names(ctx):
     img = build(ctx, tree, "long")
     r = ctx.boot([f"cat {path}", "ls /" + "/".join(names[:-1]), f"sha256 {path}"], disks=[img])
     expect_mounted(r)
-    if section(r, f"cat {path}").strip() != "at the bottom":
+    if r.section(f"cat {path}").strip() != "at the bottom":
         raise Fail(f"`cat` of a {len(path)}-byte path did not print the file")
     if lines_of(r, "ls /" + "/".join(names[:-1])) != [names[-1]]:
         raise Fail("`ls` of a 764-byte path did not list its 250-byte name")
@@ -715,7 +706,7 @@ def shared_vector(ctx):
     if got != want:
         raise Fail(f"`dump /` should print exactly the {len(want)} lines of "
                    f"eclipsefs-sample.expected; it printed {got[:8]}")
-    if section(r, "cat /bin/sh") != "Hello, EclipseFS!":
+    if r.section("cat /bin/sh") != "Hello, EclipseFS!":
         raise Fail("`cat /bin/sh` (a symlink to hello) should print `Hello, EclipseFS!`")
     r.expect_exit(0)
 
@@ -738,9 +729,9 @@ def mount_fails(ctx, img, pattern, what):
         raise Fail(f"the mount error should say {what}; it says {m.group(1)!r}")
     r.reject(r"^fs: mounted", "a mounted volume")
     for c in ("ls /", "cat /bin/hello"):
-        if "no file system mounted" not in section(r, c):
+        if "no file system mounted" not in r.section(c):
             raise Fail(f"`{c}` without a volume should say `no file system mounted`")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -785,12 +776,12 @@ def truncated(ctx):
     r = ctx.boot(["ls /", "cat /bin/hello", "cat /docs/virtio/queues.txt",
                   "sha256 /docs/virtio/queues.txt", "echo alive"], disks=[path])
     expect_mounted(r)
-    if "Hello, EclipseFS!" not in section(r, "cat /bin/hello"):
+    if "Hello, EclipseFS!" not in r.section("cat /bin/hello"):
         raise Fail("`cat /bin/hello`: its record lies before the cut and must still read")
     for c in ("cat /docs/virtio/queues.txt", "sha256 /docs/virtio/queues.txt"):
         error_is(r, c, rf"inode {ino}: .*past the end", f"`inode {ino}: ... past the end of "
                  "the volume` (the record is cut off)")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -814,12 +805,12 @@ def record_size(ctx):
              "the same record_size error, reached through the symlink")
     if lines_of(r, "ls /bin") != ["hello", "sh"]:
         raise Fail("`ls /bin` reads only the directory, so it should still print hello and sh")
-    out = section(r, "ls -l /bin")
+    out = r.section("ls -l /bin")
     if not re.search(r"^ls: .*hello: inode \d+: record_size", out, re.M) or \
             not re.search(r"^l\S+ .* sh -> hello$", out, re.M):
         raise Fail("`ls -l /bin` should report hello's record_size and still show "
                    f"`sh -> hello`; it printed {out.strip()[:300]!r}")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -838,7 +829,7 @@ def name_len(ctx):
     if ents[0][1] not in lines_of(r, "ls /"):
         raise Fail(f"`ls /` should still show {ents[0][1]!r}, the entry before the bad one")
     error_is(r, "cat /readme.txt", r"name_len", "the same name_len error")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -861,22 +852,22 @@ def self_loop(ctx):
     expect_mounted(r)
     if lines_of(r, "ls /loop") != ["self", "z.txt"]:
         raise Fail(f"`ls /loop` should print self and z.txt; it printed {lines_of(r, 'ls /loop')}")
-    if not re.search(r"^d\S+ .* self$", section(r, "ls -l /loop/self/self"), re.M):
+    if not re.search(r"^d\S+ .* self$", r.section("ls -l /loop/self/self"), re.M):
         raise Fail("`ls -l /loop/self/self` should show `self` as a directory")
     for c in ("tree /", "tree /loop"):
-        out = section(r, c)
+        out = r.section(c)
         if "z.txt" not in out or len(out) > 4000:
             raise Fail(f"`{c}` should show the loop once and stop; it printed "
                        f"{len(out)} bytes: {out[:300]!r}")
-    if section(r, "cat /loop/self/self/z.txt") != "zzz\n":
+    if r.section("cat /loop/self/self/z.txt") != "zzz\n":
         raise Fail("`cat /loop/self/self/z.txt` should print zzz")
-    if section(r, "pwd").strip() != "/loop/self/self/self":
+    if r.section("pwd").strip() != "/loop/self/self/self":
         raise Fail(f"`pwd` after `cd /loop/self/self/self` should print /loop/self/self/self; "
-                   f"it printed {section(r, 'pwd').strip()!r}")
-    if "z.txt" not in section(r, "ls"):
+                   f"it printed {r.section('pwd').strip()!r}")
+    if "z.txt" not in r.section("ls"):
         raise Fail("`ls` inside the loop should list z.txt")
     error_is(r, "dump /", r"cycle|listed|inode", "an error naming the directory cycle")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -897,9 +888,9 @@ def symlink_loop(ctx):
     if stat_fields(r, "stat /a").get("target") != "b":
         raise Fail("`stat /a` should show the link itself, with target b")
     check_ls_l(r, "ls -l /", t)
-    if section(r, "cat /ok") != "fine\n":
+    if r.section("cat /ok") != "fine\n":
         raise Fail("`cat /ok` should still print `fine`")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -918,10 +909,28 @@ def missing(ctx):
     expect_mounted(r)
     for c, why in cases:
         want = f"{c.split()[0]}: {c.split()[1]}: {why}"
-        if section(r, c).strip() != want:
+        if r.section(c).strip() != want:
             raise Fail(f"`{c}` should print `{want}`; it printed "
-                       f"{section(r, c).strip()[:200]!r}")
-    alive(r)
+                       f"{r.section(c).strip()[:200]!r}")
+    r.alive("alive")
+    r.expect_exit(0)
+
+
+# (from lab 4's grader: choosing the root needs the file system)
+@test(6, "two disks: the root is the first that holds EclipseFS, and both are block devices",
+      points=1)
+def two_disks_root_rule(ctx):
+    blank = make_disk(ctx.scratch("blank.img"), 1 << 20)
+    sample = ctx.scratch("sample.img")
+    shutil.copy(ctx.path("build", "sample.img"), sample)
+    # slot 0 is discovered first (vda) but holds no file system; slot 1 does
+    r = ctx.boot(["ls /", "blk"], disks=[{"file": blank, "slot": 0},
+                                         {"file": sample, "slot": 1}])
+    r.expect(r"^fs: no EclipseFS volume on virtio-blk \(slot 0\)", "the blank disk tried first")
+    r.expect(r"^fs: root is vdb \(virtio-blk \(slot 1\)\): the first disk that holds EclipseFS$",
+             "the root disk named, with the rule")
+    if "readme.txt" not in r.section("ls /"):
+        raise Fail("`ls /` should list the sample disk's files (the root is the second disk)")
     r.expect_exit(0)
 
 
@@ -954,13 +963,13 @@ def limits(ctx):
         got = lines_of(r, "dump /big")
         raise Fail(f"`dump /big` should print {len(want)} lines; it printed {len(got)}: "
                    f"{got[:3]} ... {got[-2:]}")
-    if not section(r, f"ls -l /long/{long_last}").rstrip().endswith(long_last):
+    if not r.section(f"ls -l /long/{long_last}").rstrip().endswith(long_last):
         raise Fail("`ls -l` of a 200-byte name should show it")
-    if section(r, "pwd").strip() != "/long":
+    if r.section("pwd").strip() != "/long":
         raise Fail("`cd /long` then `pwd` should print /long")
-    if section(r, "cat /f") != "limits\n":
+    if r.section("cat /f") != "limits\n":
         raise Fail("`cat /f` should print `limits`")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)
 
 
@@ -987,7 +996,7 @@ def hostile_fields(ctx):
     shows(r, "fsck", r"^fsck: inode 5: MODE .*NODE_TYPE is 1", "the MODE that says directory")
     shows(r, "fsck", r"^fsck: not clean \(file contents are not checked",
           "that the volume is not clean, and what fsck cannot see")
-    if section(r, "cat /ok") != "fine\n":
+    if r.section("cat /ok") != "fine\n":
         raise Fail("`cat /ok` should still print `fine`")
-    alive(r)
+    r.alive("alive")
     r.expect_exit(0)

@@ -58,3 +58,4 @@ def indirect_both(ctx):
         size, slots, most = stress(ctx, append=append, count=200)
         if most < 2:
             raise Fail(f"only {most} in flight with {append or 'defaults'}")
+

@@ -25,6 +25,7 @@
 #define SECTOR       512
 
 static struct fake_virtio *devs[FAKE_SLOTS];
+static uint64_t host_barriers; // virt_wmb and virt_mb calls so far (host_barrier)
 
 // --- complaints ---------------------------------------------------------------
 
@@ -118,7 +119,9 @@ static void queue_drop(struct fv_queue *q)
 	free(q->owner);
 	free(q->reqs);
 	free(q->pending);
-	q->owner = q->pending = NULL;
+	free(q->published);
+	q->owner = q->pending = q->published = NULL;
+	q->published_idx = 0;
 	q->reqs = NULL;
 	q->npending = 0;
 	q->live = q->broken = q->signalled_valid = q->packed = q->wrong_wrap = false;
@@ -172,8 +175,10 @@ static void queue_go_live(struct fake_virtio *fv, struct fv_queue *q)
 	q->owner = calloc(n, sizeof(*q->owner));
 	q->reqs = calloc(n, sizeof(*q->reqs));
 	q->pending = calloc(n, sizeof(*q->pending));
-	if (!q->owner || !q->reqs || !q->pending)
+	q->published = calloc(n, sizeof(*q->published));
+	if (!q->owner || !q->reqs || !q->pending || !q->published)
 		abort();
+	q->barriers_then = host_barriers;
 	q->live = true;
 	// 2.8.1: both sides' wrap counters start at 1
 	q->avail_wrap = q->used_wrap = true;
@@ -335,6 +340,16 @@ void fake_virtio_fetch(struct fake_virtio *fv, int qi)
 	}
 	while (q->last_avail != avail_idx) {
 		uint16_t head = ld16(avail_ring(q, q->last_avail));
+		if ((uint16_t)(q->published_idx - q->last_avail - 1) < q->num &&
+		    q->published[q->last_avail % q->num] != head) {
+			driver_bug(
+			    fv,
+			    "available ring entry %u held %u when avail->idx published it and %u "
+			    "later: the entry must be written before the index (spec 2.7.13)",
+			    q->last_avail, q->published[q->last_avail % q->num], head);
+			queue_broken(fv, q);
+			return;
+		}
 		q->last_avail++;
 		struct fv_req r;
 		if (!parse_chain(fv, q, head, &r)) {
@@ -353,6 +368,47 @@ void fake_virtio_fetch(struct fake_virtio *fv, int qi)
 		st16(avail_event_addr(q), (uint16_t)(q->last_avail + q->avail_event_ahead));
 	else
 		st16(q->used_addr, q->no_notify ? VIRTQ_USED_F_NO_NOTIFY : 0);
+}
+
+// --- what a device on another hart could see (hw/barrier.h's host hooks) -------
+
+void host_barrier(void)
+{
+	host_barriers++;
+}
+
+// A WRITE_ONCE landed at p. If it is a live queue's avail->idx, remember
+// the ring entries it publishes as they are at this moment: a concurrent
+// device may read them now, so fake_virtio_fetch checks that they have not
+// changed since. The descriptors and entries must also have been ordered
+// before the index by a barrier (spec 2.7.13.3.1): with none since the
+// queue's last publication, a weakly ordered hart could show the index first.
+void host_shared_store(const volatile void *p)
+{
+	for (int s = 0; s < FAKE_SLOTS; s++) {
+		struct fake_virtio *fv = devs[s];
+		for (int qi = 0; fv && qi < FV_QUEUES; qi++) {
+			struct fv_queue *q = &fv->q[qi];
+			// (a packed ring has no avail->idx: its driver area is the
+			// event suppression structure)
+			if (!q->live || q->packed || (uintptr_t)p != q->avail_addr + 2)
+				continue;
+			uint16_t idx = ld16(q->avail_addr + 2);
+			if (idx == q->published_idx)
+				continue;
+			if (host_barriers == q->barriers_then)
+				driver_bug(
+				    fv,
+				    "queue %d: avail->idx %u published with no write barrier "
+				    "since the last one: the device could see the index before "
+				    "the ring entry (spec 2.7.13.3.1)",
+				    qi, idx);
+			q->barriers_then = host_barriers;
+			for (uint16_t i = q->published_idx; i != idx; i++)
+				q->published[i % q->num] = ld16(avail_ring(q, i));
+			q->published_idx = idx;
+		}
+	}
 }
 
 // --- completing chains (spec 2.7.8, 2.7.10) --------------------------------------

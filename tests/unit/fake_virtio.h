@@ -107,6 +107,11 @@ struct fv_queue {
 	struct fv_req *reqs; // indexed by head (packed: by buffer ID)
 	uint16_t *pending;   // heads taken and not completed, oldest first
 	uint32_t npending;
+	// What avail->idx published, seen at the store itself (host_shared_store):
+	// the ring entries as they were then, and the barrier count.
+	uint16_t *published;
+	uint16_t published_idx;
+	uint64_t barriers_then;
 
 	// Counters (kept across resets).
 	uint64_t notifies, chains, indirect_chains, completed;

@@ -196,8 +196,20 @@ int dma_addressable(const void *p, size_t len)
 // The driver waits for an interrupt; the fake device may act meanwhile.
 void (*host_idle_hook)(void);
 
+unsigned long host_intr_masked;
+
 void host_cpu_idle(void)
 {
+	// On the real machine an interrupt that came after the driver's last
+	// look at the used ring and before this wfi would already have been
+	// handled, and the wfi would sleep until the deadline: a lost wake-up.
+	if (!host_intr_masked) {
+		fprintf(stderr,
+		        "host: the driver idles (wfi) with interrupts enabled: a completion "
+		        "between its check and the wfi would be lost; mask interrupts "
+		        "around the check and the wfi (see src/hw/cpu.h)\n");
+		abort();
+	}
 	if (host_idle_hook)
 		host_idle_hook();
 }

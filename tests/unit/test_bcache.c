@@ -53,7 +53,7 @@ static void expect_bytes(uint64_t off, size_t len)
 	cr_assert_arr_eq(buf, disk + off, len);
 }
 
-Test(bcache, bad_sector_fails_only_reads_that_need_it)
+Test(bcache, lab0_bad_sector_fails_only_reads_that_need_it)
 {
 	uint8_t buf[600];
 
@@ -68,7 +68,7 @@ Test(bcache, bad_sector_fails_only_reads_that_need_it)
 	bcache_release(&cache);
 }
 
-Test(bcache, good_sectors_come_from_the_cache_after_a_failure)
+Test(bcache, lab0_good_sectors_come_from_the_cache_after_a_failure)
 {
 	setup_disk(DISK_SECTORS, 512);
 	bad_sector = 6;
@@ -80,7 +80,7 @@ Test(bcache, good_sectors_come_from_the_cache_after_a_failure)
 	bcache_release(&cache);
 }
 
-Test(bcache, a_transient_error_is_retried)
+Test(bcache, lab0_a_transient_error_is_retried)
 {
 	uint8_t buf[8];
 
@@ -92,7 +92,7 @@ Test(bcache, a_transient_error_is_retried)
 	bcache_release(&cache);
 }
 
-Test(bcache, big_blocks_read_up_to_the_last_whole_block)
+Test(bcache, lab0_big_blocks_read_up_to_the_last_whole_block)
 {
 	uint8_t buf[16];
 
@@ -111,7 +111,7 @@ Test(bcache, big_blocks_read_up_to_the_last_whole_block)
 	bcache_release(&cache);
 }
 
-Test(bcache, bad_block_in_a_big_block_unit)
+Test(bcache, lab0_bad_block_in_a_big_block_unit)
 {
 	uint8_t buf[8];
 

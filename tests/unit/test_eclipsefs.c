@@ -298,7 +298,7 @@ TestSuite(eclipsefs, .init = efs_t_setup, .fini = efs_t_teardown);
 
 // --- mounting a valid image -------------------------------------------------
 
-Test(eclipsefs, mount_reads_the_header_fields)
+Test(eclipsefs, lab6_mount_reads_the_header_fields)
 {
 	efs_t_sample();
 	efs_t_mount_ok();
@@ -310,7 +310,7 @@ Test(eclipsefs, mount_reads_the_header_fields)
 	cr_assert_str_empty(efs_error(&efs_t_v));
 }
 
-Test(eclipsefs, header_checksums_and_flags_are_ignored)
+Test(eclipsefs, lab6_header_checksums_and_flags_are_ignored)
 {
 	efs_t_sample();
 	memset(efs_t_img + 33, 0xa5, 64 - 33);
@@ -318,7 +318,7 @@ Test(eclipsefs, header_checksums_and_flags_are_ignored)
 	cr_assert_eq(efs_t_ino_of("/bin/hello"), 3);
 }
 
-Test(eclipsefs, inode_decodes_every_tag)
+Test(eclipsefs, lab6_inode_decodes_every_tag)
 {
 	struct efs_inode n;
 
@@ -338,7 +338,7 @@ Test(eclipsefs, inode_decodes_every_tag)
 	cr_assert_eq(n.record_size, 117 + 17);
 }
 
-Test(eclipsefs, root_lists_its_entries)
+Test(eclipsefs, lab6_root_lists_its_entries)
 {
 	char out[256];
 
@@ -348,7 +348,7 @@ Test(eclipsefs, root_lists_its_entries)
 	cr_assert_str_eq(out, "bin=2,readme.txt=5");
 }
 
-Test(eclipsefs, lookup_finds_nested_file_and_reads_it)
+Test(eclipsefs, lab6_lookup_finds_nested_file_and_reads_it)
 {
 	struct efs_inode n;
 	char buf[64] = {0};
@@ -360,7 +360,7 @@ Test(eclipsefs, lookup_finds_nested_file_and_reads_it)
 	cr_assert_str_eq(buf, "Hello, EclipseFS!");
 }
 
-Test(eclipsefs, read_fetches_only_the_requested_bytes)
+Test(eclipsefs, lab6_read_fetches_only_the_requested_bytes)
 {
 	struct efs_inode n;
 	char buf[8] = {0};
@@ -376,7 +376,7 @@ Test(eclipsefs, read_fetches_only_the_requested_bytes)
 	cr_assert_eq(efs_t_bytes, 5);
 }
 
-Test(eclipsefs, read_is_clipped_at_end_of_file)
+Test(eclipsefs, lab6_read_is_clipped_at_end_of_file)
 {
 	struct efs_inode n;
 	char buf[64];
@@ -389,7 +389,7 @@ Test(eclipsefs, read_is_clipped_at_end_of_file)
 	cr_assert_eq(efs_read(&efs_t_v, &n, UINT64_MAX, buf, sizeof(buf)), 0);
 }
 
-Test(eclipsefs, read_of_a_directory_is_eisdir)
+Test(eclipsefs, lab6_read_of_a_directory_is_eisdir)
 {
 	struct efs_inode n;
 	char buf[4];
@@ -400,7 +400,7 @@ Test(eclipsefs, read_of_a_directory_is_eisdir)
 	cr_assert_eq(efs_read(&efs_t_v, &n, 0, buf, sizeof(buf)), -EISDIR);
 }
 
-Test(eclipsefs, empty_file_has_no_content_and_reads_nothing)
+Test(eclipsefs, lab6_empty_file_has_no_content_and_reads_nothing)
 {
 	static const struct efs_t_ent root[] = {{"empty", 2}};
 	struct efs_inode n;
@@ -416,7 +416,7 @@ Test(eclipsefs, empty_file_has_no_content_and_reads_nothing)
 	cr_assert_eq(efs_read(&efs_t_v, &n, 0, buf, sizeof(buf)), 0);
 }
 
-Test(eclipsefs, empty_directory_lists_nothing)
+Test(eclipsefs, lab6_empty_directory_lists_nothing)
 {
 	static const struct efs_t_ent root[] = {{"empty", 2}};
 	char out[64];
@@ -430,7 +430,7 @@ Test(eclipsefs, empty_directory_lists_nothing)
 	cr_assert_eq(efs_t_ino_of("/empty/x"), -ENOENT);
 }
 
-Test(eclipsefs, nested_directories_resolve)
+Test(eclipsefs, lab6_nested_directories_resolve)
 {
 	static const struct efs_t_ent r[] = {{"a", 2}}, a[] = {{"b", 3}}, b[] = {{"c", 4}},
 	                              c[] = {{"leaf", 5}};
@@ -447,7 +447,7 @@ Test(eclipsefs, nested_directories_resolve)
 	cr_assert_eq(efs_t_check(), 0);
 }
 
-Test(eclipsefs, unsorted_entries_are_found)
+Test(eclipsefs, lab6_unsorted_entries_are_found)
 {
 	static const struct efs_t_ent root[] = {{"zeta", 2}, {"alpha", 3}, {"mid", 4}};
 	char out[64];
@@ -464,7 +464,7 @@ Test(eclipsefs, unsorted_entries_are_found)
 	cr_assert_str_eq(out, "zeta=2,alpha=3,mid=4");
 }
 
-Test(eclipsefs, duplicate_name_is_skipped_after_the_first)
+Test(eclipsefs, lab6_duplicate_name_is_skipped_after_the_first)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}, {"b", 3}, {"a", 3}, {"b", 2}};
 	char out[64];
@@ -480,7 +480,7 @@ Test(eclipsefs, duplicate_name_is_skipped_after_the_first)
 	cr_assert_eq(efs_t_ino_of("/b"), 3);
 }
 
-Test(eclipsefs, readdir_of_a_large_directory_returns_each_name_once)
+Test(eclipsefs, lab6_readdir_of_a_large_directory_returns_each_name_once)
 {
 	// enough names to fill the iterator's filter, so that the slow path
 	// (looking back for a duplicate) runs too; every name twice.
@@ -512,7 +512,7 @@ Test(eclipsefs, readdir_of_a_large_directory_returns_each_name_once)
 	cr_assert_eq(count, 3000);
 }
 
-Test(eclipsefs, directory_over_the_entry_limit_is_efbig)
+Test(eclipsefs, lab6_directory_over_the_entry_limit_is_efbig)
 {
 	static struct efs_t_ent ents[EFS_DIR_MAX + 1];
 	static char names[EFS_DIR_MAX + 1][16];
@@ -532,7 +532,7 @@ Test(eclipsefs, directory_over_the_entry_limit_is_efbig)
 	efs_t_assert_error_mentions("4096");
 }
 
-Test(eclipsefs, unknown_tags_are_skipped)
+Test(eclipsefs, lab6_unknown_tags_are_skipped)
 {
 	static const struct efs_t_ent root[] = {{"f", 2}};
 	struct efs_inode n;
@@ -555,7 +555,7 @@ Test(eclipsefs, unknown_tags_are_skipped)
 	cr_assert_str_eq(buf, "abc");
 }
 
-Test(eclipsefs, missing_tags_take_the_defaults)
+Test(eclipsefs, lab6_missing_tags_take_the_defaults)
 {
 	static const struct efs_t_ent root[] = {{"f", 2}, {"d", 3}, {"l", 4}};
 	struct efs_inode n;
@@ -593,7 +593,7 @@ Test(eclipsefs, missing_tags_take_the_defaults)
 	cr_assert_eq(efs_t_ino_of("/l"), 2);
 }
 
-Test(eclipsefs, record_with_only_its_head_is_an_empty_file)
+Test(eclipsefs, lab6_record_with_only_its_head_is_an_empty_file)
 {
 	static const struct efs_t_ent root[] = {{"f", 2}};
 	struct efs_inode n;
@@ -609,7 +609,7 @@ Test(eclipsefs, record_with_only_its_head_is_an_empty_file)
 	cr_assert_eq(n.record_size, 8);
 }
 
-Test(eclipsefs, tags_may_come_in_any_order)
+Test(eclipsefs, lab6_tags_may_come_in_any_order)
 {
 	static const struct efs_t_ent root[] = {{"f", 2}};
 	struct efs_inode n;
@@ -629,14 +629,14 @@ Test(eclipsefs, tags_may_come_in_any_order)
 
 // --- paths ------------------------------------------------------------------
 
-Test(eclipsefs, symlink_with_relative_target_is_followed)
+Test(eclipsefs, lab6_symlink_with_relative_target_is_followed)
 {
 	efs_t_sample();
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_ino_of("/bin/sh"), 3);
 }
 
-Test(eclipsefs, symlink_with_absolute_target_is_followed)
+Test(eclipsefs, lab6_symlink_with_absolute_target_is_followed)
 {
 	static const struct efs_t_ent root[] = {{"bin", 2}, {"link", 4}};
 	static const struct efs_t_ent bin[] = {{"hello", 3}};
@@ -650,7 +650,7 @@ Test(eclipsefs, symlink_with_absolute_target_is_followed)
 	cr_assert_eq(efs_t_ino_of("/link"), 3);
 }
 
-Test(eclipsefs, symlink_to_a_directory_is_followed_mid_path)
+Test(eclipsefs, lab6_symlink_to_a_directory_is_followed_mid_path)
 {
 	static const struct efs_t_ent root[] = {{"bin", 2}, {"b", 4}};
 	static const struct efs_t_ent bin[] = {{"hello", 3}, {"up", 5}};
@@ -668,7 +668,7 @@ Test(eclipsefs, symlink_to_a_directory_is_followed_mid_path)
 	cr_assert_eq(efs_t_ino_of("/b/up"), 3);
 }
 
-Test(eclipsefs, nofollow_returns_the_link_itself)
+Test(eclipsefs, lab6_nofollow_returns_the_link_itself)
 {
 	struct efs_path p;
 	struct efs_inode n;
@@ -687,7 +687,7 @@ Test(eclipsefs, nofollow_returns_the_link_itself)
 	cr_assert_eq(efs_walk(&efs_t_v, NULL, "/bin/sh/", EFS_NOFOLLOW, &p, &n), -ENOTDIR);
 }
 
-Test(eclipsefs, dot_and_dotdot_are_resolved_by_the_reader)
+Test(eclipsefs, lab6_dot_and_dotdot_are_resolved_by_the_reader)
 {
 	efs_t_sample();
 	efs_t_mount_ok();
@@ -698,7 +698,7 @@ Test(eclipsefs, dot_and_dotdot_are_resolved_by_the_reader)
 	cr_assert_eq(efs_t_ino_of("/bin/hello/.."), -ENOTDIR);
 }
 
-Test(eclipsefs, relative_path_starts_at_cwd)
+Test(eclipsefs, lab6_relative_path_starts_at_cwd)
 {
 	struct efs_path cwd, p;
 	struct efs_inode n;
@@ -717,7 +717,7 @@ Test(eclipsefs, relative_path_starts_at_cwd)
 	cr_assert_eq(n.ino, 1);
 }
 
-Test(eclipsefs, missing_name_is_enoent)
+Test(eclipsefs, lab6_missing_name_is_enoent)
 {
 	efs_t_sample();
 	efs_t_mount_ok();
@@ -727,7 +727,7 @@ Test(eclipsefs, missing_name_is_enoent)
 	cr_assert_eq(efs_t_ino_of("/bin/hell"), -ENOENT);
 }
 
-Test(eclipsefs, file_used_as_a_directory_is_enotdir)
+Test(eclipsefs, lab6_file_used_as_a_directory_is_enotdir)
 {
 	efs_t_sample();
 	efs_t_mount_ok();
@@ -735,7 +735,7 @@ Test(eclipsefs, file_used_as_a_directory_is_enotdir)
 	cr_assert_eq(efs_t_ino_of("/readme.txt/"), -ENOTDIR);
 }
 
-Test(eclipsefs, eight_symlinks_in_a_row_are_followed)
+Test(eclipsefs, lab6_eight_symlinks_in_a_row_are_followed)
 {
 	static const struct efs_t_ent root[] = {{"l1", 2},  {"l2", 3}, {"l3", 4}, {"l4", 5},
 	                                        {"l5", 6},  {"l6", 7}, {"l7", 8}, {"l8", 9},
@@ -758,7 +758,7 @@ Test(eclipsefs, eight_symlinks_in_a_row_are_followed)
 	cr_assert_eq(efs_t_ino_of("/l9"), -ELOOP); // 9 links
 }
 
-Test(eclipsefs, symlink_loop_is_eloop)
+Test(eclipsefs, lab6_symlink_loop_is_eloop)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}, {"b", 3}, {"self", 4}};
 
@@ -773,7 +773,7 @@ Test(eclipsefs, symlink_loop_is_eloop)
 	cr_assert_eq(efs_t_check(), 0); // a symlink loop is not a corrupt tree
 }
 
-Test(eclipsefs, path_too_long_is_enametoolong)
+Test(eclipsefs, lab6_path_too_long_is_enametoolong)
 {
 	char path[EFS_PATH_MAX + 8];
 	char name[EFS_NAME_MAX + 3];
@@ -791,7 +791,7 @@ Test(eclipsefs, path_too_long_is_enametoolong)
 	cr_assert_eq(efs_t_ino_of(name), -ENAMETOOLONG);
 }
 
-Test(eclipsefs, symlink_expanding_past_the_path_limit_is_enametoolong)
+Test(eclipsefs, lab6_symlink_expanding_past_the_path_limit_is_enametoolong)
 {
 	static const struct efs_t_ent root[] = {{"l", 2}};
 	static char target[900];
@@ -812,7 +812,7 @@ Test(eclipsefs, symlink_expanding_past_the_path_limit_is_enametoolong)
 
 // --- corrupt headers ----------------------------------------------------------
 
-Test(eclipsefs, truncated_header_is_ebadmsg)
+Test(eclipsefs, lab6_truncated_header_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_len = 40;
@@ -820,13 +820,13 @@ Test(eclipsefs, truncated_header_is_ebadmsg)
 	efs_t_assert_error_mentions("too small");
 }
 
-Test(eclipsefs, empty_volume_is_ebadmsg)
+Test(eclipsefs, lab6_empty_volume_is_ebadmsg)
 {
 	efs_t_len = 0;
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 }
 
-Test(eclipsefs, image_cut_inside_the_table_is_ebadmsg)
+Test(eclipsefs, lab6_image_cut_inside_the_table_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_len = 4096 + 20;
@@ -834,7 +834,7 @@ Test(eclipsefs, image_cut_inside_the_table_is_ebadmsg)
 	efs_t_assert_error_mentions("inode table");
 }
 
-Test(eclipsefs, image_cut_inside_a_record_is_ebadmsg)
+Test(eclipsefs, lab6_image_cut_inside_a_record_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -846,7 +846,7 @@ Test(eclipsefs, image_cut_inside_a_record_is_ebadmsg)
 	cr_assert_eq(efs_t_ino_of("/bin/hello"), 3); // the rest is still readable
 }
 
-Test(eclipsefs, bad_magic_is_ebadmsg)
+Test(eclipsefs, lab6_bad_magic_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_img[8] = 'Z';
@@ -854,7 +854,7 @@ Test(eclipsefs, bad_magic_is_ebadmsg)
 	efs_t_assert_error_mentions("magic");
 }
 
-Test(eclipsefs, version_1_0_is_enotsup)
+Test(eclipsefs, lab6_version_1_0_is_enotsup)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_VERSION, 0x00010000, 4);
@@ -862,7 +862,7 @@ Test(eclipsefs, version_1_0_is_enotsup)
 	efs_t_assert_error_mentions("version is 1.0");
 }
 
-Test(eclipsefs, version_3_0_is_enotsup)
+Test(eclipsefs, lab6_version_3_0_is_enotsup)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_VERSION, 0x00030000, 4);
@@ -870,14 +870,14 @@ Test(eclipsefs, version_3_0_is_enotsup)
 	efs_t_assert_error_mentions("version is 3.0");
 }
 
-Test(eclipsefs, version_2_1_is_enotsup)
+Test(eclipsefs, lab6_version_2_1_is_enotsup)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_VERSION, 0x00020001, 4);
 	cr_assert_eq(efs_t_mount(), -ENOTSUP);
 }
 
-Test(eclipsefs, total_inodes_zero_is_ebadmsg)
+Test(eclipsefs, lab6_total_inodes_zero_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_TOTAL, 0, 4);
@@ -886,7 +886,7 @@ Test(eclipsefs, total_inodes_zero_is_ebadmsg)
 	efs_t_assert_error_mentions("total_inodes is 0");
 }
 
-Test(eclipsefs, table_size_not_matching_total_inodes_is_ebadmsg)
+Test(eclipsefs, lab6_table_size_not_matching_total_inodes_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_TABLE_SIZE, 48, 8);
@@ -894,7 +894,7 @@ Test(eclipsefs, table_size_not_matching_total_inodes_is_ebadmsg)
 	efs_t_assert_error_mentions("inode_table_size");
 }
 
-Test(eclipsefs, inode_table_past_the_end_is_ebadmsg)
+Test(eclipsefs, lab6_inode_table_past_the_end_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_TABLE_OFF, efs_t_len - 39, 8);
@@ -902,14 +902,14 @@ Test(eclipsefs, inode_table_past_the_end_is_ebadmsg)
 	efs_t_assert_error_mentions("outside");
 }
 
-Test(eclipsefs, inode_table_offset_near_u64_max_is_ebadmsg)
+Test(eclipsefs, lab6_inode_table_offset_near_u64_max_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_TABLE_OFF, UINT64_MAX - 7, 8);
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 }
 
-Test(eclipsefs, huge_total_inodes_is_ebadmsg)
+Test(eclipsefs, lab6_huge_total_inodes_is_ebadmsg)
 {
 	efs_t_sample();
 	efs_t_le(EFS_T_TOTAL, UINT32_MAX, 4);
@@ -919,7 +919,7 @@ Test(eclipsefs, huge_total_inodes_is_ebadmsg)
 
 // --- corrupt tables and records ---------------------------------------------
 
-Test(eclipsefs, table_entry_inode_mismatch_is_ebadmsg)
+Test(eclipsefs, lab6_table_entry_inode_mismatch_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -931,7 +931,7 @@ Test(eclipsefs, table_entry_inode_mismatch_is_ebadmsg)
 	cr_assert_eq(efs_t_ino_of("/bin/hello"), -EBADMSG);
 }
 
-Test(eclipsefs, inode_number_out_of_range_is_ebadmsg)
+Test(eclipsefs, lab6_inode_number_out_of_range_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -942,7 +942,7 @@ Test(eclipsefs, inode_number_out_of_range_is_ebadmsg)
 	cr_assert_eq(efs_t_get_inode(UINT32_MAX, &n), -EBADMSG);
 }
 
-Test(eclipsefs, rel_offset_past_the_end_is_ebadmsg)
+Test(eclipsefs, lab6_rel_offset_past_the_end_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -953,7 +953,7 @@ Test(eclipsefs, rel_offset_past_the_end_is_ebadmsg)
 	efs_t_assert_error_mentions("rel_offset");
 }
 
-Test(eclipsefs, record_inode_mismatch_is_ebadmsg)
+Test(eclipsefs, lab6_record_inode_mismatch_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -964,7 +964,7 @@ Test(eclipsefs, record_inode_mismatch_is_ebadmsg)
 	efs_t_assert_error_mentions("belongs to inode 4");
 }
 
-Test(eclipsefs, record_size_below_8_is_ebadmsg)
+Test(eclipsefs, lab6_record_size_below_8_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -975,7 +975,7 @@ Test(eclipsefs, record_size_below_8_is_ebadmsg)
 	efs_t_assert_error_mentions("record_size 7");
 }
 
-Test(eclipsefs, record_size_over_32_mib_is_ebadmsg)
+Test(eclipsefs, lab6_record_size_over_32_mib_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -986,7 +986,7 @@ Test(eclipsefs, record_size_over_32_mib_is_ebadmsg)
 	efs_t_assert_error_mentions("32 MiB");
 }
 
-Test(eclipsefs, record_size_past_the_end_is_ebadmsg)
+Test(eclipsefs, lab6_record_size_past_the_end_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -997,7 +997,7 @@ Test(eclipsefs, record_size_past_the_end_is_ebadmsg)
 	efs_t_assert_error_mentions("past the end of the volume");
 }
 
-Test(eclipsefs, tlv_length_past_the_record_is_ebadmsg)
+Test(eclipsefs, lab6_tlv_length_past_the_record_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -1009,7 +1009,7 @@ Test(eclipsefs, tlv_length_past_the_record_is_ebadmsg)
 	efs_t_assert_error_mentions("past the end of the record");
 }
 
-Test(eclipsefs, tlv_length_near_u32_max_is_ebadmsg)
+Test(eclipsefs, lab6_tlv_length_near_u32_max_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -1019,7 +1019,7 @@ Test(eclipsefs, tlv_length_near_u32_max_is_ebadmsg)
 	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 }
 
-Test(eclipsefs, tlv_head_cut_off_by_the_record_end_is_ebadmsg)
+Test(eclipsefs, lab6_tlv_head_cut_off_by_the_record_end_is_ebadmsg)
 {
 	static const struct efs_t_ent root[] = {{"f", 2}};
 	struct efs_inode n;
@@ -1035,7 +1035,7 @@ Test(eclipsefs, tlv_head_cut_off_by_the_record_end_is_ebadmsg)
 	efs_t_assert_error_mentions("cut off");
 }
 
-Test(eclipsefs, fixed_size_tag_with_wrong_length_is_ebadmsg)
+Test(eclipsefs, lab6_fixed_size_tag_with_wrong_length_is_ebadmsg)
 {
 	static const struct efs_t_ent root[] = {{"f", 2}};
 	struct efs_inode n;
@@ -1050,7 +1050,7 @@ Test(eclipsefs, fixed_size_tag_with_wrong_length_is_ebadmsg)
 	efs_t_assert_error_mentions("MODE has length 2, expected 4");
 }
 
-Test(eclipsefs, bad_node_type_is_ebadmsg)
+Test(eclipsefs, lab6_bad_node_type_is_ebadmsg)
 {
 	static const uint8_t bad[] = {0, 4, 255};
 	struct efs_inode n;
@@ -1064,7 +1064,7 @@ Test(eclipsefs, bad_node_type_is_ebadmsg)
 	}
 }
 
-Test(eclipsefs, size_disagreeing_with_content_is_ebadmsg)
+Test(eclipsefs, lab6_size_disagreeing_with_content_is_ebadmsg)
 {
 	struct efs_inode n;
 
@@ -1075,7 +1075,7 @@ Test(eclipsefs, size_disagreeing_with_content_is_ebadmsg)
 	efs_t_assert_error_mentions("SIZE is 1000");
 }
 
-Test(eclipsefs, device_read_error_is_passed_up)
+Test(eclipsefs, lab6_device_read_error_is_passed_up)
 {
 	struct efs_inode n;
 
@@ -1088,7 +1088,7 @@ Test(eclipsefs, device_read_error_is_passed_up)
 
 // --- corrupt directories ----------------------------------------------------
 
-Test(eclipsefs, name_len_past_the_record_is_ebadmsg)
+Test(eclipsefs, lab6_name_len_past_the_record_is_ebadmsg)
 {
 	char out[64];
 
@@ -1101,7 +1101,7 @@ Test(eclipsefs, name_len_past_the_record_is_ebadmsg)
 	cr_assert_eq(efs_t_ino_of("/readme.txt"), -EBADMSG);
 }
 
-Test(eclipsefs, name_len_near_u32_max_is_ebadmsg)
+Test(eclipsefs, lab6_name_len_near_u32_max_is_ebadmsg)
 {
 	char out[64];
 
@@ -1112,7 +1112,7 @@ Test(eclipsefs, name_len_near_u32_max_is_ebadmsg)
 	cr_assert_eq(efs_t_ino_of("/bin"), -EBADMSG);
 }
 
-Test(eclipsefs, entry_head_cut_off_is_ebadmsg)
+Test(eclipsefs, lab6_entry_head_cut_off_is_ebadmsg)
 {
 	char out[64];
 
@@ -1126,7 +1126,7 @@ Test(eclipsefs, entry_head_cut_off_is_ebadmsg)
 	efs_t_assert_error_mentions("cut off");
 }
 
-Test(eclipsefs, entry_naming_a_missing_inode_is_ebadmsg)
+Test(eclipsefs, lab6_entry_naming_a_missing_inode_is_ebadmsg)
 {
 	static const struct efs_t_ent root[] = {{"ghost", 9}, {"zero", 0}};
 
@@ -1137,7 +1137,7 @@ Test(eclipsefs, entry_naming_a_missing_inode_is_ebadmsg)
 	efs_t_assert_error_mentions("names inode 9");
 }
 
-Test(eclipsefs, empty_entry_name_is_ebadmsg)
+Test(eclipsefs, lab6_empty_entry_name_is_ebadmsg)
 {
 	static const struct efs_t_ent root[] = {{"", 2}};
 
@@ -1148,7 +1148,7 @@ Test(eclipsefs, empty_entry_name_is_ebadmsg)
 	cr_assert_eq(efs_t_ino_of("/x"), -EBADMSG);
 }
 
-Test(eclipsefs, entry_name_over_255_bytes_is_enametoolong)
+Test(eclipsefs, lab6_entry_name_over_255_bytes_is_enametoolong)
 {
 	static char name[257];
 	struct efs_t_ent root[1] = {{name, 2}};
@@ -1162,7 +1162,7 @@ Test(eclipsefs, entry_name_over_255_bytes_is_enametoolong)
 	cr_assert_eq(efs_t_list(1, out, sizeof(out)), -ENAMETOOLONG);
 }
 
-Test(eclipsefs, directory_that_contains_itself_never_loops)
+Test(eclipsefs, lab6_directory_that_contains_itself_never_loops)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}};
 	static const struct efs_t_ent a[] = {{"self", 2}, {"f", 3}};
@@ -1185,7 +1185,7 @@ Test(eclipsefs, directory_that_contains_itself_never_loops)
 	efs_t_assert_error_mentions("directory cycle");
 }
 
-Test(eclipsefs, directory_that_contains_the_root_is_ebadmsg_for_check)
+Test(eclipsefs, lab6_directory_that_contains_the_root_is_ebadmsg_for_check)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}};
 	static const struct efs_t_ent a[] = {{"back", 1}};
@@ -1199,7 +1199,7 @@ Test(eclipsefs, directory_that_contains_the_root_is_ebadmsg_for_check)
 	efs_t_assert_error_mentions("the root");
 }
 
-Test(eclipsefs, cycle_unreachable_from_the_root_is_ebadmsg_for_check)
+Test(eclipsefs, lab6_cycle_unreachable_from_the_root_is_ebadmsg_for_check)
 {
 	static const struct efs_t_ent x[] = {{"y", 3}}, y[] = {{"x", 2}};
 
@@ -1212,7 +1212,7 @@ Test(eclipsefs, cycle_unreachable_from_the_root_is_ebadmsg_for_check)
 	efs_t_assert_error_mentions("cycle");
 }
 
-Test(eclipsefs, inode_listed_twice_is_ebadmsg_for_check)
+Test(eclipsefs, lab6_inode_listed_twice_is_ebadmsg_for_check)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}, {"b", 2}};
 
@@ -1225,7 +1225,7 @@ Test(eclipsefs, inode_listed_twice_is_ebadmsg_for_check)
 	efs_t_assert_error_mentions("already listed");
 }
 
-Test(eclipsefs, unreachable_inode_is_ebadmsg_for_check)
+Test(eclipsefs, lab6_unreachable_inode_is_ebadmsg_for_check)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}};
 
@@ -1238,7 +1238,7 @@ Test(eclipsefs, unreachable_inode_is_ebadmsg_for_check)
 	efs_t_assert_error_mentions("inode 3: not listed");
 }
 
-Test(eclipsefs, root_that_is_not_a_directory_is_ebadmsg_for_check)
+Test(eclipsefs, lab6_root_that_is_not_a_directory_is_ebadmsg_for_check)
 {
 	efs_t_begin(1);
 	efs_t_file(1, "root");
@@ -1247,7 +1247,7 @@ Test(eclipsefs, root_that_is_not_a_directory_is_ebadmsg_for_check)
 	cr_assert_eq(efs_t_check(), -EBADMSG);
 }
 
-Test(eclipsefs, entry_named_dotdot_is_ebadmsg_for_check)
+Test(eclipsefs, lab6_entry_named_dotdot_is_ebadmsg_for_check)
 {
 	static const struct efs_t_ent root[] = {{"..", 2}};
 
@@ -1258,7 +1258,7 @@ Test(eclipsefs, entry_named_dotdot_is_ebadmsg_for_check)
 	cr_assert_eq(efs_t_check(), -EBADMSG);
 }
 
-Test(eclipsefs, check_accepts_a_valid_image)
+Test(eclipsefs, lab6_check_accepts_a_valid_image)
 {
 	efs_t_sample();
 	efs_t_mount_ok();
@@ -1266,7 +1266,7 @@ Test(eclipsefs, check_accepts_a_valid_image)
 	cr_assert_str_empty(efs_error(&efs_t_v));
 }
 
-Test(eclipsefs, check_refuses_too_little_memory)
+Test(eclipsefs, lab6_check_refuses_too_little_memory)
 {
 	uint32_t mem[2];
 
@@ -1306,7 +1306,7 @@ static char (*efs_t_big_root(uint32_t n, size_t len))[EFS_NAME_MAX + 1]
 
 static uint32_t efs_t_sort_mem[EFS_SORT_MEM / 4];
 
-Test(eclipsefs, dir_sort_lists_4096_names_of_200_bytes_in_order_with_few_reads)
+Test(eclipsefs, lab6_dir_sort_lists_4096_names_of_200_bytes_in_order_with_few_reads)
 {
 	struct efs_inode dir;
 	struct efs_sorted s;
@@ -1334,7 +1334,7 @@ Test(eclipsefs, dir_sort_lists_4096_names_of_200_bytes_in_order_with_few_reads)
 	}
 }
 
-Test(eclipsefs, dir_sort_at_the_limits_fits_its_memory)
+Test(eclipsefs, lab6_dir_sort_at_the_limits_fits_its_memory)
 {
 	struct efs_inode dir;
 	struct efs_sorted s;
@@ -1347,7 +1347,7 @@ Test(eclipsefs, dir_sort_at_the_limits_fits_its_memory)
 	cr_assert_eq(efs_dir_sort(&efs_t_v, &dir, efs_t_sort_mem, EFS_SORT_MEM - 4, &s), -EINVAL);
 }
 
-Test(eclipsefs, dir_sort_keeps_the_first_of_duplicate_names)
+Test(eclipsefs, lab6_dir_sort_keeps_the_first_of_duplicate_names)
 {
 	static const struct efs_t_ent root[] = {{"b", 2}, {"a", 3}, {"b", 4}, {"a", 5}, {"c", 6}};
 	struct efs_inode dir;
@@ -1368,7 +1368,7 @@ Test(eclipsefs, dir_sort_keeps_the_first_of_duplicate_names)
 	cr_assert_eq(efs_sorted_ino(&s, 2), 6);
 }
 
-Test(eclipsefs, dir_sort_stops_at_a_bad_entry_with_the_ones_before_it)
+Test(eclipsefs, lab6_dir_sort_stops_at_a_bad_entry_with_the_ones_before_it)
 {
 	static char name[301];
 	struct efs_t_ent root[] = {{"b", 2}, {"a", 3}, {name, 2}, {"c", 3}};
@@ -1391,7 +1391,7 @@ Test(eclipsefs, dir_sort_stops_at_a_bad_entry_with_the_ones_before_it)
 	efs_t_assert_error_mentions("255-byte name limit");
 }
 
-Test(eclipsefs, dir_sort_of_more_than_4096_entries_is_efbig)
+Test(eclipsefs, lab6_dir_sort_of_more_than_4096_entries_is_efbig)
 {
 	static struct efs_t_ent ents[EFS_DIR_MAX + 1];
 	struct efs_inode dir;
@@ -1410,7 +1410,7 @@ Test(eclipsefs, dir_sort_of_more_than_4096_entries_is_efbig)
 	efs_t_assert_error_mentions("4096");
 }
 
-Test(eclipsefs, check_of_4096_long_names_reads_each_record_a_bounded_number_of_times)
+Test(eclipsefs, lab6_check_of_4096_long_names_reads_each_record_a_bounded_number_of_times)
 {
 	efs_t_big_root(EFS_DIR_MAX, 200);
 	efs_t_mount_ok();
@@ -1421,7 +1421,7 @@ Test(eclipsefs, check_of_4096_long_names_reads_each_record_a_bounded_number_of_t
 	cr_assert_leq(efs_t_reads, 3 * (EFS_DIR_MAX + 1), "%u reads", efs_t_reads);
 }
 
-Test(eclipsefs, name_over_255_bytes_names_the_directory_and_the_limit)
+Test(eclipsefs, lab6_name_over_255_bytes_names_the_directory_and_the_limit)
 {
 	static char name[301];
 	struct efs_t_ent root[1] = {{name, 2}};
@@ -1441,7 +1441,7 @@ Test(eclipsefs, name_over_255_bytes_names_the_directory_and_the_limit)
 	efs_t_assert_error_mentions("255-byte name limit");
 }
 
-Test(eclipsefs, symlink_target_over_the_path_limit_names_the_link_and_the_limit)
+Test(eclipsefs, lab6_symlink_target_over_the_path_limit_names_the_link_and_the_limit)
 {
 	static const struct efs_t_ent root[] = {{"long", 2}};
 	static char target[5002];
@@ -1462,7 +1462,7 @@ Test(eclipsefs, symlink_target_over_the_path_limit_names_the_link_and_the_limit)
 	efs_t_assert_error_mentions("inode 2: symlink target is 5001 bytes");
 }
 
-Test(eclipsefs, readlink_into_a_small_buffer_is_still_erange)
+Test(eclipsefs, lab6_readlink_into_a_small_buffer_is_still_erange)
 {
 	struct efs_inode n;
 	char buf[3];
@@ -1484,7 +1484,7 @@ static void efs_t_report(void *ctx, const char *problem)
 	efs_t_nreports++;
 }
 
-Test(eclipsefs, check_all_reports_a_long_name_and_a_long_target_both)
+Test(eclipsefs, lab6_check_all_reports_a_long_name_and_a_long_target_both)
 {
 	static char name[301], target[5002];
 	struct efs_t_ent root[] = {{"link", 2}, {"sub", 3}};
@@ -1510,7 +1510,7 @@ Test(eclipsefs, check_all_reports_a_long_name_and_a_long_target_both)
 	          efs_t_reports[1]);
 }
 
-Test(eclipsefs, check_reports_a_mode_that_disagrees_with_node_type)
+Test(eclipsefs, lab6_check_reports_a_mode_that_disagrees_with_node_type)
 {
 	static const struct efs_t_ent root[] = {{"f", 2}};
 
@@ -1522,7 +1522,7 @@ Test(eclipsefs, check_reports_a_mode_that_disagrees_with_node_type)
 	efs_t_assert_error_mentions("inode 2: MODE");
 }
 
-Test(eclipsefs, check_reports_an_empty_symlink_target)
+Test(eclipsefs, lab6_check_reports_an_empty_symlink_target)
 {
 	static const struct efs_t_ent root[] = {{"l", 2}};
 
@@ -1534,7 +1534,7 @@ Test(eclipsefs, check_reports_an_empty_symlink_target)
 	efs_t_assert_error_mentions("inode 2: symlink target is empty");
 }
 
-Test(eclipsefs, an_error_sentence_never_outlives_its_call)
+Test(eclipsefs, lab6_an_error_sentence_never_outlives_its_call)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}};
 	struct efs_inode n;
@@ -1551,7 +1551,7 @@ Test(eclipsefs, an_error_sentence_never_outlives_its_call)
 }
 
 // The examples in the comment above efs_walk, one by one.
-Test(eclipsefs, walk_follows_the_examples_in_its_comment)
+Test(eclipsefs, lab6_walk_follows_the_examples_in_its_comment)
 {
 	static const struct efs_t_ent root[] = {{"a", 2}, {"abs", 7}};
 	static const struct efs_t_ent a[] = {{"b", 3}, {"l", 5}, {"up", 6}};
@@ -1680,7 +1680,7 @@ static int efs_t_find(struct efs_location *loc)
 
 TestSuite(eclipsefs_gpt, .init = efs_t_setup, .fini = efs_t_teardown);
 
-Test(eclipsefs_gpt, whole_disk_volume_is_found_at_offset_0)
+Test(eclipsefs_gpt, lab0_whole_disk_volume_is_found_at_offset_0)
 {
 	struct efs_location loc;
 
@@ -1694,7 +1694,7 @@ Test(eclipsefs_gpt, whole_disk_volume_is_found_at_offset_0)
 	cr_assert_str_eq(loc.where, "whole disk");
 }
 
-Test(eclipsefs_gpt, partition_starting_with_the_magic_is_found)
+Test(eclipsefs_gpt, lab6_partition_starting_with_the_magic_is_found)
 {
 	struct efs_location loc;
 	struct efs_volume v;
@@ -1714,7 +1714,7 @@ Test(eclipsefs_gpt, partition_starting_with_the_magic_is_found)
 	cr_assert_str_eq(buf, "Hello, EclipseFS!");
 }
 
-Test(eclipsefs_gpt, volume_reader_refuses_reads_past_the_partition)
+Test(eclipsefs_gpt, lab0_volume_reader_refuses_reads_past_the_partition)
 {
 	struct efs_location loc;
 	uint8_t b[2];
@@ -1725,7 +1725,7 @@ Test(eclipsefs_gpt, volume_reader_refuses_reads_past_the_partition)
 	cr_assert_eq(loc.io.read(loc.io.ctx, loc.io.size - 2, b, 2), 0);
 }
 
-Test(eclipsefs_gpt, header_crc_mismatch_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_header_crc_mismatch_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -1735,7 +1735,7 @@ Test(eclipsefs_gpt, header_crc_mismatch_is_ebadmsg)
 	cr_assert(strstr(loc.error, "header CRC32") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, entry_array_crc_mismatch_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_entry_array_crc_mismatch_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -1745,7 +1745,7 @@ Test(eclipsefs_gpt, entry_array_crc_mismatch_is_ebadmsg)
 	cr_assert(strstr(loc.error, "array CRC32") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, disk_without_protective_mbr_is_enoent)
+Test(eclipsefs_gpt, lab0_disk_without_protective_mbr_is_enoent)
 {
 	struct efs_location loc;
 
@@ -1755,7 +1755,7 @@ Test(eclipsefs_gpt, disk_without_protective_mbr_is_enoent)
 	cr_assert(strstr(loc.error, "protective MBR") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, no_partition_with_the_magic_is_enoent)
+Test(eclipsefs_gpt, lab0_no_partition_with_the_magic_is_enoent)
 {
 	struct efs_location loc;
 
@@ -1765,7 +1765,7 @@ Test(eclipsefs_gpt, no_partition_with_the_magic_is_enoent)
 	cr_assert(strstr(loc.error, "no GPT partition") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, entry_size_below_128_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_entry_size_below_128_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -1775,7 +1775,7 @@ Test(eclipsefs_gpt, entry_size_below_128_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, entry_count_over_the_limit_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_entry_count_over_the_limit_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -1785,7 +1785,7 @@ Test(eclipsefs_gpt, entry_count_over_the_limit_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, entry_array_past_the_disk_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_entry_array_past_the_disk_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -1795,7 +1795,7 @@ Test(eclipsefs_gpt, entry_array_past_the_disk_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, partition_past_the_disk_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_partition_past_the_disk_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -1805,7 +1805,7 @@ Test(eclipsefs_gpt, partition_past_the_disk_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, partition_with_first_after_last_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_partition_with_first_after_last_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -1816,7 +1816,7 @@ Test(eclipsefs_gpt, partition_with_first_after_last_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, tiny_disk_is_enoent)
+Test(eclipsefs_gpt, lab0_tiny_disk_is_enoent)
 {
 	struct efs_location loc;
 
@@ -1836,7 +1836,7 @@ static void efs_t_sha_hex(const void *data, size_t len, char hex[65])
 	sha256_hex(d, hex);
 }
 
-Test(sha256, empty_message)
+Test(sha256, lab0_empty_message)
 {
 	char hex[65];
 
@@ -1844,7 +1844,7 @@ Test(sha256, empty_message)
 	cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-Test(sha256, abc)
+Test(sha256, lab0_abc)
 {
 	char hex[65];
 
@@ -1852,7 +1852,7 @@ Test(sha256, abc)
 	cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-Test(sha256, two_block_message)
+Test(sha256, lab0_two_block_message)
 {
 	static const char m[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	char hex[65];
@@ -1861,7 +1861,7 @@ Test(sha256, two_block_message)
 	cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
-Test(sha256, million_a_fed_in_odd_pieces)
+Test(sha256, lab0_million_a_fed_in_odd_pieces)
 {
 	static char a[1000];
 	uint8_t d[SHA256_DIGEST_SIZE];
@@ -1882,7 +1882,7 @@ Test(sha256, million_a_fed_in_odd_pieces)
 	cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
-Test(sha256, lengths_around_the_padding_boundary)
+Test(sha256, lab0_lengths_around_the_padding_boundary)
 {
 	static const struct {
 		size_t len;
@@ -1907,24 +1907,24 @@ Test(sha256, lengths_around_the_padding_boundary)
 	}
 }
 
-Test(crc32, check_value)
+Test(crc32, lab0_check_value)
 {
 	cr_assert_eq(crc32_update(0, "123456789", 9), 0xCBF43926u);
 }
 
-Test(crc32, empty_input_is_zero)
+Test(crc32, lab0_empty_input_is_zero)
 {
 	cr_assert_eq(crc32_update(0, "", 0), 0);
 }
 
-Test(crc32, quick_brown_fox)
+Test(crc32, lab0_quick_brown_fox)
 {
 	static const char m[] = "The quick brown fox jumps over the lazy dog";
 
 	cr_assert_eq(crc32_update(0, m, strlen(m)), 0x414FA339u);
 }
 
-Test(crc32, pieces_give_the_same_result)
+Test(crc32, lab0_pieces_give_the_same_result)
 {
 	static const char m[] = "The quick brown fox jumps over the lazy dog";
 	uint32_t crc = 0;

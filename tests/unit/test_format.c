@@ -15,43 +15,43 @@ static void fmt(const char *f, ...)
 	va_end(ap);
 }
 
-Test(format, decimal_signed_and_unsigned)
+Test(format, lab0_decimal_signed_and_unsigned)
 {
 	fmt("%d %i %u %d", -42, 7, 42u, 0);
 	cr_assert_str_eq(out, "-42 7 42 0");
 }
 
-Test(format, hex_lower_and_upper)
+Test(format, lab0_hex_lower_and_upper)
 {
 	fmt("%x %X %lx", 0xbeefu, 0xbeefu, 0xdeadbeefcafeUL);
 	cr_assert_str_eq(out, "beef BEEF deadbeefcafe");
 }
 
-Test(format, width_zero_padding_and_left_alignment)
+Test(format, lab0_width_zero_padding_and_left_alignment)
 {
 	fmt("[%5d][%05d][%-5d][%05d][%08x]", 42, 42, 42, -42, 0x1234u);
 	cr_assert_str_eq(out, "[   42][00042][42   ][-0042][00001234]");
 }
 
-Test(format, extreme_64_bit_values)
+Test(format, lab0_extreme_64_bit_values)
 {
 	fmt("%lu %ld %ld", ~0UL, (long)(1UL << 63), 9223372036854775807L);
 	cr_assert_str_eq(out, "18446744073709551615 -9223372036854775808 9223372036854775807");
 }
 
-Test(format, pointer_string_char)
+Test(format, lab0_pointer_string_char)
 {
 	fmt("%p %s %5s %-3s| %c %s", (void *)0x80200000UL, "virtio", "ab", "x", 'Z', (char *)0);
 	cr_assert_str_eq(out, "0x80200000 virtio    ab x  | Z (null)");
 }
 
-Test(format, size_t_and_percent)
+Test(format, lab0_size_t_and_percent)
 {
 	fmt("%zu%% %zx", (size_t)100, (size_t)255);
 	cr_assert_str_eq(out, "100% ff");
 }
 
-Test(format, unknown_conversion_is_shown_not_swallowed)
+Test(format, lab0_unknown_conversion_is_shown_not_swallowed)
 {
 	fmt("a%qb");
 	cr_assert_str_eq(out, "a%qb");
@@ -68,7 +68,7 @@ static int fmt_into(char *buf, size_t size, const char *f, ...)
 	return n;
 }
 
-Test(format, truncates_terminates_and_reports_full_length)
+Test(format, lab0_truncates_terminates_and_reports_full_length)
 {
 	char small[6];
 

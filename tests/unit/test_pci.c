@@ -35,7 +35,7 @@ static int qemu_host(void)
 	return read_tree(&o);
 }
 
-Test(pci, host_bridge_windows_come_from_the_tree)
+Test(pci, lab10_host_bridge_windows_come_from_the_tree)
 {
 	cr_assert_eq(qemu_host(), 0);
 	cr_assert_eq(host.ecam, FAKE_ECAM);
@@ -52,20 +52,20 @@ Test(pci, host_bridge_windows_come_from_the_tree)
 	cr_assert_eq(host.nintx, 16);
 }
 
-Test(pci, tree_without_a_host_bridge_is_enodev)
+Test(pci, lab10_tree_without_a_host_bridge_is_enodev)
 {
 	struct fake_fdt_opts o = {.no_host = true};
 	cr_assert_eq(read_tree(&o), -ENODEV);
 }
 
-Test(pci, malformed_ranges_and_dangling_phandle_are_einval)
+Test(pci, lab10_malformed_ranges_and_dangling_phandle_are_einval)
 {
 	struct fake_fdt_opts a = {.bad_ranges = true}, b = {.bad_phandle = true};
 	cr_assert_eq(read_tree(&a), -EINVAL);
 	cr_assert_eq(read_tree(&b), -EINVAL);
 }
 
-Test(pci, garbage_instead_of_a_tree_is_einval)
+Test(pci, lab10_garbage_instead_of_a_tree_is_einval)
 {
 	// a header whose structure block holds token 0x77, which no tree has
 	uint8_t junk[64] = {0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 64, 0, 0, 0, 40, 0, 0, 0, 48};
@@ -84,7 +84,7 @@ static struct pci_func at(unsigned dev, unsigned fn, uint8_t pin)
 	return f;
 }
 
-Test(pci, intx_follows_the_interrupt_map_swizzle)
+Test(pci, lab10_intx_follows_the_interrupt_map_swizzle)
 {
 	cr_assert_eq(qemu_host(), 0);
 	struct pci_func a = at(1, 0, 1), b = at(2, 0, 2), c = at(4, 0, 1), d = at(7, 3, 4),
@@ -97,7 +97,7 @@ Test(pci, intx_follows_the_interrupt_map_swizzle)
 	cr_assert_eq(pci_intx_irq(&host, &none), -1);
 }
 
-Test(pci, ecam_address_formula)
+Test(pci, lab10_ecam_address_formula)
 {
 	cr_assert_eq(qemu_host(), 0);
 	cr_assert_eq(pci_ecam_addr(&host, 0, 1, 0), FAKE_ECAM + 0x8000);
@@ -106,7 +106,7 @@ Test(pci, ecam_address_formula)
 	cr_assert_eq(pci_ecam_addr(&host, 0, 0, 8), 0);
 }
 
-Test(pci, enumeration_finds_functions_bridges_and_multifunction)
+Test(pci, lab10_enumeration_finds_functions_bridges_and_multifunction)
 {
 	cr_assert_eq(qemu_host(), 0);
 	fake_pci_add(0, 0, 0x1b36, 0x0008, 0x06, 0x00);
@@ -136,7 +136,7 @@ Test(pci, enumeration_finds_functions_bridges_and_multifunction)
 	cr_assert(!host_log_has("1234:5678"));
 }
 
-Test(pci, bars_are_sized_placed_aligned_and_decoding_enabled)
+Test(pci, lab10_bars_are_sized_placed_aligned_and_decoding_enabled)
 {
 	cr_assert_eq(qemu_host(), 0);
 	struct fake_pci_fn *a = fake_pci_add(1, 0, 0x1af4, 0x1001, 0x01, 0x00);
@@ -175,7 +175,7 @@ Test(pci, bars_are_sized_placed_aligned_and_decoding_enabled)
 	          "%s", host_log());
 }
 
-Test(pci, sixty_four_bit_bar_falls_back_below_4g_without_a_64_bit_window)
+Test(pci, lab10_sixty_four_bit_bar_falls_back_below_4g_without_a_64_bit_window)
 {
 	struct fake_fdt_opts o = {.no_mem64 = true};
 	cr_assert_eq(read_tree(&o), 0);
@@ -188,7 +188,7 @@ Test(pci, sixty_four_bit_bar_falls_back_below_4g_without_a_64_bit_window)
 	cr_assert_eq(fake_pci_bar_cpu(a, 4), FAKE_MEM32);
 }
 
-Test(pci, bar_larger_than_the_window_leaves_the_function_disabled)
+Test(pci, lab10_bar_larger_than_the_window_leaves_the_function_disabled)
 {
 	struct fake_fdt_opts o = {.no_mem64 = true, .mem32_size = 0x100000};
 	cr_assert_eq(read_tree(&o), 0);
@@ -203,7 +203,7 @@ Test(pci, bar_larger_than_the_window_leaves_the_function_disabled)
 	cr_assert_eq(fake_pci_command(a) & 7, 0, "no decoding, no bus mastering");
 }
 
-Test(pci, bar_with_a_broken_size_mask_is_refused)
+Test(pci, lab10_bar_with_a_broken_size_mask_is_refused)
 {
 	cr_assert_eq(qemu_host(), 0);
 	struct fake_pci_fn *a = fake_pci_add(1, 0, 0x1af4, 0x1042, 0x01, 0x00);
@@ -215,7 +215,7 @@ Test(pci, bar_with_a_broken_size_mask_is_refused)
 	cr_assert_eq(fake_pci_command(a) & 7, 0);
 }
 
-Test(pci, capability_walk_visits_each_once)
+Test(pci, lab10_capability_walk_visits_each_once)
 {
 	cr_assert_eq(qemu_host(), 0);
 	struct fake_pci_fn *a = fake_pci_add(1, 0, 0x1af4, 0x1042, 0x01, 0x00);
@@ -233,7 +233,7 @@ Test(pci, capability_walk_visits_each_once)
 	cr_assert_eq(seen[2], o3);
 }
 
-Test(pci, capability_loop_and_pointer_into_the_header_end_the_walk)
+Test(pci, lab10_capability_loop_and_pointer_into_the_header_end_the_walk)
 {
 	cr_assert_eq(qemu_host(), 0);
 	struct fake_pci_fn *a = fake_pci_add(1, 0, 0x1af4, 0x1042, 0x01, 0x00);

@@ -76,7 +76,7 @@ static void assert_clean(void)
 	             fn->error, host_log());
 }
 
-Test(pci_virtio, modern_caps_are_found_where_the_device_put_them)
+Test(pci_virtio, lab10_modern_caps_are_found_where_the_device_put_them)
 {
 	struct pci_func *f = modern(VIRTIO_ID_BLOCK, 4);
 	struct virtio_pci_caps c;
@@ -91,7 +91,7 @@ Test(pci_virtio, modern_caps_are_found_where_the_device_put_them)
 	cr_assert(!c.msix_enabled);
 }
 
-Test(pci_virtio, modern_disk_reads_through_the_unchanged_driver)
+Test(pci_virtio, lab10_modern_disk_reads_through_the_unchanged_driver)
 {
 	struct pci_func *f = modern(VIRTIO_ID_BLOCK, 4);
 	uint8_t buf[1024];
@@ -113,7 +113,7 @@ Test(pci_virtio, modern_disk_reads_through_the_unchanged_driver)
 	assert_clean();
 }
 
-Test(pci_virtio, legacy_disk_reads_through_io_bar_0)
+Test(pci_virtio, lab10_legacy_disk_reads_through_io_bar_0)
 {
 	struct pci_func *f = legacy();
 	uint8_t buf[512];
@@ -136,7 +136,7 @@ Test(pci_virtio, legacy_disk_reads_through_io_bar_0)
 
 // A legacy PCI device has no register for the queue size (4.1.4.8): the
 // queue gets the device's own size, whatever the driver would prefer.
-Test(pci_virtio, legacy_queue_takes_the_devices_size)
+Test(pci_virtio, lab10_legacy_queue_takes_the_devices_size)
 {
 	struct pci_func *f = legacy();
 	struct virtq vq;
@@ -151,7 +151,7 @@ Test(pci_virtio, legacy_queue_takes_the_devices_size)
 	vdev_queue_release(&vp.vdev, &vq);
 }
 
-Test(pci_virtio, zero_notify_multiplier_puts_every_queue_at_one_address)
+Test(pci_virtio, lab10_zero_notify_multiplier_puts_every_queue_at_one_address)
 {
 	struct pci_func *f = modern(VIRTIO_ID_NET, 0);
 	struct virtq q0, q1;
@@ -173,7 +173,7 @@ Test(pci_virtio, zero_notify_multiplier_puts_every_queue_at_one_address)
 	vdev_queue_release(&vp.vdev, &q1);
 }
 
-Test(pci_virtio, queue_1_is_notified_at_base_plus_its_offset_times_multiplier)
+Test(pci_virtio, lab10_queue_1_is_notified_at_base_plus_its_offset_times_multiplier)
 {
 	struct pci_func *f = modern(VIRTIO_ID_NET, 4);
 	struct virtq q0, q1;
@@ -195,7 +195,7 @@ Test(pci_virtio, queue_1_is_notified_at_base_plus_its_offset_times_multiplier)
 	vdev_queue_release(&vp.vdev, &q1);
 }
 
-Test(pci_virtio, odd_notify_multiplier_is_refused)
+Test(pci_virtio, lab10_odd_notify_multiplier_is_refused)
 {
 	struct pci_func *f = modern(VIRTIO_ID_BLOCK, 3);
 	struct virtio_pci_caps c;
@@ -215,7 +215,7 @@ static uint8_t cap_of(uint8_t type)
 	return 0;
 }
 
-Test(pci_virtio, structure_outside_its_bar_is_refused)
+Test(pci_virtio, lab10_structure_outside_its_bar_is_refused)
 {
 	modern(VIRTIO_ID_BLOCK, 4);
 	// the ISR structure claims to start 1 byte before the end of the
@@ -232,7 +232,7 @@ Test(pci_virtio, structure_outside_its_bar_is_refused)
 	cr_assert_lt(virtio_pci_open(&vp, &funcs[0]), 0);
 }
 
-Test(pci_virtio, capability_loop_is_an_error_not_a_hang)
+Test(pci_virtio, lab10_capability_loop_is_an_error_not_a_hang)
 {
 	modern(VIRTIO_ID_BLOCK, 4);
 	uint8_t common = cap_of(VIRTIO_PCI_CAP_COMMON_CFG);
@@ -243,7 +243,7 @@ Test(pci_virtio, capability_loop_is_an_error_not_a_hang)
 	cr_assert(host_log_has("bad virtio capability list"), "%s", host_log());
 }
 
-Test(pci_virtio, capability_longer_than_the_space_is_an_error)
+Test(pci_virtio, lab10_capability_longer_than_the_space_is_an_error)
 {
 	modern(VIRTIO_ID_BLOCK, 4);
 	fn->cfg[cap_of(VIRTIO_PCI_CAP_NOTIFY_CFG) + 2] = 0xf0; // cap_len runs past 256
@@ -251,7 +251,7 @@ Test(pci_virtio, capability_longer_than_the_space_is_an_error)
 	cr_assert_eq(virtio_pci_find_caps(&funcs[0], &c), -EIO);
 }
 
-Test(pci_virtio, missing_notify_capability_is_enodev)
+Test(pci_virtio, lab10_missing_notify_capability_is_enodev)
 {
 	modern(VIRTIO_ID_BLOCK, 4);
 	fn->cfg[cap_of(VIRTIO_PCI_CAP_NOTIFY_CFG) + 3] = 0x77; // a type nobody knows
@@ -262,7 +262,7 @@ Test(pci_virtio, missing_notify_capability_is_enodev)
 	          host_log());
 }
 
-Test(pci_virtio, device_that_drops_features_ok_fails_cleanly)
+Test(pci_virtio, lab10_device_that_drops_features_ok_fails_cleanly)
 {
 	struct pci_func *f = modern(VIRTIO_ID_BLOCK, 4);
 
@@ -274,7 +274,7 @@ Test(pci_virtio, device_that_drops_features_ok_fails_cleanly)
 	assert_clean();
 }
 
-Test(pci_virtio, isr_read_acknowledges_and_config_reads_stay_inside)
+Test(pci_virtio, lab10_isr_read_acknowledges_and_config_reads_stay_inside)
 {
 	struct pci_func *f = modern(VIRTIO_ID_BLOCK, 4);
 
@@ -291,7 +291,7 @@ Test(pci_virtio, isr_read_acknowledges_and_config_reads_stay_inside)
 	assert_clean();
 }
 
-Test(pci_virtio, function_without_addresses_is_not_opened)
+Test(pci_virtio, lab10_function_without_addresses_is_not_opened)
 {
 	struct fake_fdt_opts o = {.no_mem64 = true, .mem32_size = 0x1000};
 	cr_assert(fake_pci_fdt(tree, sizeof(tree), &o) > 0);

@@ -18,7 +18,7 @@ static void setup(void)
 
 TestSuite(scan, .init = setup);
 
-Test(scan, empty_slot_has_device_id_zero)
+Test(scan, lab0_empty_slot_has_device_id_zero)
 {
 	struct virtio_slot s;
 
@@ -27,7 +27,7 @@ Test(scan, empty_slot_has_device_id_zero)
 	cr_assert_eq(s.state, SLOT_EMPTY);
 }
 
-Test(scan, bad_magic_is_reported_and_skipped)
+Test(scan, lab1_bad_magic_is_reported_and_skipped)
 {
 	struct virtio_slot s;
 
@@ -38,7 +38,7 @@ Test(scan, bad_magic_is_reported_and_skipped)
 	cr_assert_eq(s.device_id, 0, "a slot with a bad magic is not read further");
 }
 
-Test(scan, version_3_is_not_touched)
+Test(scan, lab1_version_3_is_not_touched)
 {
 	struct virtio_slot s;
 
@@ -49,7 +49,7 @@ Test(scan, version_3_is_not_touched)
 	cr_assert_eq(s.device_id, 0, "an unknown version's device id is not read");
 }
 
-Test(scan, legacy_and_modern_devices_are_found)
+Test(scan, lab1_legacy_and_modern_devices_are_found)
 {
 	struct virtio_slot a, b;
 
@@ -66,7 +66,7 @@ Test(scan, legacy_and_modern_devices_are_found)
 	cr_assert_eq(b.device_id, VIRTIO_ID_RNG);
 }
 
-Test(scan, full_scan_finds_two_devices_including_the_last_slot)
+Test(scan, lab1_full_scan_finds_two_devices_including_the_last_slot)
 {
 	fake_mmio_set_ids(3, VIRTIO_MMIO_MAGIC, 2, VIRTIO_ID_RNG, QEMU_VENDOR);
 	fake_mmio_set_ids(7, VIRTIO_MMIO_MAGIC, 1, VIRTIO_ID_BLOCK, QEMU_VENDOR);
@@ -95,7 +95,7 @@ Test(scan, full_scan_finds_two_devices_including_the_last_slot)
 	cr_assert_null(virtio_dev_next(VIRTIO_ID_NET, NULL));
 }
 
-Test(scan, device_names_cover_the_common_ids)
+Test(scan, lab0_device_names_cover_the_common_ids)
 {
 	cr_assert_str_eq(virtio_device_name(VIRTIO_ID_BLOCK), "block");
 	cr_assert_str_eq(virtio_device_name(VIRTIO_ID_NET), "network");

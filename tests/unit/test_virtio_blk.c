@@ -129,17 +129,17 @@ static void probe_on(uint32_t version)
 	finish();
 }
 
-Test(virtio_blk, probe_finds_a_legacy_disk)
+Test(virtio_blk, lab3_probe_finds_a_legacy_disk)
 {
 	probe_on(1);
 }
 
-Test(virtio_blk, probe_finds_a_modern_disk)
+Test(virtio_blk, lab3_probe_finds_a_modern_disk)
 {
 	probe_on(2);
 }
 
-Test(virtio_blk, probe_without_a_disk_is_enodev)
+Test(virtio_blk, lab0_probe_without_a_disk_is_enodev)
 {
 	fake_virtio_new(3, 2, VIRTIO_ID_RNG);
 	virtio_scan();
@@ -149,7 +149,7 @@ Test(virtio_blk, probe_without_a_disk_is_enodev)
 	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 0, buf, 512), -ENODEV);
 }
 
-Test(virtio_blk, probe_reads_the_serial_number_with_get_id)
+Test(virtio_blk, lab4_probe_reads_the_serial_number_with_get_id)
 {
 	plug(2);
 	strcpy(fv->serial, "SN-1234\x01");
@@ -159,7 +159,7 @@ Test(virtio_blk, probe_reads_the_serial_number_with_get_id)
 	finish();
 }
 
-Test(virtio_blk, device_without_get_id_has_no_serial)
+Test(virtio_blk, lab3_device_without_get_id_has_no_serial)
 {
 	plug(1);
 	fv->no_get_id = true;
@@ -168,7 +168,7 @@ Test(virtio_blk, device_without_get_id_has_no_serial)
 	finish();
 }
 
-Test(virtio_blk, features_refused_at_probe_fail_cleanly)
+Test(virtio_blk, lab2_features_refused_at_probe_fail_cleanly)
 {
 	plug(2);
 	fv->refuse_features_ok = true;
@@ -180,7 +180,7 @@ Test(virtio_blk, features_refused_at_probe_fail_cleanly)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_blk, needs_reset_at_driver_ok_fails_probe_cleanly)
+Test(virtio_blk, lab3_needs_reset_at_driver_ok_fails_probe_cleanly)
 {
 	plug(2);
 	fv->needs_reset_on_status = VIRTIO_STATUS_DRIVER_OK;
@@ -206,12 +206,12 @@ static void read_on(uint32_t version)
 	finish();
 }
 
-Test(virtio_blk, read_is_byte_exact_on_legacy)
+Test(virtio_blk, lab4_read_is_byte_exact_on_legacy)
 {
 	read_on(1);
 }
 
-Test(virtio_blk, read_is_byte_exact_on_modern)
+Test(virtio_blk, lab4_read_is_byte_exact_on_modern)
 {
 	read_on(2);
 }
@@ -234,17 +234,17 @@ static void write_on(uint32_t version)
 	finish();
 }
 
-Test(virtio_blk, write_is_byte_exact_on_legacy)
+Test(virtio_blk, lab5_write_is_byte_exact_on_legacy)
 {
 	write_on(1);
 }
 
-Test(virtio_blk, write_is_byte_exact_on_modern)
+Test(virtio_blk, lab5_write_is_byte_exact_on_modern)
 {
 	write_on(2);
 }
 
-Test(virtio_blk, flush_reaches_a_device_with_a_write_cache)
+Test(virtio_blk, lab5_flush_reaches_a_device_with_a_write_cache)
 {
 	plug_and_probe(2);
 	cr_assert_eq(blk_flush(vblk_blkdev(vblk_next(0))), 0);
@@ -252,7 +252,7 @@ Test(virtio_blk, flush_reaches_a_device_with_a_write_cache)
 	finish();
 }
 
-Test(virtio_blk, flush_is_not_sent_to_a_device_without_flush)
+Test(virtio_blk, lab5_flush_is_not_sent_to_a_device_without_flush)
 {
 	plug(1);
 	fv->offered &= ~BIT(VIRTIO_BLK_F_FLUSH);
@@ -264,7 +264,7 @@ Test(virtio_blk, flush_is_not_sent_to_a_device_without_flush)
 
 // --- requests the driver refuses ---------------------------------------------------------
 
-Test(virtio_blk, read_past_the_end_is_erange)
+Test(virtio_blk, lab3_read_past_the_end_is_erange)
 {
 	plug_and_probe(2);
 	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, SECTORS - 1, buf, 1024), -ERANGE);
@@ -275,7 +275,7 @@ Test(virtio_blk, read_past_the_end_is_erange)
 	finish();
 }
 
-Test(virtio_blk, length_not_a_multiple_of_512_is_einval)
+Test(virtio_blk, lab3_length_not_a_multiple_of_512_is_einval)
 {
 	plug_and_probe(1);
 	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 0, buf, 700), -EINVAL);
@@ -287,7 +287,7 @@ Test(virtio_blk, length_not_a_multiple_of_512_is_einval)
 	finish();
 }
 
-Test(virtio_blk, read_only_device_refuses_writes)
+Test(virtio_blk, lab4_read_only_device_refuses_writes)
 {
 	plug(2);
 	fv->offered |= BIT(VIRTIO_BLK_F_RO);
@@ -317,22 +317,22 @@ static void failed_sector_gives(uint8_t status, int err, const char *msg)
 	finish();
 }
 
-Test(virtio_blk, ioerr_status_is_eio)
+Test(virtio_blk, lab4_ioerr_status_is_eio)
 {
 	failed_sector_gives(1, -EIO, "sector 48: status 1");
 }
 
-Test(virtio_blk, unsupp_status_is_enotsup)
+Test(virtio_blk, lab4_unsupp_status_is_enotsup)
 {
 	failed_sector_gives(2, -ENOTSUP, "sector 48: status 2");
 }
 
-Test(virtio_blk, garbage_status_is_eproto)
+Test(virtio_blk, lab4_garbage_status_is_eproto)
 {
 	failed_sector_gives(0x7e, -EPROTO, "sector 48: status 126");
 }
 
-Test(virtio_blk, short_written_length_is_eio)
+Test(virtio_blk, lab4_short_written_length_is_eio)
 {
 	plug_and_probe(1);
 	fv->short_by = 1; // the status byte arrives, one data byte is "missing"
@@ -341,7 +341,7 @@ Test(virtio_blk, short_written_length_is_eio)
 	finish();
 }
 
-Test(virtio_blk, device_that_never_completes_times_out_then_recovers)
+Test(virtio_blk, lab4_device_that_never_completes_times_out_then_recovers)
 {
 	plug_and_probe(2);
 	vblk_set_timeout_ms(20);
@@ -361,7 +361,7 @@ Test(virtio_blk, device_that_never_completes_times_out_then_recovers)
 	finish();
 }
 
-Test(virtio_blk, device_that_needs_reset_is_recovered)
+Test(virtio_blk, lab4_device_that_needs_reset_is_recovered)
 {
 	plug_and_probe(1);
 	vblk_set_timeout_ms(20);
@@ -373,7 +373,7 @@ Test(virtio_blk, device_that_needs_reset_is_recovered)
 	finish();
 }
 
-Test(virtio_blk, device_that_does_not_come_back_from_reset_is_dropped)
+Test(virtio_blk, lab4_device_that_does_not_come_back_from_reset_is_dropped)
 {
 	plug_and_probe(2);
 	vblk_set_timeout_ms(20);
@@ -389,7 +389,7 @@ Test(virtio_blk, device_that_does_not_come_back_from_reset_is_dropped)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_blk, protocol_error_fails_the_request_and_recovers)
+Test(virtio_blk, lab4_protocol_error_fails_the_request_and_recovers)
 {
 	plug_and_probe(2);
 	fv->lie = FV_LIE_ID_RANGE;
@@ -438,7 +438,7 @@ static bool completed_out_of_order(void)
 	return false;
 }
 
-Test(virtio_blk, many_requests_in_flight_completed_in_reverse_are_all_correct)
+Test(virtio_blk, lab8_many_requests_in_flight_completed_in_reverse_are_all_correct)
 {
 	plug_and_probe(2);
 	fv->order = FV_REVERSE;
@@ -449,7 +449,7 @@ Test(virtio_blk, many_requests_in_flight_completed_in_reverse_are_all_correct)
 	finish();
 }
 
-Test(virtio_blk, many_requests_completed_in_random_order_are_all_correct)
+Test(virtio_blk, lab8_many_requests_completed_in_random_order_are_all_correct)
 {
 	plug_and_probe(1);
 	fv->order = FV_SHUFFLE;
@@ -460,7 +460,7 @@ Test(virtio_blk, many_requests_completed_in_random_order_are_all_correct)
 	finish();
 }
 
-Test(virtio_blk, full_queue_waits_for_completions_instead_of_failing)
+Test(virtio_blk, lab8_full_queue_waits_for_completions_instead_of_failing)
 {
 	strcpy(boot_info.bootargs, "vq_size=16");
 	plug(2);
@@ -477,7 +477,7 @@ Test(virtio_blk, full_queue_waits_for_completions_instead_of_failing)
 	finish();
 }
 
-Test(virtio_blk, full_queue_without_indirect_waits_for_completions)
+Test(virtio_blk, lab8_full_queue_without_indirect_waits_for_completions)
 {
 	strcpy(boot_info.bootargs, "vq_size=16 indirect=off");
 	plug(1);
@@ -488,7 +488,7 @@ Test(virtio_blk, full_queue_without_indirect_waits_for_completions)
 	finish();
 }
 
-Test(virtio_blk, indirect_off_sends_direct_chains)
+Test(virtio_blk, lab4_indirect_off_sends_direct_chains)
 {
 	strcpy(boot_info.bootargs, "indirect=off");
 	plug(2);
@@ -499,7 +499,7 @@ Test(virtio_blk, indirect_off_sends_direct_chains)
 	finish();
 }
 
-Test(virtio_blk, indirect_on_sends_indirect_chains)
+Test(virtio_blk, lab4_indirect_on_sends_indirect_chains)
 {
 	plug_and_probe(1);
 	cr_assert(fv->driver_features & BIT(VIRTIO_F_INDIRECT_DESC));
@@ -508,7 +508,7 @@ Test(virtio_blk, indirect_on_sends_indirect_chains)
 	finish();
 }
 
-Test(virtio_blk, event_idx_off_still_works)
+Test(virtio_blk, lab4_event_idx_off_still_works)
 {
 	strcpy(boot_info.bootargs, "event_idx=off");
 	plug(2);
@@ -518,7 +518,7 @@ Test(virtio_blk, event_idx_off_still_works)
 	finish();
 }
 
-Test(virtio_blk, event_idx_and_interrupts_work_together)
+Test(virtio_blk, lab7_event_idx_and_interrupts_work_together)
 {
 	plug_and_probe(1);
 	cr_assert(fv->driver_features & BIT(VIRTIO_F_EVENT_IDX));
@@ -531,7 +531,7 @@ Test(virtio_blk, event_idx_and_interrupts_work_together)
 	finish();
 }
 
-Test(virtio_blk, polling_mode_asks_for_no_interrupts)
+Test(virtio_blk, lab7_polling_mode_asks_for_no_interrupts)
 {
 	plug_and_probe(2);
 	uint64_t before = fv->irqs;
@@ -541,7 +541,7 @@ Test(virtio_blk, polling_mode_asks_for_no_interrupts)
 	finish();
 }
 
-Test(virtio_blk, depth_one_keeps_one_request_in_flight)
+Test(virtio_blk, lab8_depth_one_keeps_one_request_in_flight)
 {
 	plug_and_probe(2);
 	fv->q[0].max_pending = 0;
@@ -550,7 +550,7 @@ Test(virtio_blk, depth_one_keeps_one_request_in_flight)
 	finish();
 }
 
-Test(virtio_blk, interrupt_handler_acknowledges_what_the_device_raised)
+Test(virtio_blk, lab7_interrupt_handler_acknowledges_what_the_device_raised)
 {
 	plug_and_probe(2);
 	vblk_set_polling(false);
@@ -568,7 +568,7 @@ Test(virtio_blk, interrupt_handler_acknowledges_what_the_device_raised)
 // A device that reports NEEDS_RESET with its configuration interrupt is
 // reset at the next wait, without sitting out the request timeout, and
 // works afterwards.
-Test(virtio_blk, needs_reset_interrupt_resets_without_waiting_for_the_timeout)
+Test(virtio_blk, lab7_needs_reset_interrupt_resets_without_waiting_for_the_timeout)
 {
 	plug_and_probe(2);
 	vblk_set_polling(false);
@@ -586,7 +586,7 @@ Test(virtio_blk, needs_reset_interrupt_resets_without_waiting_for_the_timeout)
 // Spec 5.2.6.1 (via 4.2.2's configuration change notification): the disk
 // was resized (QEMU's block_resize); the driver reads the new capacity and
 // the block layer refuses what lies beyond it.
-Test(virtio_blk, capacity_change_interrupt_updates_the_disk_size)
+Test(virtio_blk, lab7_capacity_change_interrupt_updates_the_disk_size)
 {
 	plug_and_probe(2);
 	struct blkdev *bd = vblk_blkdev(vblk_next(0));
@@ -604,7 +604,7 @@ Test(virtio_blk, capacity_change_interrupt_updates_the_disk_size)
 
 // --- device geometry ------------------------------------------------------------------------
 
-Test(virtio_blk, logical_block_size_4096)
+Test(virtio_blk, lab5_logical_block_size_4096)
 {
 	plug(2);
 	fake_virtio_config_set(fv, 20, 4096, 4);
@@ -625,7 +625,7 @@ Test(virtio_blk, logical_block_size_4096)
 	finish();
 }
 
-Test(virtio_blk, block_size_that_is_not_a_power_of_two_is_ignored)
+Test(virtio_blk, lab3_block_size_that_is_not_a_power_of_two_is_ignored)
 {
 	plug(1);
 	fake_virtio_config_set(fv, 20, 1000, 4);
@@ -637,7 +637,7 @@ Test(virtio_blk, block_size_that_is_not_a_power_of_two_is_ignored)
 
 // size_max bounds each data descriptor, seg_max how many a request has
 // (spec 5.2.4); the fake device checks both on every request.
-Test(virtio_blk, size_max_splits_large_transfers)
+Test(virtio_blk, lab4_size_max_splits_large_transfers)
 {
 	plug(2);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
@@ -656,7 +656,7 @@ Test(virtio_blk, size_max_splits_large_transfers)
 	finish();
 }
 
-Test(virtio_blk, seg_max_of_one_keeps_requests_within_size_max)
+Test(virtio_blk, lab4_seg_max_of_one_keeps_requests_within_size_max)
 {
 	plug(1);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
@@ -672,7 +672,7 @@ Test(virtio_blk, seg_max_of_one_keeps_requests_within_size_max)
 }
 
 // A segment smaller than a block: one block takes several descriptors.
-Test(virtio_blk, size_max_smaller_than_a_block_uses_several_segments)
+Test(virtio_blk, lab4_size_max_smaller_than_a_block_uses_several_segments)
 {
 	plug(2);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
@@ -686,7 +686,7 @@ Test(virtio_blk, size_max_smaller_than_a_block_uses_several_segments)
 	finish();
 }
 
-Test(virtio_blk, limits_that_cannot_carry_a_block_refuse_the_device)
+Test(virtio_blk, lab4_limits_that_cannot_carry_a_block_refuse_the_device)
 {
 	plug(2);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
@@ -699,7 +699,7 @@ Test(virtio_blk, limits_that_cannot_carry_a_block_refuse_the_device)
 	cr_assert(fv->status & VIRTIO_STATUS_FAILED);
 }
 
-Test(virtio_blk, transfer_of_more_than_32_requests_is_split_into_batches)
+Test(virtio_blk, lab4_transfer_of_more_than_32_requests_is_split_into_batches)
 {
 	plug(1);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
@@ -742,12 +742,12 @@ static void probe_fails_cleanly_at_each_allocation(uint32_t version, const char 
 	             "probe makes three allocations (rings, queue state, request slots)");
 }
 
-Test(virtio_blk, dma_failure_during_probe_at_each_allocation_leaks_nothing)
+Test(virtio_blk, lab4_dma_failure_during_probe_at_each_allocation_leaks_nothing)
 {
 	probe_fails_cleanly_at_each_allocation(2, "");
 }
 
-Test(virtio_blk, dma_failure_during_legacy_probe_without_indirect_leaks_nothing)
+Test(virtio_blk, lab4_dma_failure_during_legacy_probe_without_indirect_leaks_nothing)
 {
 	probe_fails_cleanly_at_each_allocation(1, "indirect=off");
 }
@@ -766,7 +766,7 @@ static void lose_device_at_first_notify(struct fake_virtio *f, int queue, bool i
 // out and the recovery could not restart the device, vblk_recover set
 // vblk.present = false, but vblk_probe went on, registered the dead device
 // with blk_root_set() and returned 0.
-Test(virtio_blk, device_lost_during_probe_is_not_registered)
+Test(virtio_blk, lab4_device_lost_during_probe_is_not_registered)
 {
 	strcpy(boot_info.bootargs, "blk_timeout_ms=10");
 	plug(2);
@@ -785,7 +785,7 @@ Test(virtio_blk, device_lost_during_probe_is_not_registered)
 // request went out as a 3-descriptor indirect chain, longer than the
 // queue, which spec 2.7.5.3.1 forbids ("A driver MUST NOT create a
 // descriptor chain longer than the Queue Size of the device").
-Test(virtio_blk, queue_smaller_than_a_request_never_gets_one)
+Test(virtio_blk, lab0_queue_smaller_than_a_request_never_gets_one)
 {
 	strcpy(boot_info.bootargs, "vq_size=2 blk_timeout_ms=10");
 	plug(2);

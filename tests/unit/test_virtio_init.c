@@ -70,7 +70,7 @@ static bool log_line_has(const char *prefix, const char *word)
 	return strstr(buf, word) != NULL;
 }
 
-Test(virtio_init, open_of_an_empty_slot_is_enodev)
+Test(virtio_init, lab0_open_of_an_empty_slot_is_enodev)
 {
 	struct virtio_slot s;
 
@@ -80,7 +80,7 @@ Test(virtio_init, open_of_an_empty_slot_is_enodev)
 	cr_assert_eq(vmmio_open(&dev, NULL), -ENODEV);
 }
 
-Test(virtio_init, init_starts_with_a_reset)
+Test(virtio_init, lab2_init_starts_with_a_reset)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	// left running by whoever had it before us
@@ -93,7 +93,7 @@ Test(virtio_init, init_starts_with_a_reset)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, acknowledge_then_driver_are_set_in_order)
+Test(virtio_init, lab2_acknowledge_then_driver_are_set_in_order)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -103,7 +103,7 @@ Test(virtio_init, acknowledge_then_driver_are_set_in_order)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, accepted_features_are_the_offer_intersected_with_the_whitelist)
+Test(virtio_init, lab2_accepted_features_are_the_offer_intersected_with_the_whitelist)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_INDIRECT_DESC) |
@@ -122,7 +122,7 @@ Test(virtio_init, accepted_features_are_the_offer_intersected_with_the_whitelist
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, both_driver_feature_words_are_written)
+Test(virtio_init, lab2_both_driver_feature_words_are_written)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, BIT(VIRTIO_F_EVENT_IDX), 0), 0, "%s", host_log());
@@ -131,7 +131,7 @@ Test(virtio_init, both_driver_feature_words_are_written)
 	cr_assert_eq((uint32_t)fv->driver_features, BIT(VIRTIO_F_EVENT_IDX));
 }
 
-Test(virtio_init, modern_device_holds_features_ok_and_the_driver_reads_it_back)
+Test(virtio_init, lab2_modern_device_holds_features_ok_and_the_driver_reads_it_back)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -142,7 +142,7 @@ Test(virtio_init, modern_device_holds_features_ok_and_the_driver_reads_it_back)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, legacy_device_never_sees_features_ok)
+Test(virtio_init, lab2_legacy_device_never_sees_features_ok)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, BIT(VIRTIO_F_INDIRECT_DESC), 0), 0, "%s", host_log());
@@ -152,7 +152,7 @@ Test(virtio_init, legacy_device_never_sees_features_ok)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, legacy_device_gets_the_guest_page_size_before_its_first_queue)
+Test(virtio_init, lab3_legacy_device_gets_the_guest_page_size_before_its_first_queue)
 {
 	static struct virtq vq;
 
@@ -165,7 +165,7 @@ Test(virtio_init, legacy_device_gets_the_guest_page_size_before_its_first_queue)
 	vdev_queue_release(&dev, &vq);
 }
 
-Test(virtio_init, legacy_negotiation_has_no_version_1_and_no_high_word)
+Test(virtio_init, lab2_legacy_negotiation_has_no_version_1_and_no_high_word)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	fv->offered = BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_F_VERSION_1); // only 32 bits show
@@ -175,7 +175,7 @@ Test(virtio_init, legacy_negotiation_has_no_version_1_and_no_high_word)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, refused_features_ok_fails_the_device_and_names_the_features)
+Test(virtio_init, lab2_refused_features_ok_fails_the_device_and_names_the_features)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->refuse_features_ok = true;
@@ -189,7 +189,7 @@ Test(virtio_init, refused_features_ok_fails_the_device_and_names_the_features)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, device_that_drops_a_feature_at_features_ok_is_failed)
+Test(virtio_init, lab2_device_that_drops_a_feature_at_features_ok_is_failed)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->refuse_if_accepted = BIT(VIRTIO_F_EVENT_IDX); // it cannot do EVENT_IDX after all
@@ -200,7 +200,7 @@ Test(virtio_init, device_that_drops_a_feature_at_features_ok_is_failed)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, modern_device_without_version_1_is_refused)
+Test(virtio_init, lab2_modern_device_without_version_1_is_refused)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered = BIT(VIRTIO_F_INDIRECT_DESC) | BIT(VIRTIO_BLK_F_FLUSH);
@@ -212,7 +212,7 @@ Test(virtio_init, modern_device_without_version_1_is_refused)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, required_feature_not_offered_fails_the_device)
+Test(virtio_init, lab2_required_feature_not_offered_fails_the_device)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	int err = vdev_init(&dev, ~0ULL, BIT(VIRTIO_BLK_F_FLUSH));
@@ -224,7 +224,7 @@ Test(virtio_init, required_feature_not_offered_fails_the_device)
 // ACCESS_PLATFORM means "addresses go through the platform's IOMMU"; ours
 // is the identity, so accepting it is right (issue: iommu_platform=on
 // devices refused to work). ANY_LAYOUT (legacy, 6.3) costs nothing.
-Test(virtio_init, access_platform_and_any_layout_are_accepted_when_offered)
+Test(virtio_init, lab2_access_platform_and_any_layout_are_accepted_when_offered)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered |= BIT(VIRTIO_F_ACCESS_PLATFORM) | BIT(VIRTIO_F_ANY_LAYOUT);
@@ -234,7 +234,7 @@ Test(virtio_init, access_platform_and_any_layout_are_accepted_when_offered)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, legacy_device_gets_any_layout_when_offered)
+Test(virtio_init, lab2_legacy_device_gets_any_layout_when_offered)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	fv->offered |= BIT(VIRTIO_F_ANY_LAYOUT);
@@ -242,7 +242,7 @@ Test(virtio_init, legacy_device_gets_any_layout_when_offered)
 	cr_assert(fv->driver_features & BIT(VIRTIO_F_ANY_LAYOUT));
 }
 
-Test(virtio_init, in_order_and_notification_data_are_never_accepted)
+Test(virtio_init, lab2_in_order_and_notification_data_are_never_accepted)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	uint64_t never =
@@ -257,7 +257,7 @@ Test(virtio_init, in_order_and_notification_data_are_never_accepted)
 
 // The packed ring is the virtqueue's choice, not the device driver's: a
 // driver that does not list it still gets it, unless packed=off.
-Test(virtio_init, packed_ring_is_accepted_unless_packed_off)
+Test(virtio_init, lab2_packed_ring_is_accepted_unless_packed_off)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered |= BIT(VIRTIO_F_RING_PACKED);
@@ -272,7 +272,7 @@ Test(virtio_init, packed_ring_is_accepted_unless_packed_off)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, needs_reset_during_init_is_an_error)
+Test(virtio_init, lab2_needs_reset_during_init_is_an_error)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->needs_reset_on_status = VIRTIO_STATUS_FEATURES_OK;
@@ -281,7 +281,7 @@ Test(virtio_init, needs_reset_during_init_is_an_error)
 	cr_assert(host_log_has("DEVICE_NEEDS_RESET"), "%s", host_log());
 }
 
-Test(virtio_init, needs_reset_set_later_is_detected)
+Test(virtio_init, lab2_needs_reset_set_later_is_detected)
 {
 	plug(1, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -291,7 +291,7 @@ Test(virtio_init, needs_reset_set_later_is_detected)
 	cr_assert(host_log_has("device set DEVICE_NEEDS_RESET"), "%s", host_log());
 }
 
-Test(virtio_init, driver_ok_keeps_the_bits_set_before)
+Test(virtio_init, lab2_driver_ok_keeps_the_bits_set_before)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());
@@ -303,7 +303,7 @@ Test(virtio_init, driver_ok_keeps_the_bits_set_before)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, slow_reset_is_waited_for)
+Test(virtio_init, lab2_slow_reset_is_waited_for)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->status = VIRTIO_STATUS_ACKNOWLEDGE;
@@ -313,7 +313,7 @@ Test(virtio_init, slow_reset_is_waited_for)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, reset_that_never_finishes_times_out)
+Test(virtio_init, lab2_reset_that_never_finishes_times_out)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
@@ -330,7 +330,7 @@ Test(virtio_init, reset_that_never_finishes_times_out)
 	cr_assert_eq(fv->nstatus_log, 2, "and is not touched again");
 }
 
-Test(virtio_init, config_read_retries_while_the_generation_changes)
+Test(virtio_init, lab2_config_read_retries_while_the_generation_changes)
 {
 	uint64_t cap = 0;
 
@@ -346,7 +346,7 @@ Test(virtio_init, config_read_retries_while_the_generation_changes)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, config_read_gives_up_after_a_bounded_number_of_changes)
+Test(virtio_init, lab2_config_read_gives_up_after_a_bounded_number_of_changes)
 {
 	uint64_t cap;
 
@@ -360,7 +360,7 @@ Test(virtio_init, config_read_gives_up_after_a_bounded_number_of_changes)
 	cr_assert_geq(fv->gen_reads, 2 * 2, "it did not retry at all");
 }
 
-Test(virtio_init, legacy_config_read_has_no_generation_register)
+Test(virtio_init, lab2_legacy_config_read_has_no_generation_register)
 {
 	uint32_t v = 0;
 
@@ -373,7 +373,7 @@ Test(virtio_init, legacy_config_read_has_no_generation_register)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, config_read_of_odd_offsets_and_lengths_is_byte_exact)
+Test(virtio_init, lab2_config_read_of_odd_offsets_and_lengths_is_byte_exact)
 {
 	uint8_t out[7];
 
@@ -387,7 +387,7 @@ Test(virtio_init, config_read_of_odd_offsets_and_lengths_is_byte_exact)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtio_init, features_are_printed_by_name)
+Test(virtio_init, lab2_features_are_printed_by_name)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered |= BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_BLK_SIZE);
@@ -402,7 +402,7 @@ Test(virtio_init, features_are_printed_by_name)
 // Each field is read with an access of its own width: the 64-bit capacity
 // as two 32-bit halves, a 16-bit field in one 16-bit read, a 6-byte MAC
 // byte by byte.
-Test(virtio_init, config_fields_are_read_at_their_own_width)
+Test(virtio_init, lab2_config_fields_are_read_at_their_own_width)
 {
 	uint64_t cap;
 	uint16_t half;
@@ -422,7 +422,7 @@ Test(virtio_init, config_fields_are_read_at_their_own_width)
 
 // A legacy device has no generation counter: a field caught while it
 // changes is only noticed by reading it twice.
-Test(virtio_init, legacy_config_is_read_until_two_reads_agree)
+Test(virtio_init, lab2_legacy_config_is_read_until_two_reads_agree)
 {
 	uint64_t cap;
 
@@ -434,7 +434,7 @@ Test(virtio_init, legacy_config_is_read_until_two_reads_agree)
 	cr_assert_eq(fv->config_torn_reads, 0);
 }
 
-Test(virtio_init, legacy_config_that_never_settles_is_eproto)
+Test(virtio_init, lab2_legacy_config_that_never_settles_is_eproto)
 {
 	uint32_t v;
 
@@ -447,7 +447,7 @@ Test(virtio_init, legacy_config_that_never_settles_is_eproto)
 
 // InterruptStatus may hold bits the spec does not define; only the
 // defined ones are acknowledged (and returned).
-Test(virtio_init, interrupt_ack_writes_only_the_defined_bits)
+Test(virtio_init, lab7_interrupt_ack_writes_only_the_defined_bits)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	cr_assert_eq(vdev_init(&dev, 0, 0), 0, "%s", host_log());

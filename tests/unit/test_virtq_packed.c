@@ -110,7 +110,7 @@ static void get_expect(int i, uint32_t want_len)
 
 // --- setup ----------------------------------------------------------------------------------
 
-Test(packed, setup_gives_the_device_the_ring_and_both_event_areas)
+Test(packed, lab11_setup_gives_the_device_the_ring_and_both_event_areas)
 {
 	plug_queue(INDIRECT | EVENTIDX, 64);
 	cr_assert_eq(fv->q[0].desc, virt_to_phys(vq.ring));
@@ -131,7 +131,7 @@ Test(packed, setup_gives_the_device_the_ring_and_both_event_areas)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, packed_off_on_the_boot_line_gives_a_split_ring)
+Test(packed, lab11_packed_off_on_the_boot_line_gives_a_split_ring)
 {
 	strcpy(boot_info.bootargs, "packed=off");
 	plug(2, INDIRECT);
@@ -142,7 +142,7 @@ Test(packed, packed_off_on_the_boot_line_gives_a_split_ring)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, legacy_device_keeps_the_split_ring)
+Test(packed, lab11_legacy_device_keeps_the_split_ring)
 {
 	plug(1, INDIRECT);
 	cr_assert_eq(vdev_queue_setup(&dev, &vq, 0, 16), 0, "%s", host_log());
@@ -150,7 +150,7 @@ Test(packed, legacy_device_keeps_the_split_ring)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, allocation_failure_at_each_step_is_enomem_and_leaks_nothing)
+Test(packed, lab11_allocation_failure_at_each_step_is_enomem_and_leaks_nothing)
 {
 	int failed = 0;
 
@@ -174,7 +174,7 @@ Test(packed, allocation_failure_at_each_step_is_enomem_and_leaks_nothing)
 
 // --- chains -----------------------------------------------------------------------------------
 
-Test(packed, chain_round_trip_returns_token_and_written_length)
+Test(packed, lab11_chain_round_trip_returns_token_and_written_length)
 {
 	plug_queue(0, 16);
 	cr_assert_eq(add3(0), 0);
@@ -194,7 +194,7 @@ Test(packed, chain_round_trip_returns_token_and_written_length)
 
 // Chains of 3 in a 16-slot ring: every lap ends with a chain split across
 // the end (slots 15, 0, 1), so both wrap counters flip mid-chain.
-Test(packed, chains_wrap_around_the_ring_for_many_laps)
+Test(packed, lab11_chains_wrap_around_the_ring_for_many_laps)
 {
 	plug_queue(0, 16);
 	for (int round = 0; round < 40; round++) {
@@ -209,7 +209,7 @@ Test(packed, chains_wrap_around_the_ring_for_many_laps)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, full_ring_is_enospc_and_takes_chains_again_after_completions)
+Test(packed, lab11_full_ring_is_enospc_and_takes_chains_again_after_completions)
 {
 	plug_queue(0, 16);
 	fv->when = FV_HOLD;
@@ -266,22 +266,22 @@ static void out_of_order(enum fv_order order, uint32_t seed, uint64_t wanted)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, buffers_completed_in_reverse_come_back_each_once)
+Test(packed, lab11_buffers_completed_in_reverse_come_back_each_once)
 {
 	out_of_order(FV_REVERSE, 0, 0);
 }
 
-Test(packed, buffers_completed_in_random_order_come_back_each_once)
+Test(packed, lab11_buffers_completed_in_random_order_come_back_each_once)
 {
 	out_of_order(FV_SHUFFLE, 99, 0);
 }
 
-Test(packed, indirect_buffers_completed_in_random_order_come_back_each_once)
+Test(packed, lab11_indirect_buffers_completed_in_random_order_come_back_each_once)
 {
 	out_of_order(FV_SHUFFLE, 4242, INDIRECT);
 }
 
-Test(packed, indirect_chain_takes_one_slot)
+Test(packed, lab11_indirect_chain_takes_one_slot)
 {
 	plug_queue(INDIRECT, 16);
 	cr_assert_eq(add3(0), 0);
@@ -296,7 +296,7 @@ Test(packed, indirect_chain_takes_one_slot)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, bad_arguments_are_einval_and_touch_nothing)
+Test(packed, lab11_bad_arguments_are_einval_and_touch_nothing)
 {
 	plug_queue(0, 16);
 	struct virtq_buf wrong_order[2] = {{virt_to_phys(data[0]), 512, true},
@@ -331,25 +331,25 @@ static void lie_and_expect_eproto(enum fv_lie lie, const char *msg)
 	cr_assert_eq(add3(1), -EPROTO);
 }
 
-Test(packed, used_buffer_id_out_of_range_breaks_the_queue)
+Test(packed, lab11_used_buffer_id_out_of_range_breaks_the_queue)
 {
 	plug_queue(0, 16);
 	lie_and_expect_eproto(FV_LIE_ID_RANGE, "used buffer ID out of range");
 }
 
-Test(packed, used_buffer_id_not_in_flight_breaks_the_queue)
+Test(packed, lab11_used_buffer_id_not_in_flight_breaks_the_queue)
 {
 	plug_queue(INDIRECT, 16);
 	lie_and_expect_eproto(FV_LIE_ID_NOT_IN_FLIGHT, "used buffer ID is not in flight");
 }
 
-Test(packed, used_length_larger_than_the_chain_breaks_the_queue)
+Test(packed, lab11_used_length_larger_than_the_chain_breaks_the_queue)
 {
 	plug_queue(0, 16);
 	lie_and_expect_eproto(FV_LIE_LEN_TOO_BIG, "used length larger");
 }
 
-Test(packed, buffer_id_reported_twice_is_not_freed_twice)
+Test(packed, lab11_buffer_id_reported_twice_is_not_freed_twice)
 {
 	void *tok;
 	uint32_t len;
@@ -371,7 +371,7 @@ Test(packed, buffer_id_reported_twice_is_not_freed_twice)
 // A used descriptor with the previous lap's bits looks like one the driver
 // already took: it is not taken (the request's timeout deals with it), and
 // nothing is freed or indexed by what it says.
-Test(packed, used_descriptor_with_the_wrong_wrap_bits_is_not_taken)
+Test(packed, lab11_used_descriptor_with_the_wrong_wrap_bits_is_not_taken)
 {
 	void *tok = NULL;
 	uint32_t len;
@@ -403,7 +403,7 @@ static void rounds(int n)
 	}
 }
 
-Test(packed, interrupts_off_and_on_without_event_idx)
+Test(packed, lab11_interrupts_off_and_on_without_event_idx)
 {
 	plug_queue(0, 16);
 	virtq_enable_interrupts(&vq, false);
@@ -417,7 +417,7 @@ Test(packed, interrupts_off_and_on_without_event_idx)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, event_idx_asks_for_an_interrupt_at_the_next_slot)
+Test(packed, lab11_event_idx_asks_for_an_interrupt_at_the_next_slot)
 {
 	plug_queue(EVENTIDX, 16);
 	virtq_enable_interrupts(&vq, true);
@@ -432,7 +432,7 @@ Test(packed, event_idx_asks_for_an_interrupt_at_the_next_slot)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, device_that_disables_notifications_gets_none)
+Test(packed, lab11_device_that_disables_notifications_gets_none)
 {
 	plug_queue(0, 16);
 	fv->q[0].no_notify = true;
@@ -447,7 +447,7 @@ Test(packed, device_that_disables_notifications_gets_none)
 	cr_assert_eq(vq.notifies, before);
 }
 
-Test(packed, event_idx_lets_the_device_skip_notifications)
+Test(packed, lab11_event_idx_lets_the_device_skip_notifications)
 {
 	plug_queue(EVENTIDX, 16);
 	fv->q[0].avail_event_ahead = 3; // "tell me when slot +3 is made available"
@@ -465,7 +465,7 @@ Test(packed, event_idx_lets_the_device_skip_notifications)
 	assert_driver_followed_the_spec();
 }
 
-Test(packed, kick_without_new_chains_does_not_notify)
+Test(packed, lab11_kick_without_new_chains_does_not_notify)
 {
 	plug_queue(0, 16);
 	rounds(1);
@@ -475,7 +475,7 @@ Test(packed, kick_without_new_chains_does_not_notify)
 	cr_assert_eq(fv->q[0].notifies, before);
 }
 
-Test(packed, vq_dump_says_packed_and_where_both_sides_are)
+Test(packed, lab11_vq_dump_says_packed_and_where_both_sides_are)
 {
 	plug_queue(INDIRECT | EVENTIDX, 16);
 	rounds(5);

@@ -96,7 +96,7 @@ static void run_many(int n)
 	}
 }
 
-Test(packed_blk, read_is_byte_exact)
+Test(packed_blk, lab11_read_is_byte_exact)
 {
 	plug_and_probe("");
 	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 100, buf, 64 * 1024), 0, "%s",
@@ -105,7 +105,7 @@ Test(packed_blk, read_is_byte_exact)
 	finish();
 }
 
-Test(packed_blk, many_requests_completed_in_random_order_are_all_correct)
+Test(packed_blk, lab11_many_requests_completed_in_random_order_are_all_correct)
 {
 	plug_and_probe("");
 	fv->order = FV_SHUFFLE;
@@ -115,7 +115,7 @@ Test(packed_blk, many_requests_completed_in_random_order_are_all_correct)
 	finish();
 }
 
-Test(packed_blk, full_ring_without_indirect_waits_for_completions)
+Test(packed_blk, lab11_full_ring_without_indirect_waits_for_completions)
 {
 	plug_and_probe("vq_size=16 indirect=off");
 	vblk_set_polling(false);
@@ -129,7 +129,7 @@ Test(packed_blk, full_ring_without_indirect_waits_for_completions)
 	finish();
 }
 
-Test(packed_blk, bad_buffer_id_fails_the_request_and_recovers)
+Test(packed_blk, lab11_bad_buffer_id_fails_the_request_and_recovers)
 {
 	plug_and_probe("");
 	fv->lie = FV_LIE_ID_RANGE;
@@ -143,7 +143,7 @@ Test(packed_blk, bad_buffer_id_fails_the_request_and_recovers)
 	finish();
 }
 
-Test(packed_blk, used_descriptor_with_wrong_wrap_bits_times_out_and_recovers)
+Test(packed_blk, lab11_used_descriptor_with_wrong_wrap_bits_times_out_and_recovers)
 {
 	plug_and_probe("blk_timeout_ms=20");
 	fv->lie = FV_LIE_WRONG_WRAP;
@@ -156,7 +156,7 @@ Test(packed_blk, used_descriptor_with_wrong_wrap_bits_times_out_and_recovers)
 	finish();
 }
 
-Test(packed_blk, packed_off_runs_the_same_disk_on_a_split_ring)
+Test(packed_blk, lab11_packed_off_runs_the_same_disk_on_a_split_ring)
 {
 	strcpy(boot_info.bootargs, "packed=off");
 	for (int i = 0; i < BLK_SLOT; i++)

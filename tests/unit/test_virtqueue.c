@@ -23,7 +23,7 @@ static int count_free_list(void)
 
 // --- setup --------------------------------------------------------------------------
 
-Test(virtqueue, modern_setup_gives_the_device_three_aligned_ring_addresses)
+Test(virtqueue, lab3_modern_setup_gives_the_device_three_aligned_ring_addresses)
 {
 	plug_queue(2, 0, 256);
 	cr_assert_eq(vq.num, 256);
@@ -39,7 +39,7 @@ Test(virtqueue, modern_setup_gives_the_device_three_aligned_ring_addresses)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, legacy_setup_gives_page_size_alignment_and_pfn)
+Test(virtqueue, lab3_legacy_setup_gives_page_size_alignment_and_pfn)
 {
 	plug_queue(1, 0, 256);
 	cr_assert(fv->q[0].live, "%s", fv->error);
@@ -51,7 +51,7 @@ Test(virtqueue, legacy_setup_gives_page_size_alignment_and_pfn)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, legacy_used_ring_starts_at_the_next_4096_boundary)
+Test(virtqueue, lab4_legacy_used_ring_starts_at_the_next_4096_boundary)
 {
 	plug_queue(1, 0, 256);
 	// 256 descriptors (4096 bytes) and a 518-byte available ring: the used
@@ -67,7 +67,7 @@ Test(virtqueue, legacy_used_ring_starts_at_the_next_4096_boundary)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, legacy_small_queue_has_its_used_ring_at_4096)
+Test(virtqueue, lab3_legacy_small_queue_has_its_used_ring_at_4096)
 {
 	plug_queue(1, 0, 16);
 	cr_assert_eq(vq.num, 16);
@@ -76,7 +76,7 @@ Test(virtqueue, legacy_small_queue_has_its_used_ring_at_4096)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, queue_num_max_zero_is_enoent)
+Test(virtqueue, lab3_queue_num_max_zero_is_enoent)
 {
 	plug(2, 0);
 	fv->q[0].num_max = 0;
@@ -86,14 +86,14 @@ Test(virtqueue, queue_num_max_zero_is_enoent)
 	cr_assert_not(fv->q[0].live);
 }
 
-Test(virtqueue, queue_the_device_does_not_have_is_enoent)
+Test(virtqueue, lab3_queue_the_device_does_not_have_is_enoent)
 {
 	plug(1, 0);
 	cr_assert_eq(vdev_queue_setup(&dev, &vq, 5, 256), -ENOENT);
 	cr_assert_eq(host_dma_outstanding(), 0);
 }
 
-Test(virtqueue, non_power_of_two_num_max_uses_the_largest_power_of_two_below)
+Test(virtqueue, lab3_non_power_of_two_num_max_uses_the_largest_power_of_two_below)
 {
 	plug(2, 0);
 	fv->q[0].num_max = 100;
@@ -103,7 +103,7 @@ Test(virtqueue, non_power_of_two_num_max_uses_the_largest_power_of_two_below)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, driver_limit_caps_the_queue_size)
+Test(virtqueue, lab3_driver_limit_caps_the_queue_size)
 {
 	plug(1, 0);
 	fv->q[0].num_max = 1024;
@@ -113,7 +113,7 @@ Test(virtqueue, driver_limit_caps_the_queue_size)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, queue_size_is_capped_at_32768)
+Test(virtqueue, lab3_queue_size_is_capped_at_32768)
 {
 	plug(2, INDIRECT);
 	fv->q[0].num_max = 65536;
@@ -123,7 +123,7 @@ Test(virtqueue, queue_size_is_capped_at_32768)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, live_queue_is_not_set_up_twice)
+Test(virtqueue, lab3_live_queue_is_not_set_up_twice)
 {
 	struct virtq other;
 
@@ -132,7 +132,7 @@ Test(virtqueue, live_queue_is_not_set_up_twice)
 	cr_assert_eq(host_dma_outstanding(), 2, "only the first queue's memory is held");
 }
 
-Test(virtqueue, free_list_holds_every_descriptor_once)
+Test(virtqueue, lab3_free_list_holds_every_descriptor_once)
 {
 	plug_queue(2, 0, 64);
 	cr_assert_eq(vq.num_free, 64);
@@ -141,7 +141,7 @@ Test(virtqueue, free_list_holds_every_descriptor_once)
 
 // --- chains ---------------------------------------------------------------------------
 
-Test(virtqueue, chain_round_trip_returns_token_and_written_length)
+Test(virtqueue, lab4_chain_round_trip_returns_token_and_written_length)
 {
 	plug_queue(2, 0, 16);
 	cr_assert_eq(add3(0), 0);
@@ -157,7 +157,7 @@ Test(virtqueue, chain_round_trip_returns_token_and_written_length)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, full_queue_is_enospc_and_takes_chains_again_after_completions)
+Test(virtqueue, lab4_full_queue_is_enospc_and_takes_chains_again_after_completions)
 {
 	plug_queue(2, 0, 16); // no indirect: 3 descriptors a chain
 	fv->when = FV_HOLD;
@@ -188,7 +188,7 @@ Test(virtqueue, full_queue_is_enospc_and_takes_chains_again_after_completions)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, device_readable_buffer_after_a_writable_one_is_einval)
+Test(virtqueue, lab3_device_readable_buffer_after_a_writable_one_is_einval)
 {
 	plug_queue(2, 0, 16);
 	struct virtq_buf b[2] = {{virt_to_phys(data[0]), 512, true},
@@ -198,7 +198,7 @@ Test(virtqueue, device_readable_buffer_after_a_writable_one_is_einval)
 	cr_assert_eq(vq.avail_idx, 0);
 }
 
-Test(virtqueue, zero_length_buffer_is_einval)
+Test(virtqueue, lab3_zero_length_buffer_is_einval)
 {
 	plug_queue(2, 0, 16);
 	struct virtq_buf b[2] = {{virt_to_phys(hdr[0]), 16, false},
@@ -207,7 +207,7 @@ Test(virtqueue, zero_length_buffer_is_einval)
 	cr_assert_eq(vq.num_free, 16);
 }
 
-Test(virtqueue, empty_chain_or_missing_token_is_einval)
+Test(virtqueue, lab3_empty_chain_or_missing_token_is_einval)
 {
 	plug_queue(2, 0, 16);
 	struct virtq_buf b = {virt_to_phys(data[0]), 512, true};
@@ -215,7 +215,7 @@ Test(virtqueue, empty_chain_or_missing_token_is_einval)
 	cr_assert_eq(virtq_add_chain(&vq, &b, 1, NULL), -EINVAL);
 }
 
-Test(virtqueue, indirect_chain_takes_one_ring_descriptor)
+Test(virtqueue, lab4_indirect_chain_takes_one_ring_descriptor)
 {
 	plug_queue(2, INDIRECT, 16);
 	cr_assert(vq.use_indirect);
@@ -231,7 +231,7 @@ Test(virtqueue, indirect_chain_takes_one_ring_descriptor)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, indirect_lets_a_small_queue_hold_a_chain_per_entry)
+Test(virtqueue, lab4_indirect_lets_a_small_queue_hold_a_chain_per_entry)
 {
 	plug_queue(1, INDIRECT, 16);
 	fv->when = FV_HOLD;
@@ -243,7 +243,7 @@ Test(virtqueue, indirect_lets_a_small_queue_hold_a_chain_per_entry)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, without_indirect_a_chain_takes_one_descriptor_a_buffer)
+Test(virtqueue, lab4_without_indirect_a_chain_takes_one_descriptor_a_buffer)
 {
 	plug_queue(2, 0, 16);
 	cr_assert_not(vq.use_indirect);
@@ -255,7 +255,7 @@ Test(virtqueue, without_indirect_a_chain_takes_one_descriptor_a_buffer)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, chain_longer_than_an_indirect_table_goes_direct)
+Test(virtqueue, lab4_chain_longer_than_an_indirect_table_goes_direct)
 {
 	struct virtq_buf b[10];
 
@@ -278,7 +278,7 @@ Test(virtqueue, chain_longer_than_an_indirect_table_goes_direct)
 // more buffers than the queue has descriptors returned -ENOSPC, which the
 // header defines as "wait for completions and try again": a caller that
 // did so waited forever. It can never fit (spec 2.7.5.3.1), so -EINVAL.
-Test(virtqueue, chain_longer_than_the_queue_is_einval_not_enospc)
+Test(virtqueue, lab3_chain_longer_than_the_queue_is_einval_not_enospc)
 {
 	struct virtq_buf b[20];
 
@@ -289,7 +289,7 @@ Test(virtqueue, chain_longer_than_the_queue_is_einval_not_enospc)
 	cr_assert_eq(vq.num_free, 16);
 }
 
-Test(virtqueue, chains_completed_out_of_order_come_back_each_once)
+Test(virtqueue, lab4_chains_completed_out_of_order_come_back_each_once)
 {
 	plug_queue(1, 0, 64);
 	fv->order = FV_REVERSE;
@@ -307,7 +307,7 @@ Test(virtqueue, chains_completed_out_of_order_come_back_each_once)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue, device_that_completes_on_a_later_notify)
+Test(virtqueue, lab4_device_that_completes_on_a_later_notify)
 {
 	plug_queue(2, INDIRECT, 16);
 	fv->hold_notifies = 1;
@@ -348,19 +348,19 @@ static void lie_and_expect_eproto(enum fv_lie lie, const char *msg)
 	cr_assert_eq(vq.num_free, free_before);
 }
 
-Test(virtqueue, used_id_out_of_range_breaks_the_queue)
+Test(virtqueue, lab4_used_id_out_of_range_breaks_the_queue)
 {
 	plug_queue(2, 0, 16);
 	lie_and_expect_eproto(FV_LIE_ID_RANGE, "used id out of range");
 }
 
-Test(virtqueue, used_id_not_in_flight_breaks_the_queue)
+Test(virtqueue, lab4_used_id_not_in_flight_breaks_the_queue)
 {
 	plug_queue(1, 0, 16);
 	lie_and_expect_eproto(FV_LIE_ID_NOT_IN_FLIGHT, "not the head of a chain in flight");
 }
 
-Test(virtqueue, used_length_larger_than_the_chain_breaks_the_queue)
+Test(virtqueue, lab4_used_length_larger_than_the_chain_breaks_the_queue)
 {
 	plug_queue(2, INDIRECT, 16);
 	lie_and_expect_eproto(FV_LIE_LEN_TOO_BIG, "used length larger");
@@ -369,7 +369,7 @@ Test(virtqueue, used_length_larger_than_the_chain_breaks_the_queue)
 // Issue 11 item 5 (spec 2.7.8.1): a legacy device may report the whole
 // chain's length; the driver clamps it to what the device was allowed to
 // write instead of giving up on the queue.
-Test(virtqueue, legacy_used_length_over_the_writable_bytes_is_clamped)
+Test(virtqueue, lab4_legacy_used_length_over_the_writable_bytes_is_clamped)
 {
 	void *tok;
 	uint32_t len;
@@ -395,7 +395,7 @@ Test(virtqueue, legacy_used_length_over_the_writable_bytes_is_clamped)
 
 // Issue 11 item 6: lengths are summed in 64 bits. In 32 bits the first
 // chain's 4 GiB + 1 would wrap around to 1 and pass.
-Test(virtqueue, chain_of_4_gib_or_more_is_einval)
+Test(virtqueue, lab4_chain_of_4_gib_or_more_is_einval)
 {
 	plug_queue(2, 0, 16);
 	struct virtq_buf wraps[3] = {
@@ -414,13 +414,13 @@ Test(virtqueue, chain_of_4_gib_or_more_is_einval)
 	cr_assert_eq(virtq_add_chain(&vq, largest, 2, data[0]), 0, "4 GiB - 1 fits");
 }
 
-Test(virtqueue, used_index_running_ahead_breaks_the_queue)
+Test(virtqueue, lab4_used_index_running_ahead_breaks_the_queue)
 {
 	plug_queue(1, INDIRECT, 16);
 	lie_and_expect_eproto(FV_LIE_IDX_JUMP, "used index ran ahead");
 }
 
-Test(virtqueue, chain_completed_twice_is_not_freed_twice)
+Test(virtqueue, lab4_chain_completed_twice_is_not_freed_twice)
 {
 	void *tok;
 	uint32_t len;

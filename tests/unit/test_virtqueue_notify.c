@@ -8,7 +8,7 @@ TestSuite(virtqueue_notify, .init = vq_setup, .fini = vq_teardown, .timeout = 60
 
 // --- notification suppression (spec 2.7.7, 2.7.10) ---------------------------------------
 
-Test(virtqueue_notify, event_idx_lets_the_device_skip_notifications)
+Test(virtqueue_notify, lab4_event_idx_lets_the_device_skip_notifications)
 {
 	plug_queue(2, EVENTIDX, 16);
 	cr_assert(vq.use_event_idx);
@@ -30,7 +30,7 @@ Test(virtqueue_notify, event_idx_lets_the_device_skip_notifications)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue_notify, no_notify_flag_suppresses_notifications_without_event_idx)
+Test(virtqueue_notify, lab4_no_notify_flag_suppresses_notifications_without_event_idx)
 {
 	plug_queue(1, 0, 16);
 	fv->when = FV_HOLD;
@@ -48,7 +48,7 @@ Test(virtqueue_notify, no_notify_flag_suppresses_notifications_without_event_idx
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue_notify, kick_without_new_chains_does_not_notify)
+Test(virtqueue_notify, lab4_kick_without_new_chains_does_not_notify)
 {
 	plug_queue(2, EVENTIDX, 16);
 	virtq_kick(&vq);
@@ -72,7 +72,7 @@ static void rounds(int n)
 	}
 }
 
-Test(virtqueue_notify, event_idx_used_event_asks_for_each_interrupt)
+Test(virtqueue_notify, lab4_event_idx_used_event_asks_for_each_interrupt)
 {
 	plug_queue(2, EVENTIDX, 16);
 	virtq_enable_interrupts(&vq, true);
@@ -81,7 +81,7 @@ Test(virtqueue_notify, event_idx_used_event_asks_for_each_interrupt)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue_notify, event_idx_used_event_turns_interrupts_off)
+Test(virtqueue_notify, lab4_event_idx_used_event_turns_interrupts_off)
 {
 	plug_queue(1, EVENTIDX, 16);
 	virtq_enable_interrupts(&vq, false);
@@ -95,7 +95,7 @@ Test(virtqueue_notify, event_idx_used_event_turns_interrupts_off)
 	cr_assert_eq(fv->irqs, before + 2);
 }
 
-Test(virtqueue_notify, no_interrupt_flag_turns_interrupts_off_without_event_idx)
+Test(virtqueue_notify, lab4_no_interrupt_flag_turns_interrupts_off_without_event_idx)
 {
 	plug_queue(2, 0, 16);
 	virtq_enable_interrupts(&vq, false);
@@ -129,17 +129,17 @@ static void setup_fails_at_each_allocation(uint32_t version, uint64_t wanted)
 	assert_driver_followed_the_spec();
 }
 
-Test(virtqueue_notify, allocation_failure_at_each_step_is_enomem_and_leaks_nothing)
+Test(virtqueue_notify, lab3_allocation_failure_at_each_step_is_enomem_and_leaks_nothing)
 {
 	setup_fails_at_each_allocation(2, INDIRECT | EVENTIDX);
 }
 
-Test(virtqueue_notify, allocation_failure_on_legacy_without_indirect_leaks_nothing)
+Test(virtqueue_notify, lab3_allocation_failure_on_legacy_without_indirect_leaks_nothing)
 {
 	setup_fails_at_each_allocation(1, 0);
 }
 
-Test(virtqueue_notify, freeing_the_queue_returns_all_memory)
+Test(virtqueue_notify, lab3_freeing_the_queue_returns_all_memory)
 {
 	plug_queue(2, INDIRECT, 256);
 	cr_assert_gt(host_dma_outstanding(), 0);

@@ -1,0 +1,208 @@
+"""The classic student bugs the graders must catch (the mutation proof).
+
+Each mutant is one scripted edit of the solution: in `file`, the text
+`old` (which must occur exactly once, or the proof stops with an error:
+an anchor that moved must be fixed here, not skipped) becomes `new`. `lab`
+is the lab whose grader and unit tests must catch it; the edit is applied
+to the tree a student of that lab works in, the handout of lab + 1 (labs
+up to `lab` solved, later labs stubbed). `transport` is the one the grader
+runs on (the bug may show on one only). `why` says what the bug is, in the
+words a student would recognise.
+
+tests/mutants/run.py applies them; `make test` runs it.
+"""
+
+VQ = "src/virtio/virtq_split.c"
+MMIO = "src/virtio/mmio.c"
+DEV = "src/virtio/virtio_dev.c"
+BLK = "src/virtio/blk.c"
+REQ = "src/virtio/blk_req.c"
+EFS = "src/fs/eclipsefs.c"
+
+
+def m(id, lab, file, old, new, why, transport="legacy"):
+    return {"id": id, "lab": lab, "file": file, "old": old, "new": new, "why": why,
+            "transport": transport}
+
+
+MUTANTS = [
+    # --- lab 1: finding devices ------------------------------------------------------
+    m("magic-byte-swapped", 1, "src/virtio/scan.c",
+      "if (s->magic != VIRTIO_MMIO_MAGIC) {", "if (s->magic != 0x76697274) {",
+      "MagicValue compared with \"virt\" in the wrong byte order"),
+    m("modern-version-refused", 1, "src/virtio/scan.c",
+      "if (s->version != 1 && s->version != 2) {", "if (s->version != 1) {",
+      "only the legacy Version 1 accepted", transport="modern"),
+    m("empty-slot-is-a-device", 1, "src/virtio/scan.c",
+      "if (s->device_id == VIRTIO_ID_NONE) {", "if (0) {",
+      "DeviceID 0 (an empty slot) not recognised"),
+    m("device-id-read-from-vendor", 1, "src/virtio/scan.c",
+      "s->device_id = mmio_read32(base + VIRTIO_MMIO_DEVICE_ID);",
+      "s->device_id = mmio_read32(base + VIRTIO_MMIO_VENDOR_ID);",
+      "DeviceID read from the VendorID register"),
+
+    # --- lab 2: initialisation and features ------------------------------------------
+    m("no-reset-first", 2, DEV,
+      "\tif ((err = vdev_reset(d)) < 0)\n\t\treturn err;\n\t// step 2",
+      "\tif ((err = vdev_check_needs_reset(d)) < 0)\n\t\treturn err;\n\t// step 2",
+      "the device is not reset before initialisation (only its status is checked)"),
+    m("acknowledge-skipped", 2, DEV,
+      "\tadd_status(d, VIRTIO_STATUS_ACKNOWLEDGE);\n\tadd_status(d, VIRTIO_STATUS_DRIVER);",
+      "\tadd_status(d, VIRTIO_STATUS_DRIVER);",
+      "ACKNOWLEDGE skipped"),
+    m("all-offered-features-accepted", 2, DEV,
+      "d->features = d->offered & wanted & ~VIRTIO_NEVER_ACCEPTED;",
+      "d->features = d->offered;",
+      "every feature the device offers is accepted"),
+    m("features-ok-not-read-back", 2, DEV,
+      "if (!(vdev_status(d) & VIRTIO_STATUS_FEATURES_OK)) {", "if (0) {",
+      "FEATURES_OK is not read back", transport="modern"),
+    m("low-feature-word-only", 2, MMIO,
+      "\tvm_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);\n"
+      "\tvm_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));\n", "",
+      "only the low 32 bits of the driver features are written (VERSION_1 is bit 32)",
+      transport="modern"),
+    m("failed-not-set-on-refusal", 2, DEV,
+      "\t\t\tvdev_print_features(\"refused\", d->features, d->device_id);\n\t\t\tvdev_fail(d);\n",
+      "\t\t\tvdev_print_features(\"refused\", d->features, d->device_id);\n",
+      "FAILED not set when the device refuses FEATURES_OK", transport="modern"),
+
+    # --- lab 3: the virtqueue ------------------------------------------------------
+    m("guest-page-size-never-written", 3, MMIO,
+      "\tvm_write(d, VIRTIO_MMIO_GUEST_PAGE_SIZE, (uint32_t)PAGE_SIZE);\n", "",
+      "GuestPageSize never written before the legacy queue is set up"),
+    m("queue-ready-forgotten", 3, MMIO,
+      "\t\tvm_write(d, VIRTIO_MMIO_QUEUE_READY, 1);\n", "",
+      "QueueReady never set (modern)", transport="modern"),
+    m("wrong-legacy-alignment", 3, MMIO,
+      "vm_write(d, VIRTIO_MMIO_QUEUE_ALIGN, VIRTQ_LEGACY_ALIGN);",
+      "vm_write(d, VIRTIO_MMIO_QUEUE_ALIGN, 4);",
+      "QueueAlign is not the alignment the rings were laid out with"),
+    m("queue-num-not-written", 3, MMIO,
+      "\tvm_write(d, VIRTIO_MMIO_QUEUE_NUM, num);\n", "\t(void)num;\n",
+      "QueueNum never written"),
+    m("queue-size-limit-ignored", 3, DEV,
+      "while (num * 2 <= (uint32_t)max && num * 2 <= max_size && num * 2 <= 32768)",
+      "(void)max_size;\n\twhile (num * 2 <= (uint32_t)max && num * 2 <= 32768)",
+      "the driver's size limit (vq_size=) ignored"),
+    m("free-list-skips-descriptor-0", 3, VQ,
+      "for (uint16_t i = 0; i < num; i++)\n\t\tvq->shadow[i].next = (uint16_t)(i + 1);",
+      "for (uint16_t i = 1; i < num; i++)\n\t\tvq->shadow[i].next = (uint16_t)(i + 1);",
+      "the free list is not built from descriptor 0"),
+
+    # --- lab 4: reading ------------------------------------------------------------
+    m("avail-slot-not-wrapped", 4, VQ,
+      "vq->avail->ring[vq->avail_idx & (vq->num - 1)] = head;",
+      "vq->avail->ring[vq->avail_idx] = head;",
+      "the available-ring slot is not wrapped (& (num - 1))"),
+    m("avail-idx-before-entry", 4, VQ,
+      "\tvq->avail->ring[vq->avail_idx & (vq->num - 1)] = head;\n\tvq->avail_idx++;\n",
+      "\tvq->avail_idx++;\n\tWRITE_ONCE(vq->avail->idx, vq->avail_idx);\n"
+      "\tvq->avail->ring[(uint16_t)(vq->avail_idx - 1) & (vq->num - 1)] = head;\n",
+      "avail->idx published before the ring entry is written"),
+    m("no-write-barrier", 4, VQ,
+      "\tvirt_wmb();\n\tWRITE_ONCE(vq->avail->idx, vq->avail_idx);",
+      "\tWRITE_ONCE(vq->avail->idx, vq->avail_idx);",
+      "no write barrier between the ring entry and avail->idx"),
+    m("used-slot-not-wrapped", 4, VQ,
+      "&vq->used->ring[vq->last_used & (vq->num - 1)];", "&vq->used->ring[vq->last_used];",
+      "the used-ring slot is not wrapped"),
+    m("used-id-not-validated", 4, VQ,
+      "\tif (id >= vq->num)\n\t\treturn virtq_broken(vq, \"used id out of range\", id, vq->num);\n",
+      "",
+      "the used id is not checked against the queue size"),
+    m("used-len-not-validated", 4, VQ,
+      "\tif (written > h->writable) {\n", "\tif (0) {\n",
+      "the used length is not checked against the chain's writable bytes",
+      transport="modern"),
+    m("chain-not-returned-to-free-list", 4, VQ,
+      "\tvq->num_free += h->ndesc;\n", "",
+      "a completed chain's descriptors are not counted free again"),
+    m("read-data-device-readable", 4, REQ,
+      "bool device_writes = io->type != VIRTIO_BLK_T_OUT;", "bool device_writes = false;",
+      "the data descriptor of a read is device-readable (no WRITE flag)"),
+    m("sector-in-block-units", 4, REQ,
+      "? io->sector : 0;", "? io->sector / (v->blk_size / SECTOR_SIZE) : 0;",
+      "the header's sector counted in logical blocks, not 512-byte sectors"),
+    m("status-not-device-writable", 4, REQ,
+      "(struct virtq_buf){virt_to_phys(&s->status), 1, true};",
+      "(struct virtq_buf){virt_to_phys(&s->status), 1, false};",
+      "the status byte is device-readable"),
+
+    # --- lab 5: writing ------------------------------------------------------------
+    m("write-flag-on-write-data", 5, REQ,
+      "bool device_writes = io->type != VIRTIO_BLK_T_OUT;", "bool device_writes = true;",
+      "the data descriptor of a write is device-writable (WRITE flag)"),
+    m("write-sends-a-read", 5, BLK,
+      "return vblk_rw(bd->priv, VIRTIO_BLK_T_OUT, sector, (void *)buf, len);",
+      "return vblk_rw(bd->priv, VIRTIO_BLK_T_IN, sector, (void *)buf, len);",
+      "blk_write sends an IN request"),
+    m("flush-never-sent", 5, BLK,
+      "\tstruct vblk_io io = {VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0};\n\treturn vblk_run(v, &io, 1, 1);",
+      "\treturn 0;",
+      "blk_flush returns without sending a FLUSH request"),
+    m("flush-without-the-feature", 5, BLK,
+      "\tif (!v->flush)\n\t\treturn 0;\n", "",
+      "FLUSH sent to a device that did not offer VIRTIO_BLK_F_FLUSH"),
+
+    # --- lab 6: EclipseFS ----------------------------------------------------------
+    m("header-read-through-struct-cast", 6, EFS,
+      "\tv->table_off = EFS_LE64(h, struct efs_header, inode_table_offset);\n"
+      "\tv->table_size = EFS_LE64(h, struct efs_header, inode_table_size);\n"
+      "\ttotal = EFS_LE32(h, struct efs_header, total_inodes);",
+      # a struct without `packed` puts them at 16, 24 and 32 instead of 13, 21, 29
+      "\tv->table_off = EFS_LE64(h + 3, struct efs_header, inode_table_offset);\n"
+      "\tv->table_size = EFS_LE64(h + 3, struct efs_header, inode_table_size);\n"
+      "\ttotal = EFS_LE32(h + 3, struct efs_header, total_inodes);",
+      "the packed header read through a naturally aligned struct (fields at 16, 24, 32)"),
+    m("unknown-tlv-tag-refused", 6, EFS,
+      "\t\tdefault: break;\n\t\t}\n\t\tpos += len;",
+      "\t\tdefault:\n\t\t\treturn efs_fail(v, -EBADMSG, ino, \"unknown TLV tag %u\", tag);\n"
+      "\t\t}\n\t\tpos += len;",
+      "an unknown TLV tag is an error instead of being skipped"),
+    m("last-inode-refused", 6, EFS,
+      "if (ino == 0 || ino > v->total_inodes)", "if (ino == 0 || ino >= v->total_inodes)",
+      "the last inode (total_inodes) is refused"),
+    m("read-not-clipped-to-size", 6, EFS,
+      "\tif (len > file->size - off)\n\t\tlen = (size_t)(file->size - off);\n", "",
+      "a read is not clipped to the file's size"),
+    m("size-content-mismatch-accepted", 6, EFS,
+      "} else if (out->size != out->content_len) {", "} else if (0) {",
+      "a SIZE that disagrees with CONTENT is accepted"),
+
+    # --- lab 7: interrupts ---------------------------------------------------------
+    m("no-plic-complete", 7, "src/trap.c",
+      "\t\tplic_complete(irq);\n", "",
+      "a claimed source is never completed"),
+    m("no-interrupt-ack", 7, MMIO,
+      "\tif (bits)\n\t\tvm_write(d, VIRTIO_MMIO_INTERRUPT_ACK, bits);\n", "",
+      "InterruptACK never written"),
+    m("lost-wake-up", 7, REQ,
+      "unsigned long was_on = cpu_intr_off();", "unsigned long was_on = 0;",
+      "interrupts stay enabled between the used-ring check and wfi (lost wake-up)"),
+    m("plic-priority-zero", 7, "src/plic.c",
+      "mmio_write32(PLIC_PRIORITY(irq), 1);", "mmio_write32(PLIC_PRIORITY(irq), 0);",
+      "the source keeps priority 0 (never delivered)"),
+    m("plic-enabled-for-m-mode", 7, "src/plic.c",
+      "uintptr_t word = PLIC_ENABLE(s_context) + 4 * (irq / 32);",
+      "uintptr_t word = PLIC_ENABLE(0) + 4 * (irq / 32);",
+      "the source enabled for context 0 (M mode) instead of S mode"),
+
+    # --- lab 8: many requests in flight ----------------------------------------------
+    m("depth-zero-not-defaulted", 8, REQ,
+      "if (depth < 1 || depth > v->nslots)", "if (depth > v->nslots)",
+      "depth 0 (\"as many as fit\") is taken literally"),
+    m("in-flight-not-decremented", 8, REQ,
+      "\t\t*slot_io = 0;\n\t\tv->in_flight--;\n", "\t\t*slot_io = 0;\n",
+      "a completed request is still counted in flight"),
+    m("depth-stays-one", 8, REQ,
+      "\tif (depth < 1 || depth > v->nslots)\n\t\tdepth = v->nslots;",
+      "\tif (depth < 1 || depth > v->nslots)\n\t\tdepth = 1;",
+      "one request at a time whatever the depth"),
+    m("busy-slot-reused", 8, REQ,
+      "while (v->slot_io[slot]) //", "while (0 && v->slot_io[slot]) //",
+      "a request slot still in flight is given to the next request"),
+    m("token-not-cleared", 4, VQ,
+      "\th->token = 0;\n\tvq->last_used++;", "\tvq->last_used++;",
+      "a completed head keeps its token, so a repeated used id is taken twice"),
+]

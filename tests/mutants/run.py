@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""The mutation proof: every classic bug in tests/mutants/mutants.py must be
+caught by its lab's unit tests or its lab's QEMU grader.
+
+    run.py                 every mutant (builds the handouts it needs)
+    run.py --only ID,...   some of them
+    run.py --keep          keep each mutant's tree in build/mutants/
+
+For a mutant of lab N the tree is the handout of lab N + 1 (labs up to N
+solved, later labs stubbed), built once and shared. Each mutant gets a copy
+of it (sources hard-linked, the edited file and every build output it
+changes written fresh), one edit, and an incremental build: first the unit
+tests of lab N (no sanitizers, stopping at the first failure), and only if
+they all pass, the kernel and lab N's grader on one transport, again
+stopping at the first failure. Prints a line per mutant and
+`mutants: N of M caught`, naming any that escaped; exit status 1 if one
+escaped or could not be applied.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+from mutants import MUTANTS  # noqa: E402
+
+GRADE = os.path.join(ROOT, "tests", "grade", "grade.py")
+# what a handout needs to grade and to run the plain unit tests
+HANDOUT_TARGETS = ["kernel", "tools", "build/sample.img", "build/unit-tests-plain"]
+
+
+class MutantError(Exception):
+    """The mutant itself is wrong (anchor missing, does not build)."""
+
+
+def run(cmd, cwd, timeout=None):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def build_handout(n, out, targets=HANDOUT_TARGETS, root=ROOT):
+    """Write the handout of lab n to `out` and build it, reusing the
+    solution's objects for every file the handout does not change. Returns
+    (ok, output)."""
+    r = run([sys.executable, os.path.join(root, "tools", "handout.py"), "--lab", str(n),
+             "--out", out], cwd=root)
+    if r.returncode != 0:
+        return False, r.stdout + r.stderr
+    # objects keep their times: make rebuilds only what the stubs changed
+    os.makedirs(os.path.join(out, "build"), exist_ok=True)
+    for d in ("kernel", "host-plain", "tools", "sample.img"):
+        src = os.path.join(root, "build", d)
+        if os.path.exists(src):
+            subprocess.run(["cp", "-a", src, os.path.join(out, "build", d)], check=True)
+    r = run(["make", "-s", "-j2"] + targets, cwd=out)
+    return r.returncode == 0, r.stdout + r.stderr
+
+
+def apply(mut, tree):
+    """Edit mut["file"] in `tree`: the anchor must occur exactly once."""
+    path = os.path.join(tree, mut["file"])
+    if not os.path.exists(path):
+        raise MutantError(f"{mut['file']} does not exist in the handout")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    n = text.count(mut["old"])
+    if n != 1:
+        raise MutantError(f"the anchor occurs {n} times in {mut['file']} (must be once): "
+                          f"{mut['old'][:80]!r}")
+    tmp = path + ".mutant"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text.replace(mut["old"], mut["new"]))
+    os.replace(tmp, path)  # a new file: the hard-linked original is untouched
+
+
+def copy_tree(base, work, mut):
+    """A copy of the built handout where nothing shared can be written:
+    sources and unchanged objects are hard links; what make will rewrite
+    (the edited file's objects and dependency files, the linked programs)
+    is removed first, so it is created anew rather than overwritten."""
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    subprocess.run(["cp", "-al", base, work], check=True)
+    rel = mut["file"][len("src/"):] if mut["file"].startswith("src/") else mut["file"]
+    gone = [os.path.join("build", "kernel", rel + ".o"), os.path.join("build", "kernel", rel + ".d"),
+            os.path.join("build", "host-plain", mut["file"][:-2] + ".o"),
+            os.path.join("build", "host-plain", mut["file"][:-2] + ".d"),
+            os.path.join("build", "kernel.elf"), os.path.join("build", "unit-tests-plain")]
+    for g in gone:
+        p = os.path.join(work, g)
+        if os.path.exists(p):
+            os.remove(p)
+    shutil.rmtree(os.path.join(work, "build", "grade"), ignore_errors=True)
+
+
+def summary(out):
+    m = re.search(r"^(\d+) passed, (\d+) failed", out, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def first_failure(out):
+    m = re.search(r"^FAIL\s+(.*?) \(\d+/\d+ pts", out, re.M)
+    return m.group(1) if m else "?"
+
+
+def check(mut, base, work_root, keep):
+    """Returns (outcome, detail): outcome is caught, escaped or error."""
+    work = os.path.join(work_root, f"lab{mut['lab']}-{mut['id']}")
+    lab = str(mut["lab"])
+    try:
+        copy_tree(base, work, mut)
+        apply(mut, work)
+        r = run(["make", "-s", "build/unit-tests-plain"], cwd=work)
+        if r.returncode != 0:
+            raise MutantError("the unit tests do not build:\n" + (r.stdout + r.stderr)[-1500:])
+        r = run([sys.executable, GRADE, "--root", work, "--lab", lab, "--no-qemu",
+                 "--unit-binary", "unit-tests-plain", "--fail-fast", "-q"], cwd=work,
+                timeout=300)
+        s = summary(r.stdout)
+        if s is None:
+            raise MutantError("the unit tests printed no summary:\n" + r.stdout[-1000:] +
+                              r.stderr[-1000:])
+        if s[1]:
+            return "caught", first_failure(r.stdout)
+        r = run(["make", "-s", "kernel"], cwd=work)
+        if r.returncode != 0:
+            raise MutantError("the kernel does not build:\n" + (r.stdout + r.stderr)[-1500:])
+        r = run([sys.executable, GRADE, "--root", work, "--lab", lab, "--no-unit",
+                 "--transport", mut["transport"], "--fail-fast", "-q", "-j2"], cwd=work,
+                timeout=600)
+        s = summary(r.stdout)
+        if s is None:
+            raise MutantError("the grader printed no summary:\n" + r.stdout[-1000:] +
+                              r.stderr[-1000:])
+        if s[1]:
+            return "caught", first_failure(r.stdout)
+        return "escaped", f"lab {lab}'s unit tests and grader ({mut['transport']}) all pass"
+    except MutantError as e:
+        return "error", str(e)
+    except subprocess.TimeoutExpired as e:
+        return "caught", f"the tests did not finish in {e.timeout} s"
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def prove(mutants, bases, work_root, jobs=2, keep=False, out=print):
+    """Check every mutant against bases[lab + 1]; print a line each and the
+    tally. Returns (caught, total, problems) where problems names every
+    mutant that escaped or is broken."""
+    os.makedirs(work_root, exist_ok=True)
+
+    def one(mut):
+        start = time.monotonic()
+        base = bases.get(mut["lab"] + 1)
+        if base is None:
+            return mut, "error", f"no built handout for lab {mut['lab'] + 1}", 0
+        outcome, detail = check(mut, base, work_root, keep)
+        return mut, outcome, detail, time.monotonic() - start
+
+    caught, problems = 0, []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for mut, outcome, detail, secs in pool.map(one, mutants):
+            name = f"lab{mut['lab']} {mut['id']}"
+            if outcome == "caught":
+                caught += 1
+                out(f"  caught   {name} ({secs:.0f}s): {detail}")
+            else:
+                problems.append(f"{name} {outcome}: {mut['why']}")
+                out(f"  {outcome.upper():8} {name}: {mut['why']}\n"
+                    + "\n".join("           " + l for l in detail.split("\n")))
+    line = f"mutants: {caught} of {len(mutants)} caught"
+    if problems:
+        line += "; not caught: " + ", ".join(p.split(":")[0] for p in problems)
+    out(line)
+    return caught, len(mutants), problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", help="comma-separated mutant ids")
+    ap.add_argument("--keep", action="store_true", help="keep the mutated trees")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    args = ap.parse_args()
+    mutants = MUTANTS
+    if args.only:
+        want = set(args.only.split(","))
+        mutants = [m for m in MUTANTS if m["id"] in want]
+        if len(mutants) != len(want):
+            sys.exit(f"mutants: unknown ids: {sorted(want - {m['id'] for m in MUTANTS})}")
+    r = run(["make", "-s", "-j2", "kernel", "tools", "build/sample.img",
+             "build/unit-tests-plain"], cwd=ROOT)
+    if r.returncode != 0:
+        sys.exit("mutants: the solution does not build:\n" + r.stdout + r.stderr)
+    work_root = os.path.join(ROOT, "build", "mutants")
+    bases = {}
+    for n in sorted({m["lab"] + 1 for m in mutants}):
+        out = os.path.join(work_root, f"handout-lab{n}")
+        ok, log = build_handout(n, out)
+        if not ok:
+            sys.exit(f"mutants: the lab {n} handout does not build:\n{log[-2000:]}")
+        bases[n] = out
+    caught, total, problems = prove(mutants, bases, work_root, args.jobs, args.keep)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
