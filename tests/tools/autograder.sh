@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 LAB=1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/eclipse-autograder.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }

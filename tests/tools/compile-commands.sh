@@ -43,8 +43,8 @@ check(f"every unit-test and portable source ({len(host)}) with the host build's 
 tools = ["tools/mkfs-eclipsefs.c", "tools/eclipsefs-dump.c", "tools/efs_host.c"]
 miss = [f for f in tools if f not in by]
 check("the host tools", not miss, " ".join(miss))
-for f, pick, what in (("src/virtio/virtqueue.c", cross, "kernel"),
-                      ("src/virtio/virtqueue.c", lambda a: not cross(a), "host"),
+for f, pick, what in (("src/virtio/virtq_split.c", cross, "kernel"),
+                      ("src/virtio/virtq_split.c", lambda a: not cross(a), "host"),
                       (sorted(glob.glob("tests/unit/*.c"))[0], lambda a: True, "unit test"),
                       ("tools/mkfs-eclipsefs.c", lambda a: True, "host tool")):
     args = next((a for a in by.get(f, []) if pick(a)), None)

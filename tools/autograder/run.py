@@ -128,11 +128,12 @@ def main():
     notes += take_student_files(top, files)
     notes += ["Every other file (graders, Makefile, tools) is the course's own copy."]
 
-    status, out = run(["make", "-j2", "kernel", "build/sample.img"],
+    # the kernel for the QEMU checks, the unit tests for the lab's host tests
+    status, out = run(["make", "-j2", "kernel", "build/sample.img", "build/unit-tests"],
                       min(BUILD_TIMEOUT, left()), cwd=WORK)
     if status != 0:
         why = "the build timed out" if status is None else \
-            "the kernel does not build (-Wall -Wextra -Werror); the compiler said:"
+            "the code does not build (the kernel and the unit tests, -Wall -Wextra -Werror); the compiler said:"
         write_results(failed_run(lab, why, out, notes))
         return
 

@@ -146,7 +146,13 @@ def main():
         print("SKIP browser check: chromium is not installed (tools/install-deps installs it)")
         print("0 passed, 0 failed, 1 skipped")
         return 0
-    pages = sorted(os.path.basename(p) for p in glob.glob(os.path.join(args.site, "*.html")))
+    # in the course's order: lab2 before lab10 (the number, not the text)
+    def order(name):
+        m = re.match(r"lab(\d+)-", name)
+        return (int(m.group(1)) if m else -1, name)
+
+    pages = sorted((os.path.basename(p) for p in glob.glob(os.path.join(args.site, "*.html"))),
+                   key=order)
     if "index.html" not in pages:
         check("the site has index.html", False, f"run make docs first ({args.site})")
         print(f"{tally[0]} passed, {tally[1]} failed")
