@@ -5,13 +5,6 @@
 #include "fdt.h"
 #include "lib/string.h"
 
-#define FDT_MAGIC      0xd00dfeed
-#define FDT_BEGIN_NODE 1
-#define FDT_END_NODE   2
-#define FDT_PROP       3
-#define FDT_NOP        4
-#define FDT_END        9
-
 struct boot_info boot_info;
 
 static uint32_t be32(const uint8_t *p)

@@ -8,6 +8,15 @@
 // cpu nodes remembered; QEMU virt has at most 512 harts, the course uses 1-8
 #define FDT_MAX_HARTS 16
 
+// The flattened tree's header magic and structure tokens (devicetree
+// spec 0.4, 5.1 and 5.4.1), for every walker of the tree.
+#define FDT_MAGIC      0xd00dfeed
+#define FDT_BEGIN_NODE 1
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP        4
+#define FDT_END        9
+
 struct boot_info {
 	uint64_t fdt_addr, fdt_size; // where the tree lies; never reused
 	uint64_t ram_base, ram_size; // from /memory

@@ -92,4 +92,21 @@ static inline void mmio_write8(uintptr_t addr, uint8_t val)
 }
 #endif
 
+// An access of `width` bytes (1, 2 or 4), for device configuration
+// fields, which are read and written at their own width (virtio 4.1.3.1,
+// 4.2.2.2). The caller has checked width and alignment.
+static inline uint32_t mmio_read_width(uintptr_t addr, unsigned width)
+{
+	return width == 4 ? mmio_read32(addr) : width == 2 ? mmio_read16(addr) : mmio_read8(addr);
+}
+static inline void mmio_write_width(uintptr_t addr, unsigned width, uint32_t val)
+{
+	if (width == 4)
+		mmio_write32(addr, val);
+	else if (width == 2)
+		mmio_write16(addr, (uint16_t)val);
+	else
+		mmio_write8(addr, (uint8_t)val);
+}
+
 #endif

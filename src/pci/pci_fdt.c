@@ -12,16 +12,11 @@
 //                       parent address cells, parent interrupt cells).
 // Nothing the tree says is assumed; everything it says is checked.
 #include "errno.h"
+#include "fdt.h"
 #include "lib/string.h"
 #include "pci/pci.h"
 
-#define FDT_MAGIC      0xd00dfeed
-#define FDT_BEGIN_NODE 1
-#define FDT_END_NODE   2
-#define FDT_PROP       3
-#define FDT_NOP        4
-#define FDT_END        9
-#define MAX_DEPTH      16
+#define MAX_DEPTH 16
 
 struct prop {
 	int node;               // index of the node in tree order

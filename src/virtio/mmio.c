@@ -60,27 +60,14 @@ static uint32_t vm_config_generation(struct virtio_dev *d)
 
 static uint32_t vm_config_read(struct virtio_dev *d, uint32_t off, unsigned width)
 {
-	uintptr_t a = d->base + VIRTIO_MMIO_CONFIG + off;
-
 	// 4.2.2.2: the device-specific fields are read with accesses of the
 	// field's own width
-	if (width == 4)
-		return mmio_read32(a);
-	if (width == 2)
-		return mmio_read16(a);
-	return mmio_read8(a);
+	return mmio_read_width(d->base + VIRTIO_MMIO_CONFIG + off, width);
 }
 
 static void vm_config_write(struct virtio_dev *d, uint32_t off, unsigned width, uint32_t val)
 {
-	uintptr_t a = d->base + VIRTIO_MMIO_CONFIG + off;
-
-	if (width == 4)
-		mmio_write32(a, val);
-	else if (width == 2)
-		mmio_write16(a, (uint16_t)val);
-	else
-		mmio_write8(a, (uint8_t)val);
+	mmio_write_width(d->base + VIRTIO_MMIO_CONFIG + off, width, val);
 }
 
 static int vm_queue_max(struct virtio_dev *d, uint16_t q)

@@ -80,7 +80,7 @@ static uint32_t config_read(struct virtio_dev *d, uint32_t off, unsigned width)
 
 	if (!config_ok(vp, off, width))
 		return 0;
-	return width == 1 ? mmio_read8(a) : width == 2 ? mmio_read16(a) : mmio_read32(a);
+	return mmio_read_width(a, width);
 }
 
 static void config_write(struct virtio_dev *d, uint32_t off, unsigned width, uint32_t v)
@@ -90,12 +90,7 @@ static void config_write(struct virtio_dev *d, uint32_t off, unsigned width, uin
 
 	if (!config_ok(vp, off, width))
 		return;
-	if (width == 1)
-		mmio_write8(a, (uint8_t)v);
-	else if (width == 2)
-		mmio_write16(a, (uint16_t)v);
-	else
-		mmio_write32(a, v);
+	mmio_write_width(a, width, v);
 }
 
 static int queue_max(struct virtio_dev *d, uint16_t q)
