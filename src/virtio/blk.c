@@ -120,8 +120,11 @@ static int vblk_start(struct vblk *v)
 		return err;
 	if ((err = read_config(v)) < 0)
 		goto fail;
-	uint16_t qmax = (uint16_t)bootarg_u64("vq_size", VIRTQ_DEFAULT_SIZE);
-	if ((err = vdev_queue_setup(d, &v->vq, 0, qmax ? qmax : VIRTQ_DEFAULT_SIZE)) < 0)
+	// vq_size=N caps the queue; 0 means the default, and anything over
+	// the split ring's largest size (spec 2.7: 32768) is that size
+	uint64_t qmax = bootarg_u64("vq_size", VIRTQ_DEFAULT_SIZE);
+	qmax = qmax == 0 ? VIRTQ_DEFAULT_SIZE : qmax > 32768 ? 32768 : qmax;
+	if ((err = vdev_queue_setup(d, &v->vq, 0, (uint16_t)qmax)) < 0)
 		goto fail;
 	// a request takes header + data segments + status ring entries, or
 	// one with indirect descriptors, whose table may still not be longer

@@ -316,3 +316,13 @@ Test(virtio_blk, lab4_transfer_of_more_than_32_requests_is_split_into_batches)
 	assert_pattern(2, buf, 100 * 1024);
 	finish();
 }
+
+// vq_size is a 64-bit number on the boot line: 65540 must not wrap to a
+// 4-entry queue (it caps at the split ring's 32768, then the device's 256)
+Test(virtio_blk, lab3_vq_size_beyond_16_bits_does_not_wrap)
+{
+	strcpy(boot_info.bootargs, "vq_size=65540");
+	plug_and_probe(2);
+	cr_assert(host_log_has("queue 0: 256 entries (device max 256)"), "%s", host_log());
+	finish();
+}
