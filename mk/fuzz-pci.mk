@@ -11,8 +11,9 @@ VIRTQ_SIZE   ?= 256
 PCIFUZZ_DIR  := $(BUILD)/fuzz/pci
 PCIFUZZ_BIN  := $(BUILD)/fuzz/fuzz_pci
 PCIFUZZ_SRCS := tests/fuzz/fuzz_pci.c tests/unit/fake_mmio.c tests/unit/fake_pci.c \
-                tests/unit/fake_pci_fdt.c tests/unit/fake_pci_virtio.c tests/unit/fake_virtio.c \
-                tests/unit/fake_packed.c tests/unit/host_kernel.c \
+                tests/unit/fake_pci_fdt.c tests/unit/fake_pci_virtio.c \
+                $(sort $(wildcard tests/unit/fake_virtio*.c)) tests/unit/fake_packed.c \
+                tests/unit/host_kernel.c \
                 $(filter-out %_cmd.c %_kern.c,$(wildcard src/pci/*.c src/virtio/*.c src/blk/*.c \
                   src/lib/*.c))
 

@@ -13,9 +13,11 @@ VQFUZZ_DIR  := $(BUILD)/fuzz/virtqueue
 VQFUZZ_BIN  := $(BUILD)/fuzz/fuzz_virtqueue
 # the driver as the unit tests build it (the portable sources below
 # src/virtio, src/blk and src/lib, without shell commands and kernel glue),
-# the fake device and the host kernel; no Criterion (FAKE_NO_CRITERION)
-VQFUZZ_SRCS := tests/fuzz/fuzz_virtqueue.c tests/unit/fake_mmio.c tests/unit/fake_virtio.c \
-               tests/unit/fake_packed.c tests/unit/host_kernel.c \
+# the fake device (fake_virtio*.c, fake_packed.c) and the host kernel; no
+# Criterion (FAKE_NO_CRITERION)
+VQFUZZ_SRCS := tests/fuzz/fuzz_virtqueue.c tests/unit/fake_mmio.c \
+               $(sort $(wildcard tests/unit/fake_virtio*.c)) tests/unit/fake_packed.c \
+               tests/unit/host_kernel.c \
                $(filter-out %_cmd.c %_kern.c,$(wildcard src/virtio/*.c src/pci/*.c src/blk/*.c src/lib/*.c))
 VQFUZZ_HDRS := $(wildcard src/*.h src/*/*.h tests/unit/*.h)
 

@@ -120,6 +120,18 @@ struct fv_queue {
 	uint32_t norder_log;
 };
 
+// The virtio-blk configuration (spec 5.2.4) up to the fields the fake
+// reads, in the spec's order: FV_BLK_CONFIG(blk_size) is the offset to give
+// fake_virtio_config_set.
+struct fv_blk_config {
+	uint64_t capacity; // in 512-byte sectors
+	uint32_t size_max;
+	uint32_t seg_max;
+	uint8_t geometry[4];
+	uint32_t blk_size;
+} __attribute__((packed));
+#define FV_BLK_CONFIG(field) ((uint32_t)offsetof(struct fv_blk_config, field))
+
 struct fake_virtio;
 // Device-type handler: do the request, return the bytes written into the
 // chain (the used length). fv_read/fv_write move the bytes.
