@@ -100,7 +100,6 @@ static uint32_t generic_handler(struct fake_virtio *fv, const struct fv_req *r)
 	return r->writable;
 }
 
-
 // --- setting up -------------------------------------------------------------------
 
 void fake_virtio_config_set(struct fake_virtio *fv, uint32_t off, uint64_t val, int bytes)

@@ -80,10 +80,12 @@ static uint32_t blk_handler(struct fake_virtio *fv, const struct fv_req *r)
 		// size_max bytes, at most seg_max of them
 		uint32_t size_max = (uint32_t)le_bytes(fv->config + FV_BLK_CONFIG(size_max), 4);
 		uint32_t seg_max = (uint32_t)le_bytes(fv->config + FV_BLK_CONFIG(seg_max), 4);
-		if (fv_has_feature(fv, VIRTIO_BLK_F_SEG_MAX) && r->nseg > 2 && r->nseg - 2u > seg_max)
+		if (fv_has_feature(fv, VIRTIO_BLK_F_SEG_MAX) && r->nseg > 2 &&
+		    r->nseg - 2u > seg_max)
 			driver_bug(fv, "blk request %u has %u data segments, seg_max is %u",
 			           r->head, r->nseg - 2u, seg_max);
-		for (uint16_t i = 1; fv_has_feature(fv, VIRTIO_BLK_F_SIZE_MAX) && i + 1 < r->nseg; i++)
+		for (uint16_t i = 1; fv_has_feature(fv, VIRTIO_BLK_F_SIZE_MAX) && i + 1 < r->nseg;
+		     i++)
 			if (r->seg[i].len > size_max)
 				driver_bug(fv,
 				           "blk request %u: a %u-byte data segment, size_max is %u",

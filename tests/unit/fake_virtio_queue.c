@@ -267,4 +267,3 @@ void fake_virtio_idle(void)
 		}
 	}
 }
-

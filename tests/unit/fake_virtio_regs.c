@@ -398,7 +398,7 @@ static void dev_write8(void *dev, uint32_t off, uint8_t val)
 }
 
 const struct fake_slot_ops fv_mmio_ops = {.read32 = dev_read32,
-                                            .write32 = dev_write32,
-                                            .read16 = dev_read16,
-                                            .read8 = dev_read8,
-                                            .write8 = dev_write8};
+                                          .write32 = dev_write32,
+                                          .read16 = dev_read16,
+                                          .read8 = dev_read8,
+                                          .write8 = dev_write8};

@@ -269,7 +269,6 @@ void split_fetch(struct fake_virtio *fv, struct fv_queue *q)
 		st16(q->used_addr, q->no_notify ? VIRTQ_USED_F_NO_NOTIFY : 0);
 }
 
-
 // --- what a device on another hart could see (hw/barrier.h's host hooks) -------
 
 void host_barrier(void)
@@ -354,4 +353,3 @@ void split_push_used(struct fake_virtio *fv, struct fv_queue *q, uint32_t id, ui
 	st16(q->used_addr + offsetof(struct virtq_used, idx), q->used_idx);
 	maybe_interrupt(fv, q);
 }
-
