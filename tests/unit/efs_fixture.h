@@ -21,14 +21,15 @@
 
 extern uint8_t efs_t_img[EFS_T_CAP];
 extern uint64_t efs_t_len;      // the volume size the reader is told
-extern unsigned efs_t_oob;      // reads outside the image (must stay 0)
 extern unsigned efs_t_reads;    // reads made
 extern uint64_t efs_t_bytes;    // bytes read
 extern uint64_t efs_t_fail_off; // reads touching this offset or later fail
 
-// The suites' init and fini: an empty image; no read outside it.
+// The suites' init: an empty image.
 void efs_t_setup(void);
-void efs_t_teardown(void);
+// Fail the test: the reader read len bytes at off, outside the `size`-byte
+// image or disk (`what`).
+void efs_t_read_outside(const char *what, uint64_t off, size_t len, uint64_t size);
 
 // --- the image builder --------------------------------------------------------
 

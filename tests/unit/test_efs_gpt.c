@@ -23,7 +23,7 @@ static int efs_t_disk_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	(void)ctx;
 	if (off > efs_t_disk_len || len > efs_t_disk_len - off) {
-		efs_t_oob++;
+		efs_t_read_outside("disk", off, len, efs_t_disk_len);
 		return -EIO;
 	}
 	memcpy(buf, efs_t_disk + off, len);
@@ -91,7 +91,7 @@ static int efs_t_find(struct efs_location *loc)
 	return efs_find_volume(&disk, loc);
 }
 
-TestSuite(eclipsefs_gpt, .init = efs_t_setup, .fini = efs_t_teardown);
+TestSuite(eclipsefs_gpt, .init = efs_t_setup);
 
 Test(eclipsefs_gpt, lab0_whole_disk_volume_is_found_at_offset_0)
 {
