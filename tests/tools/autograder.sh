@@ -63,6 +63,7 @@ cp -r "$TMP/handout/submission/." "$TMP/broken/submission/"
 cp -r "$TMP/handout/submission/." "$TMP/slow/submission/"
 # tamper: every grader passes, grade.py claims full marks, make builds nothing
 for g in "$TMP"/tamper/submission/tests/grade/lab*.py; do
+	case $(basename "$g") in lab*_*) continue ;; esac # a grader's helper module, not a grader
 	printf 'from gradelib import test\n\n\n@test(%s, "always", points=100)\ndef t(ctx):\n    pass\n' \
 		"$(basename "$g" .py | tr -d lab)" >"$g"
 done
