@@ -196,6 +196,8 @@ def main():
         mutants = [m for m in MUTANTS if m["id"] in want]
         if len(mutants) != len(want):
             sys.exit(f"mutants: unknown ids: {sorted(want - {m['id'] for m in MUTANTS})}")
+    # one compiler cache for the solution, its handouts and its mutants
+    os.environ.setdefault("CCACHE_DIR", os.path.join(ROOT, "build", "ccache"))
     r = run(["make", "-s", "-j2", "kernel", "tools", "build/sample.img",
              "build/unit-tests-plain"], cwd=ROOT)
     if r.returncode != 0:
