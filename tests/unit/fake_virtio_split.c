@@ -5,10 +5,12 @@
 // used entries, and decides by EVENT_IDX or the flags whether to interrupt.
 // It also watches the driver's stores to avail->idx (host_shared_store) for
 // what a device on another hart could see: an index published before its
-// ring entries, or with no barrier between them.
+// ring entries, or with no barrier between them (a packed ring's stores go
+// to fake_packed.c's fp_shared_store).
 #include <stdint.h>
 #include <string.h>
 
+#include "fake_packed.h"
 #include "fake_virtio.h"
 #include "fake_virtio_internal.h"
 #include "host_kernel.h"
@@ -290,6 +292,8 @@ void host_shared_store(const volatile void *p)
 			struct fv_queue *q = &fv->q[qi];
 			// (a packed ring has no avail->idx: its driver area is the
 			// event suppression structure)
+			if (q->live && q->packed)
+				fp_shared_store(fv, q, p, fv_host_barriers);
 			if (!q->live || q->packed || (uintptr_t)p != q->avail_addr + 2)
 				continue;
 			uint16_t idx = ld16(q->avail_addr + 2);
