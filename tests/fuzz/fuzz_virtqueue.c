@@ -181,11 +181,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fv->q[0].num_max = qmax;
 	if (cfg & 8) {
 		fv->offered |= VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE);
-		fake_virtio_config_set(fv, 20, 4096, 4);
+		fake_virtio_config_set(fv, FV_BLK_CONFIG(blk_size), 4096, 4);
 	}
 	if (cfg & 16) {
 		fv->offered |= VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX);
-		fake_virtio_config_set(fv, 8, 1024, 4);
+		fake_virtio_config_set(fv, FV_BLK_CONFIG(size_max), 1024, 4);
 	}
 	if (cfg & 64)
 		fv->offered |= VIRTIO_BIT(VIRTIO_BLK_F_RO);

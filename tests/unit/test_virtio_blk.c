@@ -212,7 +212,7 @@ Test(virtio_blk, lab4_read_only_device_refuses_writes)
 Test(virtio_blk, lab5_logical_block_size_4096)
 {
 	plug(2);
-	fake_virtio_config_set(fv, 20, 4096, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(blk_size), 4096, 4);
 	probe_ok();
 	cr_assert_eq(vblk_blkdev(vblk_next(0))->block_size, 4096);
 	memset(buf, 0, 8192);
@@ -233,7 +233,7 @@ Test(virtio_blk, lab5_logical_block_size_4096)
 Test(virtio_blk, lab3_block_size_that_is_not_a_power_of_two_is_ignored)
 {
 	plug(1);
-	fake_virtio_config_set(fv, 20, 1000, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(blk_size), 1000, 4);
 	probe_ok();
 	cr_assert(host_log_has("ignoring block size 1000"), "%s", host_log());
 	cr_assert_eq(vblk_blkdev(vblk_next(0))->block_size, 512);
@@ -246,7 +246,7 @@ Test(virtio_blk, lab4_size_max_splits_large_transfers)
 {
 	plug(2);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
-	fake_virtio_config_set(fv, 8, 4096, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(size_max), 4096, 4);
 	probe_ok();
 	// seg_max is 126, of which a request uses at most 6 (an indirect table)
 	cr_assert(host_log_has("max request 24576 bytes"), "%s", host_log());
@@ -265,8 +265,8 @@ Test(virtio_blk, lab4_seg_max_of_one_keeps_requests_within_size_max)
 {
 	plug(1);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
-	fake_virtio_config_set(fv, 8, 4096, 4);
-	fake_virtio_config_set(fv, 12, 1, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(size_max), 4096, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(seg_max), 1, 4);
 	probe_ok();
 	cr_assert(host_log_has("max request 4096 bytes"), "%s", host_log());
 	memset(buf, 0, 65536);
@@ -281,8 +281,8 @@ Test(virtio_blk, lab4_size_max_smaller_than_a_block_uses_several_segments)
 {
 	plug(2);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
-	fake_virtio_config_set(fv, 8, 256, 4);
-	fake_virtio_config_set(fv, 12, 2, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(size_max), 256, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(seg_max), 2, 4);
 	probe_ok();
 	cr_assert(host_log_has("max request 512 bytes"), "%s", host_log());
 	memset(buf, 0, 4096);
@@ -295,8 +295,8 @@ Test(virtio_blk, lab4_limits_that_cannot_carry_a_block_refuse_the_device)
 {
 	plug(2);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
-	fake_virtio_config_set(fv, 8, 256, 4);
-	fake_virtio_config_set(fv, 12, 1, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(size_max), 256, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(seg_max), 1, 4);
 	virtio_scan();
 	cr_assert_eq(vblk_probe(), -ENOTSUP);
 	cr_assert(host_log_has("size_max 256 and seg_max 1 cannot carry one 512-byte block"), "%s",
@@ -308,7 +308,7 @@ Test(virtio_blk, lab4_transfer_of_more_than_32_requests_is_split_into_batches)
 {
 	plug(1);
 	fv->offered |= BIT(VIRTIO_BLK_F_SIZE_MAX);
-	fake_virtio_config_set(fv, 8, 1024, 4);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(size_max), 1024, 4);
 	probe_ok();
 	memset(buf, 0, 100 * 1024);
 	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 2, buf, 100 * 1024), 0, "%s",

@@ -298,7 +298,7 @@ Test(virtio_blk_errors, lab7_capacity_change_interrupt_updates_the_disk_size)
 {
 	plug_and_probe(2);
 	struct blkdev *bd = vblk_blkdev(vblk_next(0));
-	fake_virtio_config_set(fv, 0, SECTORS / 2, 8);
+	fake_virtio_config_set(fv, FV_BLK_CONFIG(capacity), SECTORS / 2, 8);
 	fv->disk_bytes = SECTORS / 2 * 512;
 	fv->config_gen++;
 	fv->int_status |= VIRTIO_ISR_CONFIG;
