@@ -173,8 +173,8 @@ void fp_shared_store(struct fake_virtio *fv, struct fv_queue *q, const volatile 
 {
 	uint16_t slot = q->published_idx & 0x7fff;
 	bool w = !(q->published_idx & 0x8000);
-	uint64_t flags_at = q->desc_addr + sizeof(struct pvirtq_desc) * slot +
-	                    offsetof(struct pvirtq_desc, flags);
+	uint64_t flags_at =
+	    q->desc_addr + sizeof(struct pvirtq_desc) * slot + offsetof(struct pvirtq_desc, flags);
 
 	if ((uintptr_t)p != flags_at)
 		return;
