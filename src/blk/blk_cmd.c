@@ -127,9 +127,10 @@ static int is_subcommand(const char *s)
 }
 
 #define BLK_USAGE                                                                                  \
-	"usage: blk [DEV] [read SECTOR [COUNT] | write SECTOR PATTERN | flush] | blk mode "        \
-	"poll|irq | "                                                                              \
-	"blk timeout MS   (DEV: vda, vdb, ram0, ...; without it the root device)\n"
+	"usage: blk [DEV] [read SECTOR [COUNT] | write SECTOR PATTERN | flush]\n"                  \
+	"       blk mode poll|irq\n"                                                               \
+	"       blk timeout MS\n"                                                                  \
+	"DEV names a block device (vda, vdb, ..., ram0); without it, the root device\n"
 
 // `blk [DEV] [SUBCOMMAND ...]`: a device name may come first, and every
 // command line without one means the root device, as it always did
