@@ -54,6 +54,16 @@ static uint16_t lap_bits(bool w)
 	return w ? VIRTQ_DESC_F_AVAIL : VIRTQ_DESC_F_USED;
 }
 
+// Whether the device has written a used descriptor where the next one goes:
+// AVAIL and USED both equal to the wrap counter of that slot's lap.
+static bool used_here(const struct bare_ring *r)
+{
+	uint16_t f = READ_ONCE(r->vq->ring[r->used].flags);
+
+	return !!(f & VIRTQ_DESC_F_AVAIL) == r->used_wrap &&
+	       !!(f & VIRTQ_DESC_F_USED) == r->used_wrap;
+}
+
 static void step(struct bare_ring *r, uint16_t *slot, bool *wrap)
 {
 	if (++*slot == r->vq->num) {
@@ -190,12 +200,8 @@ int bare_run_packed(struct vblk *v, struct virtq *vq, struct vblk_io *io, int n,
 	while (done < n) {
 		// as in the split loop, the wait is not the loop's cost
 		uint64_t w = instret_now();
-		uint16_t f;
 		bool used;
-		while (!(used = (!!((f = READ_ONCE(vq->ring[r.used].flags)) & VIRTQ_DESC_F_USED) ==
-		                     r.used_wrap &&
-		                 !!(f & VIRTQ_DESC_F_AVAIL) == r.used_wrap)) &&
-		       time_now() <= deadline)
+		while (!(used = used_here(&r)) && time_now() <= deadline)
 			;
 		idle += instret_now() - w;
 		if (!used) {
@@ -218,9 +224,7 @@ int bare_run_packed(struct vblk *v, struct virtq *vq, struct vblk_io *io, int n,
 				put(&r, id, &io[id], io[next].sector);
 				next++;
 			}
-			f = READ_ONCE(vq->ring[r.used].flags);
-		} while (done < n && !!(f & VIRTQ_DESC_F_USED) == r.used_wrap &&
-		         !!(f & VIRTQ_DESC_F_AVAIL) == r.used_wrap);
+		} while (done < n && used_here(&r));
 		if (err)
 			break;
 		if (r.pending)
