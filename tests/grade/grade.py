@@ -74,6 +74,8 @@ def run_one(t, root, stop):
         outcome, message = "pass", ""
     except gradelib.Skip as e:
         outcome, message = "skip", str(e)
+    except gradelib.Stopped:
+        outcome, message = "skip", "stopped: an earlier test failed (--fail-fast)"
     except gradelib.Fail as e:
         outcome, message = "fail", str(e)
     except Exception as e:  # a grader bug must show, not pass
@@ -99,6 +101,7 @@ class Stop:
     def fail(self):
         if self.enabled:
             self.event.set()
+            gradelib.STOP.set()  # and end the QEMU runs still going
 
     def is_set(self):
         return self.event.is_set()

@@ -1,0 +1,121 @@
+"""The bookkeeping of tests/run_all.py: one tally for the whole run, phases
+that collect their jobs' lines and print them when their last job ends,
+and a pool of worker threads that takes jobs by priority."""
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", re.M)
+lock = threading.Lock()
+tally = {"passed": 0, "failed": 0, "skipped": 0}
+failures = []
+
+
+def run(cmd, cwd=ROOT, timeout=900):
+    try:
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) \
+            else (e.stdout or "")
+        return subprocess.CompletedProcess(cmd, -1, out + f"\n(killed after {timeout} s)", "")
+
+
+class Phase:
+    """A named group of jobs; collects their lines and counts."""
+
+    def __init__(self, title, jobs):
+        self.title, self.jobs_left = title, jobs
+        self.lines, self.start, self.end = [], None, None
+
+    def started(self):
+        with lock:
+            if self.start is None:
+                self.start = time.monotonic()
+
+    def count(self, outcome, name, why=""):
+        with lock:
+            tally[outcome] += 1
+            if outcome == "failed":
+                failures.append(f"{name}: {why}" if why else name)
+            shown = f": {why}" if why and outcome != "passed" else ""
+            self.lines.append(f"  {outcome.upper():7} {name}{shown}")
+
+    def add(self, passed=0, failed=0, skipped=0, failure=None):
+        with lock:
+            tally["passed"] += passed
+            tally["failed"] += failed
+            tally["skipped"] += skipped
+            if failure:
+                failures.append(failure)
+
+    def say(self, text):
+        with lock:
+            self.lines += text.rstrip("\n").split("\n")
+
+    def job_done(self):
+        with lock:
+            self.jobs_left -= 1
+            if self.jobs_left:
+                return
+            self.end = time.monotonic()
+            print(f"\n== {self.title} ({self.end - self.start:.0f}s)", flush=True)
+            for line in self.lines:
+                print(line)
+            sys.stdout.flush()
+
+
+def job(phase, fn, *args):
+    """A job of `phase`: a grader bug or a crash is a failure, never lost."""
+
+    def go():
+        phase.started()
+        try:
+            fn(phase, *args)
+        except Exception as e:  # noqa: BLE001
+            phase.count("failed", f"{fn.__name__}{args}", f"test harness error: {e!r}")
+        finally:
+            phase.job_done()
+
+    return go
+
+
+class Pool:
+    """`workers` threads taking jobs by priority (lower first, then in the
+    order given). A job may add jobs: a handout, once built, adds its
+    mutants ahead of everything still waiting, so the long chains start
+    early and the short jobs fill the end. wait() returns when every job,
+    added ones too, has ended."""
+
+    def __init__(self, workers):
+        self.q, self.seq, self.left = queue.PriorityQueue(), 0, 0
+        self.done = threading.Condition(lock)
+        for _ in range(workers):
+            threading.Thread(target=self._work, daemon=True).start()
+
+    def add(self, priority, fn):
+        with lock:
+            self.seq += 1
+            self.left += 1
+            self.q.put((priority, self.seq, fn))
+
+    def _work(self):
+        while True:
+            _, _, fn = self.q.get()
+            try:
+                fn()
+            finally:
+                with lock:
+                    self.left -= 1
+                    self.done.notify_all()
+
+    def wait(self):
+        with lock:
+            while self.left:
+                self.done.wait()
