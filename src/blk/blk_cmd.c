@@ -205,6 +205,11 @@ static int cmd_vq(int argc, char **argv)
 	struct blkdev *dev = argc == 2 ? blk_named("vq", argv[1]) : blk_root();
 	if (argc == 2 && !dev)
 		return 1;
+	if (argc == 2 && !vblk_of(dev)) {
+		kprintf("vq: %s (%s) has no virtqueue: it is not a virtio-blk device\n", dev->id,
+		        dev->name);
+		return 1;
+	}
 	vblk_dump_queue(vblk_of(dev));
 	return 0;
 }
