@@ -12,7 +12,7 @@ change and stays within 100 s on the 2-core machine:
      builds with -Werror, fails lab N's grader, passes lab N - 1's grader
      (legacy virtio-mmio: this is where every lab is graded on that
      transport, in the tree a student of the next lab works in; the last
-     "handout" is the full solution) and the unit tests of labs 0 to N - 1
+     "handout" is the full solution) and lab N - 1's unit tests
   4. the mutation proof (tests/mutants): every classic bug is caught by its
      lab's unit tests or grader
   5. the guides' kernel-session blocks, replayed (tests/doctest.py)
@@ -240,18 +240,21 @@ def handout(ph, legacy, p_mut, pool, n, last):
         where = f" (lab {n} handout)" if n <= last else " (solution)"
         res = graders(legacy, n - 1, "legacy", out, where)
         ok = bool(res and res[0] > 0 and res[1] == 0)
-        # the unit tests of every lab done so far pass: what `make unit
-        # LAB=n-1` promises, and the other half of the mutants' baseline
-        r = run([sys.executable, GRADE, "--root", out, "--lab",
-                 ",".join(map(str, range(n))), "--no-qemu", "--unit-binary", "unit-tests-plain",
-                 "-q"])
+        # lab n - 1's unit tests pass with every later lab stubbed: the
+        # other half of its mutants' baseline. Labs before it were checked
+        # on their own handouts, where more is stubbed, and every lab on
+        # the full solution, so `make unit LAB=n-1` is green on this tree
+        # without running all of them again here (each test is a process:
+        # that would be 1,800 of them).
+        r = run([sys.executable, GRADE, "--root", out, "--lab", str(n - 1), "--no-qemu",
+                 "--unit-binary", "unit-tests-plain", "-q"])
         m = SUMMARY.search(r.stdout)
         if m and int(m.group(2)) == 0:
-            ph.count("passed", f"handout lab {n}: unit tests of labs 0-{n - 1} pass "
+            ph.count("passed", f"handout lab {n}: lab {n - 1}'s unit tests pass "
                                f"({m.group(1)} tests)")
         else:
             ok = False
-            ph.count("failed", f"handout lab {n}: unit tests of labs 0-{n - 1} should pass",
+            ph.count("failed", f"handout lab {n}: lab {n - 1}'s unit tests should pass",
                      r.stdout[-3000:])
     finally:
         for mut in (m for m in MUTANTS if m["lab"] == n - 1):
@@ -353,6 +356,8 @@ def main():
     args = ap.parse_args()
     start = time.monotonic()
     labs = lab_numbers()
+    # one compiler cache for the solution, its handouts and its mutants
+    os.environ.setdefault("CCACHE_DIR", os.path.join(BUILD, "ccache"))
     shutil.rmtree(os.path.join(BUILD, "proof"), ignore_errors=True)
 
     job(Phase("build (make -j)", 1), build)()

@@ -19,6 +19,11 @@
 // Where the structure of cap (at pos) lies, or -ERANGE when it does not
 // fit inside an assigned memory BAR (spec 4.1.4: "offset ... length" are
 // within the BAR; the driver MUST ignore a BAR value it does not know).
+// -ENOENT: a capability this driver skips. Besides the reserved BAR
+// numbers that is a structure in an I/O BAR: QEMU's modern-pio-notify=on
+// offers a second notify structure there, first in the list, and the
+// driver uses the first of each type it supports (4.1.4.1), like Linux
+// only memory ones.
 static int locate(const struct pci_func *f, int pos, struct virtio_pci_region *r)
 {
 	uint8_t bar = pci_cfg_read8(f, pos + offsetof(struct virtio_pci_cap, bar));
@@ -28,7 +33,9 @@ static int locate(const struct pci_func *f, int pos, struct virtio_pci_region *r
 	if (bar > 5)
 		return -ENOENT; // reserved values: skip the capability
 	const struct pci_bar *b = &f->bar[bar];
-	if (b->kind == PCI_BAR_NONE || b->kind == PCI_BAR_IO || b->cpu == 0)
+	if (b->kind == PCI_BAR_IO)
+		return -ENOENT;
+	if (b->kind == PCI_BAR_NONE || b->cpu == 0)
 		return -ERANGE;
 	// in 64 bits: offset + length cannot wrap
 	if ((uint64_t)off + len > b->size)
@@ -68,17 +75,18 @@ int virtio_pci_find_caps(const struct pci_func *f, struct virtio_pci_caps *caps)
 		// 4.1.4: several of a type may be offered; use the first
 		if (!r || r->addr)
 			continue;
-		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
-			if (cap_len < sizeof(struct virtio_pci_notify_cap))
-				return -EIO;
-			caps->notify_mult = pci_cfg_read32(
-			    f, pos + offsetof(struct virtio_pci_notify_cap, notify_off_multiplier));
-		}
+		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG &&
+		    cap_len < sizeof(struct virtio_pci_notify_cap))
+			return -EIO;
 		int err = locate(f, pos, r);
 		if (err == -ENOENT)
 			continue;
 		if (err < 0)
 			return err;
+		// the multiplier of the notify structure we use, not of one skipped
+		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+			caps->notify_mult = pci_cfg_read32(
+			    f, pos + offsetof(struct virtio_pci_notify_cap, notify_off_multiplier));
 	}
 	if (pos < 0)
 		return pos;

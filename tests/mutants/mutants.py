@@ -18,6 +18,9 @@ DEV = "src/virtio/virtio_dev.c"
 BLK = "src/virtio/blk.c"
 REQ = "src/virtio/blk_req.c"
 EFS = "src/fs/eclipsefs.c"
+ENUM = "src/pci/pci_enum.c"
+CAPS = "src/virtio/pci_caps.c"
+PACKED = "src/virtio/virtq_packed.c"
 
 
 def m(id, lab, file, old, new, why, transport="legacy"):
@@ -205,4 +208,68 @@ MUTANTS = [
     m("token-not-cleared", 4, VQ,
       "\th->token = 0;\n\tvq->last_used++;", "\tvq->last_used++;",
       "a completed head keeps its token, so a repeated used id is taken twice"),
+
+    # --- lab 10: virtio-pci ----------------------------------------------------------
+    m("ecam-legacy-shifts", 10, ENUM,
+      "probe.cfg = pci_ecam_addr(h, bus, dev, fn);",
+      "probe.cfg = h->ecam + ((uintptr_t)(bus - h->bus_first) << 16 | dev << 11 | fn << 8);",
+      "the ECAM address built with the 0xCF8 port's shifts (bus 16, device 11, function 8)"),
+    m("functions-1-7-never-scanned", 10, ENUM,
+      "if (fn == 0 && !(f->header_type & PCI_HEADER_MULTI))", "if (fn == 0)",
+      "only function 0 of each device is looked at (multi-function devices lose the rest)"),
+    m("enumeration-not-bounded", 10, ENUM,
+      "\t\t\tif (n == max) {\n", "\t\t\tif (0) {\n",
+      "more functions than the array holds are written past its end"),
+    m("cap-walk-follows-next-twice", 10, CAPS,
+      "while ((pos = pci_cap_next(f, pos, &steps)) > 0) {",
+      "while ((pos = pci_cap_next(f, pos ? pci_cfg_read8(f, pos + 1) : 0, &steps)) > 0) {",
+      "the walk hands pci_cap_next the next pointer instead of the current position"),
+    m("notify-multiplier-not-read", 10, CAPS,
+      "\t\tif (type == VIRTIO_PCI_CAP_NOTIFY_CFG)\n\t\t\tcaps->notify_mult = pci_cfg_read32(",
+      "\t\tif (0)\n\t\t\tcaps->notify_mult = pci_cfg_read32(",
+      "notify_off_multiplier never read (every queue notified at the first queue's address)"),
+    m("last-capability-of-a-type-wins", 10, CAPS,
+      "if (!r || r->addr)", "if (!r)",
+      "a later capability of a type replaces the first (4.1.4: use the first)"),
+    m("cap-walk-error-ignored", 10, CAPS,
+      "\tif (pos < 0)\n\t\treturn pos;\n", "",
+      "the walk's error (a looping or misplaced next pointer) is ignored"),
+
+    # --- lab 11: the packed ring -----------------------------------------------------
+    m("avail-wrap-not-flipped", 11, PACKED,
+      "\tif ((vq->avail_idx & (vq->num - 1)) + need >= vq->num)\n"
+      "\t\tvq->avail_wrap = !vq->avail_wrap;\n", "",
+      "the driver's wrap counter never flips at the end of the ring"),
+    m("avail-bits-ignore-wrap", 11, PACKED,
+      "(k + 1 < n ? VIRTQ_DESC_F_NEXT : 0) | avail_bits(w));",
+      "(k + 1 < n ? VIRTQ_DESC_F_NEXT : 0) | VIRTQ_DESC_F_AVAIL);",
+      "AVAIL set and USED clear in every lap, whatever the wrap counter"),
+    m("chain-wrap-bits-not-flipped", 11, PACKED,
+      "\t\t\t\tslot = 0;\n\t\t\t\tw = !w;\n", "\t\t\t\tslot = 0;\n",
+      "a chain that runs past the end of the ring keeps the first lap's bits in the next"),
+    m("head-flags-written-first", 11, PACKED,
+      "\t\t\tif (k == 0)\n\t\t\t\thead_flags = f; // written last, below\n"
+      "\t\t\telse\n\t\t\t\tWRITE_ONCE(d->flags, f);\n",
+      "\t\t\tWRITE_ONCE(d->flags, f);\n\t\t\tif (k == 0)\n\t\t\t\thead_flags = f;\n",
+      "the head's flags written with the rest, before the chain's later slots"),
+    m("no-barrier-before-head-flags", 11, PACKED,
+      "\tvirt_wmb();\n\tWRITE_ONCE(vq->ring[head].flags, head_flags);",
+      "\tWRITE_ONCE(vq->ring[head].flags, head_flags);",
+      "no write barrier between the chain and the head's flags"),
+    m("used-buffer-id-not-validated", 11, PACKED,
+      "\tif (id >= vq->num)\n\t\treturn virtq_broken(vq, \"used buffer ID out of range\", id, "
+      "vq->num);\n", "",
+      "the used descriptor's buffer ID is not checked against the ring size"),
+    m("used-wrap-not-tracked", 11, PACKED,
+      "\t\tnext = (uint16_t)(next - vq->num);\n\t\tvq->used_wrap = !vq->used_wrap;\n",
+      "\t\tnext = (uint16_t)(next - vq->num);\n",
+      "used_wrap never flips: after the first lap no used descriptor is recognised"),
+    m("used-skips-one-slot", 11, PACKED,
+      "uint16_t next = (uint16_t)(vq->last_used + h->ndesc);",
+      "uint16_t next = (uint16_t)(vq->last_used + 1);",
+      "the next used descriptor looked for one slot on, not after the chain's slots"),
+    m("used-bit-alone-means-used", 11, PACKED,
+      "\tif (!is_used(flags, vq->used_wrap))\n\t\treturn 0;\n",
+      "\tif (!(flags & VIRTQ_DESC_F_USED))\n\t\treturn 0;\n",
+      "a slot counted used when its USED bit is set, whatever AVAIL and the wrap counter say"),
 ]

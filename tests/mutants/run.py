@@ -7,7 +7,9 @@ caught by its lab's unit tests or its lab's QEMU grader.
     run.py --keep          keep each mutant's tree in build/mutants/
 
 For a mutant of lab N the tree is the handout of lab N + 1 (labs up to N
-solved, later labs stubbed), built once and shared. Each mutant gets a copy
+solved, later labs stubbed), built once and shared; for the last lab that
+is the whole solution with its markers removed (handout.py --lab 12 after
+lab 11). Each mutant gets a copy
 of it (sources hard-linked, the edited file and every build output it
 changes written fresh), one edit, and an incremental build: first the unit
 tests of lab N (no sanitizers, stopping at the first failure), and only if
@@ -194,6 +196,8 @@ def main():
         mutants = [m for m in MUTANTS if m["id"] in want]
         if len(mutants) != len(want):
             sys.exit(f"mutants: unknown ids: {sorted(want - {m['id'] for m in MUTANTS})}")
+    # one compiler cache for the solution, its handouts and its mutants
+    os.environ.setdefault("CCACHE_DIR", os.path.join(ROOT, "build", "ccache"))
     r = run(["make", "-s", "-j2", "kernel", "tools", "build/sample.img",
              "build/unit-tests-plain"], cwd=ROOT)
     if r.returncode != 0:

@@ -159,6 +159,57 @@ static bool parse_chain(struct fake_virtio *fv, struct fv_queue *q, struct fv_re
 	return true;
 }
 
+// What a device on another hart could see (hw/barrier.h's host hooks).
+// The driver publishes its chains in ring order, each by the store that
+// makes its head's flags "available": q->published_idx follows that
+// order, as the slot of the next head with bit 15 set in the lap whose
+// wrap counter is 0 (zero after setup: slot 0, wrap 1). At the moment the
+// head's flags land, the device may take the whole chain (2.8.6,
+// 2.8.21.1): so every later slot must already carry its bits, and a write
+// barrier must have ordered the chain before the flags (with none since
+// the last head, a weakly ordered hart could show the flags first).
+void fp_shared_store(struct fake_virtio *fv, struct fv_queue *q, const volatile void *p,
+                     uint64_t barriers)
+{
+	uint16_t slot = q->published_idx & 0x7fff;
+	bool w = !(q->published_idx & 0x8000);
+	uint64_t flags_at = q->desc_addr + sizeof(struct pvirtq_desc) * slot +
+	                    offsetof(struct pvirtq_desc, flags);
+
+	if ((uintptr_t)p != flags_at)
+		return;
+	struct pvirtq_desc d = ld_pdesc(q->desc_addr, slot);
+	if ((d.flags & (VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED)) != avail_bits(w))
+		return; // not a publication (yet)
+	// the later slots, as the device would follow them now
+	uint16_t s = slot;
+	bool sw = w;
+	for (uint16_t k = 1; k < q->num && (d.flags & VIRTQ_DESC_F_NEXT); k++) {
+		next_slot(q, &s, &sw);
+		d = ld_pdesc(q->desc_addr, s);
+		if ((d.flags & (VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED)) != avail_bits(sw)) {
+			driver_bug(fv,
+			           "the head at slot %u was made available before slot %u of its "
+			           "chain was (flags 0x%x, wrap %d): the head's flags go last "
+			           "(2.8.6)",
+			           slot, s, d.flags, sw);
+			return; // the store that completes it publishes it again
+		}
+	}
+	if (barriers == q->barriers_then)
+		driver_bug(fv,
+		           "the head at slot %u was made available with no write barrier since the "
+		           "last head: the device could see its flags before the chain (2.8.21.1)",
+		           slot);
+	q->barriers_then = barriers;
+	struct fv_queue view = *q;
+	struct fv_req r;
+	view.last_avail = slot;
+	view.avail_wrap = w;
+	if (parse_chain(fv, &view, &r))
+		q->published_idx = (uint16_t)(view.last_avail | (view.avail_wrap ? 0 : 0x8000));
+}
+
 void fp_fetch(struct fake_virtio *fv, struct fv_queue *q)
 {
 	while (q->npending < q->num) {

@@ -20,6 +20,11 @@ void fp_fetch(struct fake_virtio *fv, struct fv_queue *q);
 void fp_push_used(struct fake_virtio *fv, struct fv_queue *q, uint32_t id, uint32_t len,
                   uint16_t slots);
 
+// A WRITE_ONCE of the driver landed at p while q is a live packed ring:
+// check a head made available there as a concurrent device would see it.
+void fp_shared_store(struct fake_virtio *fv, struct fv_queue *q, const volatile void *p,
+                     uint64_t barriers);
+
 // Shared with fake_virtio.c.
 void driver_bug(struct fake_virtio *fv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void queue_broken(struct fake_virtio *fv, struct fv_queue *q);

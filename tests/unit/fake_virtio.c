@@ -391,6 +391,8 @@ void host_shared_store(const volatile void *p)
 			struct fv_queue *q = &fv->q[qi];
 			// (a packed ring has no avail->idx: its driver area is the
 			// event suppression structure)
+			if (q->live && q->packed)
+				fp_shared_store(fv, q, p, host_barriers);
 			if (!q->live || q->packed || (uintptr_t)p != q->avail_addr + 2)
 				continue;
 			uint16_t idx = ld16(q->avail_addr + 2);

@@ -107,7 +107,8 @@ struct fv_queue {
 	struct fv_req *reqs; // indexed by head (packed: by buffer ID)
 	uint16_t *pending;   // heads taken and not completed, oldest first
 	uint32_t npending;
-	// What avail->idx published, seen at the store itself (host_shared_store):
+	// What avail->idx published, seen at the store itself (host_shared_store;
+	// a packed ring keeps its next head to publish here, fp_shared_store):
 	// the ring entries as they were then, and the barrier count.
 	uint16_t *published;
 	uint16_t published_idx;

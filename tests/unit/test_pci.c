@@ -136,6 +136,22 @@ Test(pci, lab10_enumeration_finds_functions_bridges_and_multifunction)
 	cr_assert(!host_log_has("1234:5678"));
 }
 
+// More functions than the caller's array holds: it is filled, not
+// overrun, and the boot log says the rest were ignored.
+Test(pci, lab10_enumeration_stops_at_the_array_size)
+{
+	cr_assert_eq(qemu_host(), 0);
+	for (unsigned d = 0; d < 5; d++)
+		fake_pci_add(d, 0, 0x1af4, (uint16_t)(0x1041 + d), 0xff, 0x00);
+	memset(funcs, 0x5a, sizeof(funcs));
+	int n = pci_enumerate(&host, funcs, 3);
+	cr_assert_eq(n, 3, "found %d functions", n);
+	cr_assert_eq(funcs[2].dev, 2);
+	cr_assert_eq(funcs[3].dev, 0x5a, "the fourth entry is past the array and was written");
+	cr_assert(host_log_has("pci: more than 3 functions; the rest are ignored"), "%s",
+	          host_log());
+}
+
 Test(pci, lab10_bars_are_sized_placed_aligned_and_decoding_enabled)
 {
 	cr_assert_eq(qemu_host(), 0);

@@ -232,6 +232,51 @@ Test(pci_virtio, lab10_structure_outside_its_bar_is_refused)
 	cr_assert_lt(virtio_pci_open(&vp, &funcs[0]), 0);
 }
 
+// QEMU's modern-pio-notify=on adds a second notify structure in an I/O
+// BAR, first in the list; a device may also list a structure twice. The
+// driver uses the first of each type it supports (4.1.4.1): the memory
+// notify structure with its multiplier, and the first common one.
+Test(pci_virtio, lab10_first_capability_of_each_type_it_can_use_wins)
+{
+	fv = fake_virtio_blk(0, 2, 64);
+	fn = fake_pci_virtio_modern(1, fv, 4);
+	fake_pci_bar(fn, 2, FAKE_BAR_IO, 4, false);
+	struct virtio_pci_notify_cap pio = {.cap = {.cap_vndr = PCI_CAP_ID_VNDR,
+	                                            .cap_len = sizeof(pio),
+	                                            .cfg_type = VIRTIO_PCI_CAP_NOTIFY_CFG,
+	                                            .bar = 2,
+	                                            .length = 4}};
+	uint8_t head = fn->cfg[PCI_CAP_PTR], last = fn->last_cap;
+	uint8_t at = fake_pci_cap(fn, &pio, sizeof(pio));
+	// moved to the front of the list, where QEMU puts it
+	fn->cfg[last + 1] = 0;
+	fn->cfg[at + 1] = head;
+	fn->cfg[PCI_CAP_PTR] = at;
+	fn->last_cap = last;
+	// and a second common configuration, at the end, pointing elsewhere
+	struct virtio_pci_cap dup = {.cap_vndr = PCI_CAP_ID_VNDR,
+	                             .cap_len = sizeof(dup),
+	                             .cfg_type = VIRTIO_PCI_CAP_COMMON_CFG,
+	                             .bar = 4,
+	                             .offset = 0x2000,
+	                             .length = 0x38};
+	fake_pci_cap(fn, &dup, sizeof(dup));
+	struct pci_func *f = bring_up();
+	struct virtio_pci_caps c;
+
+	cr_assert_eq(virtio_pci_find_caps(f, &c), 0);
+	cr_assert_eq(c.common.addr, f->bar[4].cpu, "the first common configuration");
+	cr_assert_eq(c.notify.addr, f->bar[4].cpu + 0x3000, "the notify structure in memory");
+	cr_assert_eq(c.notify_mult, 4, "the multiplier of the notify structure used");
+	uint8_t buf[512];
+	cr_assert_eq(virtio_pci_open(&vp, f), 0, "%s", host_log());
+	cr_assert_eq(virtio_dev_register(&vp.vdev), 0);
+	cr_assert_eq(vblk_probe(), 0, "%s", host_log());
+	cr_assert_eq(vblk_rw(vblk_next(NULL), 0, 5, buf, sizeof(buf)), 0, "%s", host_log());
+	cr_assert_eq(buf[7], fake_virtio_pattern(5 * 512 + 7));
+	assert_clean();
+}
+
 Test(pci_virtio, lab10_capability_loop_is_an_error_not_a_hang)
 {
 	modern(VIRTIO_ID_BLOCK, 4);
