@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Check the guides against the kernel: every fenced block whose info string
-is `kernel-session` (or `kernel-session modern`) in lab-guides/*.md and
-README.md is replayed on the solution kernel with the sample disk.
+is `kernel-session` (or `kernel-session T`, T one of grade.py's transports:
+modern, modern-packed, pci, pci-legacy) in lab-guides/*.md and README.md is
+replayed on the solution kernel with the sample disk.
 
 A block reads like a terminal:
 
@@ -32,7 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "grade"))
 import gradelib  # noqa: E402
 
-FENCE = re.compile(r"^```kernel-session(?:\s+(\w+))?\s*$")
+# the transport names have hyphens (modern-packed, pci-legacy)
+FENCE = re.compile(r"^```kernel-session(?:\s+([\w-]+))?\s*$")
 
 
 def blocks(path):
@@ -121,6 +123,9 @@ def check_block(transport, lines, tmp):
 
 def replay(job):
     rel, line, transport, lines = job
+    if transport not in gradelib.ALL_TRANSPORTS:
+        return f"{rel}:{line} ({transport})", (
+            f"no transport {transport!r}: one of {', '.join(gradelib.ALL_TRANSPORTS)}")
     tmp = gradelib.scratch_dir(ROOT, "doctest-")
     try:
         why = check_block(transport, lines, tmp)

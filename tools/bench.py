@@ -8,7 +8,8 @@ CSR, for the driver (polling and interrupts) and for the bare loop
 (src/blk/bench_bare.c: the fastest the disk can be driven, the yardstick
 for the driver). Then, in the same run: U-Boot (Debian's u-boot-qemu) on
 the same QEMU and image, its `virtio read` of the same 64 MiB timed from
-the host, the same way as our own `fsread`; the 4 KiB patterns again in
+the host, the same way as our own `fsread`; the 4 KiB patterns (the bare
+loop's minimal_qd1 and minimal_qd32 among them) again in
 side runs (SIDE_RUNS: the device in an iothread, the packed ring against
 the split ring on the modern transport, virtio-blk over PCI), each only
 where QEMU and the kernel allow it, otherwise saying why not; and two
@@ -113,6 +114,27 @@ def qemu_cmd(kernel, img, aio, memory="512M", append=None, extra=(), device_opts
     return cmd
 
 
+MODERN = ["-global", "virtio-mmio.force-legacy=false"]
+# --transport: how the main run, U-Boot and `instret` attach the disk (the
+# same names as `make qemu TRANSPORT=` and grade.py): global options, the
+# device, its options
+TRANSPORTS = {
+    "legacy": ([], "virtio-blk-device", ""),
+    "modern": (MODERN, "virtio-blk-device", ""),
+    "modern-packed": (MODERN, "virtio-blk-device", ",packed=on"),
+    "pci": ([], "virtio-blk-pci", ",disable-legacy=on"),
+    "pci-legacy": ([], "virtio-blk-pci", ",disable-modern=on"),
+}
+
+
+def transport_cmd(kernel, img, aio, transport, device_opts="", **kw):
+    """qemu_cmd with the disk attached over `transport`."""
+    glob, device, opts = TRANSPORTS[transport]
+    cmd = qemu_cmd(kernel, img, aio, device=device, device_opts=opts + device_opts, **kw)
+    cmd[1:1] = glob
+    return cmd
+
+
 BENCH_LINE = re.compile(r"^bench: (\w+) (\w+) rep (\d+) bytes (\d+) ticks (\d+)", re.M)
 INSTRET_LINE = re.compile(
     r"^instret: (\w+) rand4k_qd(\d+) requests (\d+) instructions (\d+) per_request ([\d.]+)", re.M)
@@ -130,26 +152,22 @@ def parse_bench(out, figures, tag=""):
 
 # The side runs: the 4 KiB patterns and `instret` again in another setup,
 # each in its own boot. (tag, transport or None for --transport, extra QEMU
-# arguments, device, device options, extra boot arguments, what `vq` must
+# arguments, more device options, extra boot arguments, what `vq` must
 # print for the run to count).
 SIDE_RUNS = [
-    ("+iothread", None, ["-object", "iothread,id=io0"], "virtio-blk-device", ",iothread=io0",
-     "", None),
-    ("+packed", "modern", [], "virtio-blk-device", ",packed=on", "", "packed ring"),
-    ("+split", "modern", [], "virtio-blk-device", ",packed=on", " packed=off", "split ring"),
-    ("+pci", "pci", [], "virtio-blk-pci", ",disable-legacy=on", "", None),
+    ("+iothread", None, ["-object", "iothread,id=io0"], ",iothread=io0", "", None),
+    ("+packed", "modern", [], ",packed=on", "", "packed ring"),
+    ("+split", "modern", [], ",packed=on", " packed=off", "split ring"),
+    ("+pci", "pci", [], "", "", None),
 ]
 
 
 def side_run(kernel, img, aio, append, transport, reps, run):
     """One side run: ({(mode+tag, test): {rep: rate}}, instret figures), or
     (None, why not)."""
-    tag, tr, extra, device, opts, more_args, must_say = run
-    tr = tr or transport
-    cmd = qemu_cmd(kernel, img, aio, append=append + more_args, extra=extra,
-                   device=device, device_opts=opts)
-    if tr == "modern":
-        cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+    tag, tr, extra, opts, more_args, must_say = run
+    cmd = transport_cmd(kernel, img, aio, tr or transport, append=append + more_args,
+                        extra=extra, device_opts=opts)
     con = Console(cmd, b"eclipse> ")
     try:
         con.wait_prompt(60)
@@ -181,10 +199,9 @@ def instret_run(kernel, img, aio, transport, runs=2, tag="", device_opts="", app
     another: {(who+tag, depth): [per-request figure of each run]}."""
     got = {}
     for boot in range(2):
-        cmd = qemu_cmd(kernel, img, aio, memory="128M", extra=["-icount", "shift=0"],
-                       device_opts=device_opts, append=append)
-        if transport == "modern":
-            cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+        cmd = transport_cmd(kernel, img, aio, transport, memory="128M",
+                            extra=["-icount", "shift=0"], device_opts=device_opts,
+                            append=append)
         con = Console(cmd, b"eclipse> ")
         con.wait_prompt(120)
         for _ in range(runs if boot == 0 else 1):
@@ -212,15 +229,13 @@ def fmt_rate(bytes_, secs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--transport", default="legacy", choices=("legacy", "modern"))
+    ap.add_argument("--transport", default="legacy", choices=tuple(TRANSPORTS))
     args = ap.parse_args()
     kernel = os.path.join(BUILD, "kernel.elf")
     img = make_image(args.reps)
     aio = aio_mode(img)
     append = "blk_max_kib=16384 blk_spin_us=30"
-    cmd = qemu_cmd(kernel, img, aio, append=append)
-    if args.transport == "modern":
-        cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+    cmd = transport_cmd(kernel, img, aio, args.transport, append=append)
     print(f"bench: {time.strftime('%Y-%m-%d')}, {os.cpu_count()} host cores, "
           f"load average {os.getloadavg()[0]:.1f} at the start, "
           f"{subprocess.run(['qemu-system-riscv64', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
@@ -236,9 +251,12 @@ def main():
 
     uboot = None
     if os.path.exists(UBOOT):
-        ucmd = qemu_cmd(UBOOT, img, aio)
-        if args.transport == "modern":
-            ucmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
+        # U-Boot on the same transport, except PCI: its virtio-pci support
+        # depends on how Debian built it, so it reads over mmio there
+        utr = {"pci": "modern", "pci-legacy": "legacy"}.get(args.transport, args.transport)
+        if utr != args.transport:
+            print(f"bench: U-Boot reads over mmio ({utr}), not {args.transport}")
+        ucmd = transport_cmd(UBOOT, img, aio, utr)
         u = Console(ucmd, b"=> ")
         u.wait_prompt(60)
         u.run("virtio scan")
@@ -318,9 +336,18 @@ def main():
          paired((mode + "+packed", "rand4k_qd32"), (mode + "+split", "rand4k_qd32")), None, None),
         ("packed/split (rand4k_qd1)",
          paired((mode + "+packed", "rand4k_qd1"), (mode + "+split", "rand4k_qd1")), None, None),
+        ("packed/split bare loop (minimal_qd32)",
+         paired(("bare+packed", "minimal_qd32"), ("bare+split", "minimal_qd32")), None, None),
+        ("packed/split bare loop (minimal_qd1)",
+         paired(("bare+packed", "minimal_qd1"), ("bare+split", "minimal_qd1")), None, None),
+        ("packed rand4k_qd32/minimal_qd32",
+         paired((mode + "+packed", "rand4k_qd32"), ("bare+packed", "minimal_qd32")), None, None),
         ("packed/split instret (rand4k_qd1)",
          [ins("driver+packed", 1) / ins("driver+split", 1)] if ins("driver+split", 1) else [],
          None, None),
+        ("packed/split bare loop instret (minimal_qd1)",
+         [ins("minimal+packed", 1) / ins("minimal+split", 1)]
+         if ins("minimal+packed", 1) and ins("minimal+split", 1) else [], None, None),
         ("pci/mmio (rand4k_qd32)",
          [med(mode + "+pci", "rand4k_qd32") / med(mode, "rand4k_qd32")]
          if med(mode + "+pci", "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),

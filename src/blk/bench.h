@@ -8,6 +8,7 @@
 
 struct vblk;
 struct vblk_io;
+struct virtq;
 
 // Fill io[0..n-1] with reads of `size` bytes into buf (one buffer each)
 // over a disk of `sectors`: sequential from 0, or at random size-aligned
@@ -31,5 +32,22 @@ struct bench_cost {
 // in one of io[0..depth-1].buf, the buffers of the prebuilt chains. Returns 0 or -errno; the device is reset on a
 // timeout.
 int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost);
+
+// The same on a packed ring, called by bare_run with the borrowed queue,
+// which it hands back (bench_bare_packed.c): one ring slot per request,
+// pointing at the buffer ID's prebuilt indirect table (without indirect
+// descriptors, the three descriptors written into the ring each time).
+int bare_run_packed(struct vblk *v, struct virtq *vq, struct vblk_io *io, int n, int depth,
+                    struct bench_cost *cost);
+
+// One request's header and status (the split loop indexes them by the
+// chain's head descriptor, the packed loop by buffer ID).
+struct bare_slot {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+	uint8_t status;
+	uint8_t pad[15];
+};
 
 #endif

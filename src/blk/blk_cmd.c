@@ -115,16 +115,44 @@ static int blk_cmd_write(struct blkdev *dev, int argc, char **argv)
 	return err < 0;
 }
 
+// The words after `blk`: anything else in first place is a device name.
+static int is_subcommand(const char *s)
+{
+	static const char *const words[] = {"read", "write", "flush", "mode", "timeout"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(s, words[i]))
+			return 1;
+	return 0;
+}
+
+#define BLK_USAGE                                                                                  \
+	"usage: blk [DEV] [read SECTOR [COUNT] | write SECTOR PATTERN | flush]\n"                  \
+	"       blk mode poll|irq\n"                                                               \
+	"       blk timeout MS\n"                                                                  \
+	"DEV names a block device (vda, vdb, ..., ram0); without it, the root device\n"
+
+// `blk [DEV] [SUBCOMMAND ...]`: a device name may come first, and every
+// command line without one means the root device, as it always did
+// (`blk vdb read 3`, `blk read 3`). A device is never called by a
+// subcommand's word, so the two cannot be confused.
 static int cmd_blk(int argc, char **argv)
 {
-	struct blkdev *dev = blk_root();
+	const char *name = 0;
 
+	if (argc > 1 && !is_subcommand(argv[1])) {
+		name = argv[1];
+		argv++, argc--; // the subcommand's arguments keep their places
+	}
+	struct blkdev *dev = blk_named("blk", name);
 	if (!dev) {
-		kprintf("blk: no block device\n");
+		if (name)
+			kprintf(BLK_USAGE);
 		return 1;
 	}
 	if (argc == 1) {
-		kprintf("blk: root device %s: %lu sectors, block size %u%s\n", dev->name,
+		kprintf("blk: %s %s: %lu sectors, block size %u%s\n",
+		        dev == blk_root() ? "root device" : "device", dev->name,
 		        (unsigned long)dev->sectors, dev->block_size,
 		        dev->read_only ? ", read-only" : "");
 		vblk_info(vblk_of(dev));
@@ -138,6 +166,14 @@ static int cmd_blk(int argc, char **argv)
 		int err = blk_flush(dev);
 		kprintf("blk flush: %s\n", errstr(err));
 		return err < 0;
+	}
+	// the completion mode and the timeout belong to the driver, not to
+	// one disk: a device name would suggest otherwise
+	if (name) {
+		kprintf("blk %s: applies to every virtio-blk device; give it without a device "
+		        "name\n",
+		        argv[1]);
+		return 1;
 	}
 	if (!strcmp(argv[1], "mode") && argc == 3 &&
 	    (!strcmp(argv[2], "poll") || !strcmp(argv[2], "irq"))) {
@@ -153,20 +189,31 @@ static int cmd_blk(int argc, char **argv)
 			return 0;
 		}
 	}
-	kprintf("usage: blk [read SECTOR [COUNT] | write SECTOR PATTERN | flush | mode poll|irq | "
-	        "timeout MS]\n");
+	kprintf(BLK_USAGE);
 	return 1;
 }
-SHELL_COMMAND("blk", "[read|write|flush|mode|timeout]", "block device facts, raw sector I/O",
+SHELL_COMMAND("blk", "[DEV] [read|write|flush|mode|timeout]",
+              "block device facts, raw sector I/O (DEV: vda, vdb, ram0; default the root)",
               cmd_blk);
 
 static int cmd_vq(int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	vblk_dump_queue(vblk_of(blk_root()));
+	if (argc > 2) {
+		kprintf("usage: vq [DEV]   (DEV: vda, vdb, ...; without it the root device)\n");
+		return 1;
+	}
+	struct blkdev *dev = argc == 2 ? blk_named("vq", argv[1]) : blk_root();
+	if (argc == 2 && !dev)
+		return 1;
+	if (argc == 2 && !vblk_of(dev)) {
+		kprintf("vq: %s (%s) has no virtqueue: it is not a virtio-blk device\n", dev->id,
+		        dev->name);
+		return 1;
+	}
+	vblk_dump_queue(vblk_of(dev));
 	return 0;
 }
-SHELL_COMMAND("vq", "", "dump the block device's virtqueue state", cmd_vq);
+SHELL_COMMAND("vq", "[DEV]", "dump a block device's virtqueue state (default the root)", cmd_vq);
 
 static int cmd_faultinject(int argc, char **argv)
 {

@@ -2,6 +2,7 @@
 // the range against capacity, the length, the alignment to the device's
 // block size, and read-only devices.
 #include "blk/blkdev.h"
+#include "console.h"
 #include "errno.h"
 #include "lib/string.h"
 
@@ -97,5 +98,24 @@ struct blkdev *blk_find(const char *id)
 	for (int i = 0; i < ndevices; i++)
 		if (devices[i]->id && strcmp(devices[i]->id, id) == 0)
 			return devices[i];
+	return 0;
+}
+
+struct blkdev *blk_named(const char *cmd, const char *id)
+{
+	struct blkdev *dev = id ? blk_find(id) : root;
+
+	if (dev)
+		return dev;
+	if (!id) {
+		kprintf("%s: no block device\n", cmd);
+		return 0;
+	}
+	kprintf("%s: no block device named \"%s\"; ", cmd, id);
+	if (ndevices == 0)
+		kprintf("there is none\n");
+	for (int i = 0; i < ndevices; i++)
+		kprintf("%s%s (%s)%s", i ? ", " : "the devices are ", devices[i]->id,
+		        devices[i]->name, i + 1 < ndevices ? "" : "\n");
 	return 0;
 }

@@ -58,6 +58,10 @@ void blk_unregister(struct blkdev *dev);
 struct blkdev *blk_next(struct blkdev *prev);
 // The device with this id ("vda"), or NULL.
 struct blkdev *blk_find(const char *id);
+// For a command that takes an optional device name: the device called id,
+// or with id NULL the root device. When there is none, prints "CMD: no
+// block device named ..." with the names there are, and returns NULL.
+struct blkdev *blk_named(const char *cmd, const char *id);
 
 // The disk the kernel mounts its file system from (chosen at boot: the
 // first that holds EclipseFS, see main.c). NULL before blk_root_set().

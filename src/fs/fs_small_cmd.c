@@ -269,14 +269,47 @@ SHELL_COMMAND("pwd", "", "print the current directory", cmd_pwd);
 
 // --- mount ------------------------------------------------------------------
 
+// `mount DEV`: make the EclipseFS volume on DEV the root. The mounted
+// volume stays as it is unless the new one mounts (fs_mount_root tries it
+// in a place of its own), and the shell starts again at / on the new one.
+static int mount_dev(const char *id)
+{
+	struct blkdev *dev = blk_named("mount", id);
+	struct fs_mount *old = fs_root();
+
+	if (!dev)
+		return 1;
+	if (old && old->dev == dev) {
+		kprintf("mount: %s (%s) is mounted on / already\n", dev->id, dev->name);
+		return 0;
+	}
+	if (fs_mount_root(dev) < 0) {
+		if (old)
+			kprintf("mount: %s not mounted; / is still %s (%s)\n", dev->id,
+			        old->dev->id, old->dev->name);
+		else
+			kprintf("mount: %s not mounted; nothing is mounted\n", dev->id);
+		return 1;
+	}
+	blk_root_set(dev);
+	kprintf("mount: %s (%s) on /, the root device from now on\n", dev->id, dev->name);
+	return 0;
+}
+
 static int cmd_mount(int argc, char **argv)
 {
-	struct fs_mount *fs = fs_mounted("mount");
+	struct fs_mount *fs;
 	const struct efs_volume *v;
 	const struct bcache *c;
 
-	(void)argc, (void)argv;
-	if (!fs)
+	if (argc > 2) {
+		kprintf(
+		    "usage: mount [DEV]   (DEV: vda, vdb, ...: mount its EclipseFS volume on /)\n");
+		return 1;
+	}
+	if (argc == 2)
+		return mount_dev(argv[1]);
+	if (!(fs = fs_mounted("mount")))
 		return 1;
 	v = &fs->vol;
 	c = fs->loc.disk.ctx; // the block cache (see fs_kern.c)
@@ -291,4 +324,6 @@ static int cmd_mount(int argc, char **argv)
 	        BCACHE_ENTRIES, c->unit);
 	return 0;
 }
-SHELL_COMMAND("mount", "", "the mounted volume: device, place, size, cache counters", cmd_mount);
+SHELL_COMMAND("mount", "[DEV]",
+              "the mounted volume: device, place, size, cache counters; DEV: mount that disk",
+              cmd_mount);

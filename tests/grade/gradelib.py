@@ -27,11 +27,14 @@ HEX_LINE = re.compile(
     re.M)
 TRANSPORTS = ("legacy", "modern")
 # Every transport a test or `grade.py --transport` can name: the default two,
-# and modern mmio with the packed ring (spec 2.8) on every virtio device.
-ALL_TRANSPORTS = TRANSPORTS + ("modern-packed",)
+# modern mmio with the packed ring (spec 2.8) on every virtio device, and
+# every virtio device as a PCI function (lab 10), modern only or legacy only.
+ALL_TRANSPORTS = TRANSPORTS + ("modern-packed", "pci", "pci-legacy")
 # `grade.py --transport modern-packed` runs each lab's modern tests again
-# on the variant (the graders of labs 3, 4, 5, 7 and 8 hold on either ring).
-VARIANTS = {"modern-packed": "modern"}
+# on the variant (the graders of labs 3, 4, 5, 7 and 8 hold on either ring);
+# `--transport pci` runs the modern tests and `pci-legacy` the legacy ones
+# with every device moved to PCI.
+VARIANTS = {"modern-packed": "modern", "pci": "modern", "pci-legacy": "legacy"}
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
 TESTS = []
@@ -155,6 +158,30 @@ class Ctx:
 
     def scratch(self, name):
         return os.path.join(self.tmpdir, name)
+
+    @property
+    def legacy(self):
+        """The devices are legacy ones (mmio version 1, or pci-legacy)."""
+        return self.transport in ("legacy", "pci-legacy")
+
+    @property
+    def pci(self):
+        return self.transport in PCI_TRANSPORTS
+
+    @property
+    def interface(self):
+        """The transport as the kernel names it: mmio-legacy, mmio-modern,
+        pci-modern or pci-legacy (the packed ring is not a transport)."""
+        if self.pci:
+            return "pci-legacy" if self.legacy else "pci-modern"
+        return "mmio-legacy" if self.legacy else "mmio-modern"
+
+    def where(self, index=0):
+        """How the kernel names the index-th virtio device of the boot's
+        command line: QEMU fills the mmio slots from the top (slot 7, then
+        6, ...) and gives PCI functions the next free device number after
+        the host bridge (pci 00:01.0, then 00:02.0, ...)."""
+        return f"pci 00:{index + 1:02x}.0" if self.pci else f"slot {7 - index}"
 
     def boot(self, commands=(), disks=(), devices=(), append=None, timeout=20,
              memory="128M", extra=(), wait_prompt=True, at_once=False, transport=None):

@@ -80,12 +80,19 @@ def read_multi(ctx):
     r.expect_exit(0)
 
 
+def ring16(ctx, file):
+    """A disk whose ring has 16 entries with vq_size=16: a legacy PCI
+    device cannot be told a size (4.1.4.8), so it is given queue-size=16."""
+    return {"file": file, "dev_opts": ",queue-size=16" if ctx.pci and ctx.legacy else ""}
+
+
 def many_requests(ctx, args):
     # 1 KiB requests: a 40-sector read is 20 requests, more than a
     # 16-entry ring holds, so chains are added, completed and freed while
     # the ring wraps around
     cmds = ["blk read 300 40", "blk read 5 4", "vq"]
-    r = ctx.boot(cmds, disks=[patterned(ctx)], append="vq_size=16 blk_max_kib=1 " + args)
+    r = ctx.boot(cmds, disks=[ring16(ctx, patterned(ctx))],
+                 append="vq_size=16 blk_max_kib=1 " + args)
     r.expect(r"max request 1024 bytes", "a maximum request of 1024 bytes (blk_max_kib=1)")
     expect_sectors(r, "blk read 300 40", 300, pattern(300, 40))
     expect_sectors(r, "blk read 5 4", 5, pattern(5, 4))
@@ -121,7 +128,7 @@ def ring_wraps_many_times(ctx):
     # used ring at the next 4 KiB boundary.
     disk = make_disk(ctx.scratch("p.img"), 8 << 20, sector_pattern)
     cmds = [f"blkstress 500 {seed}" for seed in range(1, 6)] + ["vq"]
-    r = ctx.boot(cmds, disks=[disk], append="vq_size=16", timeout=60)
+    r = ctx.boot(cmds, disks=[ring16(ctx, disk)], append="vq_size=16", timeout=60)
     for c in cmds[:-1]:
         out = r.section(c)
         if not re.search(r"^blkstress: 500 requests, \d+ bytes, 0 mismatched$", out, re.M):
@@ -218,7 +225,8 @@ def timeout(ctx):
     out = r.section("blk read 0")
     for pat, what in ((r"^virtio-blk: no completion in 30 ms$", "`virtio-blk: no completion in 30 ms`"),
                       (r"^virtio-blk: resetting the device", "`virtio-blk: resetting the device`"),
-                      (r"^virtio: slot 7: queue 0: ", "queue 0 set up again after the reset")):
+                      (rf"^virtio: {re.escape(ctx.where())}: queue 0: ",
+                       "queue 0 set up again after the reset")):
         if not re.search(pat, out, re.M):
             raise Fail(f"`blk read 0` on a device that does not answer should print {what}")
     failed(r, "blk read 0", "timed out", "the device did not answer")
@@ -238,8 +246,10 @@ def restart_no_memory(ctx):
     out = r.section("blk read 0")
     if not re.search(r"^virtio-blk: resetting the device", out, re.M):
         raise Fail("`blk read 0` should time out and reset the device")
-    if not re.search(r"^virtio: slot 7: no memory for a \d+-entry queue$", out, re.M):
-        raise Fail("the restart should fail with `virtio: slot 7: no memory for a N-entry queue`")
+    if not re.search(rf"^virtio: {re.escape(ctx.where())}: no memory for a \d+-entry queue$", out,
+                     re.M):
+        raise Fail(f"the restart should fail with `virtio: {ctx.where()}: no memory for a "
+                   "N-entry queue`")
     if not re.search(r"^virtio-blk: device did not come back", out, re.M):
         raise Fail("the kernel should say `virtio-blk: device did not come back`")
     failed(r, "blk read 1", "no such device", "the device is gone")

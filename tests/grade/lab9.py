@@ -35,7 +35,9 @@ def hex_bytes(text):
 def random_bytes(ctx):
     r = ctx.boot(["random 64", "random 64", "random"], disks=[disk(ctx)], devices=[RNG],
                  timeout=10)
-    r.expect(r"^virtio-rng: slot \d, mmio-" + ctx.transport + " transport", "the rng probe line")
+    # the disk is the first device of the command line, the rng the second
+    r.expect(rf"^virtio-rng: {re.escape(ctx.where(1))}, {ctx.interface} transport",
+             f"the rng probe line (`virtio-rng: {ctx.where(1)}, {ctx.interface} transport`)")
     outs = r.output.split("eclipse> random 64\n")
     if len(outs) != 3:
         raise Fail("the shell did not run `random 64` twice")
@@ -69,9 +71,10 @@ def no_devices(ctx):
 @test(9, "arp 10.0.2.2 gets QEMU's gateway MAC; our MAC comes from config", points=3)
 def arp_gateway(ctx):
     r = ctx.boot(["arp 10.0.2.2", "net"], disks=[disk(ctx)], extra=NET, timeout=10)
-    hdr = 12 if ctx.transport == "modern" else 10
-    r.expect(rf"^virtio-net: slot \d, mmio-{ctx.transport} transport, MAC {MAC}, header {hdr} bytes",
-             f"the MAC {MAC} and a {hdr}-byte header on the {ctx.transport} transport")
+    hdr = 10 if ctx.legacy else 12
+    r.expect(rf"^virtio-net: {re.escape(ctx.where(1))}, {ctx.interface} transport, MAC {MAC}, "
+             rf"header {hdr} bytes", f"the MAC {MAC} and a {hdr}-byte header on the "
+             f"{ctx.interface} transport")
     out = r.section("arp 10.0.2.2")
     if f"arp: 10.0.2.2 is at {GATEWAY_MAC}" not in out:
         raise Fail(f"`arp 10.0.2.2` should answer {GATEWAY_MAC}, it printed {out.strip()!r}")
@@ -103,4 +106,53 @@ def ping_burst(ctx):
         raise Fail("expected at least 50 frames sent and no drops: " + d.group(0))
     if first not in r.section("cat /readme.txt"):
         raise Fail("with the rng and the nic present, `cat /readme.txt` no longer reads")
+    r.expect_exit(0)
+
+
+@test(9, "three disks: `mount DEV` moves / to a disk with EclipseFS, refuses one without",
+      points=2)
+def mount_by_name(ctx):
+    # vda holds no file system, vdb and vdc the sample volume: the root is
+    # vdb, the first disk that holds EclipseFS
+    blank = ctx.scratch("blank.img")
+    with open(blank, "wb") as f:
+        f.truncate(1 << 20)
+    vdb, vdc = disk(ctx), ctx.scratch("copy.img")
+    shutil.copy(vdb, vdc)
+    with open(ctx.path("disk", "readme.txt")) as f:
+        first = f.readline().rstrip("\n")
+    cmds = ["mount vda", "cat /readme.txt", "mount vdc", "mount", "cat /readme.txt", "blk",
+            "mount vdc", "mount vdz", "mount"]
+    # disks are named in discovery order: mmio slots upwards from 0 (given
+    # here, or QEMU would fill them from 7 down), PCI functions by number
+    r = ctx.boot(cmds, disks=[{"file": f, "slot": i} for i, f in enumerate((blank, vdb, vdc))],
+                 timeout=15)
+    b, c = (ctx.where(i) if ctx.pci else f"slot {i}" for i in (1, 2))
+    r.expect(rf"^fs: root is vdb \(virtio-blk \({re.escape(b)}\)\): the first disk that holds "
+             "EclipseFS$", "the boot line choosing vdb as the root")
+    out = r.section("mount vda")
+    if not re.search(rf"^mount: vda not mounted; / is still vdb \(virtio-blk \({re.escape(b)}\)\)$",
+                     out, re.M):
+        raise Fail(f"`mount vda` (no EclipseFS there) should leave / on vdb; it printed "
+                   f"{out.strip()[-200:]!r}")
+    if first not in r.section("cat /readme.txt"):
+        raise Fail("after the refused `mount vda`, / no longer reads")
+    out = r.section("mount vdc")
+    if not re.search(rf"^mount: vdc \(virtio-blk \({re.escape(c)}\)\) on /", out, re.M):
+        raise Fail(f"`mount vdc` should mount the third disk; it printed {out.strip()[-200:]!r}")
+    if not r.section(("mount", 0)).startswith(f"virtio-blk ({c}) on / type eclipsefs"):
+        raise Fail(f"after `mount vdc`, `mount` should show virtio-blk ({c}) on /")
+    if first not in r.section(("cat /readme.txt", 1)):
+        raise Fail("`cat /readme.txt` does not read from the newly mounted vdc")
+    if not re.search(rf"^blk: root device virtio-blk \({re.escape(c)}\):", r.section("blk"), re.M):
+        raise Fail("after `mount vdc`, `blk` should name vdc as the root device")
+    if "is mounted on / already" not in r.section(("mount vdc", 1)):
+        raise Fail("a second `mount vdc` should say it is mounted already")
+    out = r.section("mount vdz")
+    if not re.search(r'^mount: no block device named "vdz"; the devices are vda .*vdb .*vdc ',
+                     out, re.M):
+        raise Fail(f"`mount vdz` should be refused, naming vda, vdb and vdc; it printed "
+                   f"{out.strip()[-200:]!r}")
+    if not r.section(("mount", 1)).startswith(f"virtio-blk ({c}) on /"):
+        raise Fail("a refused `mount vdz` changed the mounted volume")
     r.expect_exit(0)
