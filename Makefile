@@ -37,6 +37,9 @@ export GDBPORT
 CCACHE    := $(if $(NO_CCACHE),,$(shell command -v ccache 2>/dev/null))
 export CCACHE_DIR ?= $(abspath $(BUILD))/ccache
 export CCACHE_NOHASHDIR := 1
+# a miss costs one compile, not a preprocessor run too: the -MMD file
+# tells ccache the headers
+export CCACHE_DEPEND := 1
 
 WARN      := -Wall -Wextra -Werror
 CFLAGS    := -march=rv64gc -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib \

@@ -41,7 +41,8 @@ $(BUILD)/tools/obj/tools/mkfs_gpt.o: tools/mkfs_gpt.h
 EFS_OBJ = $(BUILD)/tools/obj/$(1:.c=.o)
 $(BUILD)/tools/obj/%.o: %.c $(EFS_HDRS)
 	@mkdir -p $(dir $@)
-	$(CCACHE) $(HOSTCC) $(EFS_HOSTFLAGS) -c $< -o $@
+	$(CCACHE) $(HOSTCC) $(EFS_HOSTFLAGS) -MMD -MP -c $< -o $@
+-include $(wildcard $(BUILD)/tools/obj/*/*.d $(BUILD)/tools/obj/*/*/*.d)
 
 $(BUILD)/tools/mkfs-eclipsefs $(BUILD)/tools/eclipsefs-dump: $(BUILD)/tools/%: \
 		$(call EFS_OBJ,tools/%.c) $(call EFS_OBJ,tools/efs_host.c) \

@@ -18,13 +18,49 @@ tally = {"passed": 0, "failed": 0, "skipped": 0}
 failures = []
 
 
-def run(cmd, cwd=ROOT, timeout=900):
-    try:
-        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) \
-            else (e.stdout or "")
-        return subprocess.CompletedProcess(cmd, -1, out + f"\n(killed after {timeout} s)", "")
+# the phase whose job this thread is running, for the CPU it is charged
+current = threading.local()
+
+
+def run(cmd, cwd=ROOT, timeout=900, raise_timeout=False):
+    """subprocess.run(cmd, capture_output=True, text=True) that also
+    charges the CPU time of the command (and of everything it waited for)
+    to the phase of the calling job. A command still running after
+    `timeout` s is killed: with raise_timeout, TimeoutExpired is raised;
+    without, its output so far is returned with exit status -1."""
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    chunks = ([], [])
+
+    def drain(f, into):
+        for block in iter(lambda: f.read(65536), b""):
+            into.append(block)
+
+    readers = [threading.Thread(target=drain, args=(f, c), daemon=True)
+               for f, c in zip((p.stdout, p.stderr), chunks)]
+    for t in readers:
+        t.start()
+    deadline, killed = time.monotonic() + (timeout or 1e9), False
+    while True:
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline and not killed:
+            p.kill()
+            killed = True
+        time.sleep(0.02)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    for t in readers:
+        t.join()
+    out, err = (b"".join(c).decode("utf-8", "replace") for c in chunks)
+    phase = getattr(current, "phase", None)
+    if phase is not None:
+        with lock:
+            phase.cpu += usage.ru_utime + usage.ru_stime
+    if killed:
+        if raise_timeout:
+            raise subprocess.TimeoutExpired(cmd, timeout, out, err)
+        return subprocess.CompletedProcess(cmd, -1, out + f"\n(killed after {timeout} s)", err)
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
 class Phase:
@@ -32,7 +68,7 @@ class Phase:
 
     def __init__(self, title, jobs):
         self.title, self.jobs_left = title, jobs
-        self.lines, self.start, self.end = [], None, None
+        self.lines, self.start, self.end, self.cpu = [], None, None, 0.0
 
     def started(self):
         with lock:
@@ -65,7 +101,8 @@ class Phase:
             if self.jobs_left:
                 return
             self.end = time.monotonic()
-            print(f"\n== {self.title} ({self.end - self.start:.0f}s)", flush=True)
+            print(f"\n== {self.title} ({self.end - self.start:.0f}s, {self.cpu:.0f} cpu-s)",
+                  flush=True)
             for line in self.lines:
                 print(line)
             sys.stdout.flush()
@@ -76,6 +113,7 @@ def job(phase, fn, *args):
 
     def go():
         phase.started()
+        current.phase = phase
         try:
             fn(phase, *args)
         except Exception as e:  # noqa: BLE001

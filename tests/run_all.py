@@ -5,24 +5,25 @@ in one run, with one tally.
 Two tiers. The fast one, `make test`, is what a developer runs after every
 change and stays within 100 s on the 2-core machine:
 
-  0. the build: kernel, host tools, both unit-test binaries (make -j)
-  1. host unit tests (Criterion, ASan + UBSan, the fake virtio device)
-  2. the QEMU graders of every lab on the full solution (modern virtio-mmio)
-  3. the handout proofs: for each lab N, the handout with labs < N solved
+  0. the build: kernel, host tools, the plain unit-test binary (make -j)
+  1. every host unit test against the fake virtio device (on the full
+     solution, the last tree of step 2)
+  2. the handout proofs: for each lab N, the handout with labs < N solved
      builds with -Werror, fails lab N's grader, passes lab N - 1's grader
-     (legacy virtio-mmio: this is where every lab is graded on that
-     transport, in the tree a student of the next lab works in; the last
-     "handout" is the full solution) and lab N - 1's unit tests
-  4. the mutation proof (tests/mutants): every classic bug is caught by its
-     lab's unit tests or grader
-  5. the guides' kernel-session blocks, replayed (tests/doctest.py)
-  6. the quick host tool tests, the instruction bound, formatting
+     and lab N - 1's unit tests. This is where every lab is graded in QEMU
+     (legacy virtio-mmio), in the tree a student of the next lab starts
+     from; the last "handout" is the full solution with its markers gone.
+  3. the mutation proof (tests/mutants): every classic bug is caught by its
+     lab's unit tests or grader, in that same tree
+  4. the guides' kernel-session blocks, replayed (tests/doctest.py)
+  5. the quick host tool tests, the instruction bound, formatting
 
-The slow tier, `make test-slow`, holds what changes rarely and costs
-minutes: the graders again on virtio-pci (modern and legacy) and on the
-packed ring, the unit tests with LeakSanitizer, fuzzing, the Gradescope
-bundle run end to end, the course web pages in a real browser, and the
-gdb session. CI (.ci/run) runs both. `make check` runs both in one go.
+The slow tier, `make test-slow`, holds what costs minutes: every grader
+on the full solution over modern virtio-mmio, then virtio-pci (modern and
+legacy) and the packed ring; the unit tests under ASan, UBSan and
+LeakSanitizer; fuzzing; the Gradescope bundle run end to end; the course
+web pages in a real browser; a gdb session. CI (.ci/run) runs both tiers.
+`make check` runs both in one go.
 
 The work is cut into jobs that run a few at a time (-j, default 3: the
 machine has two cores, and a QEMU test spends part of its time waiting),
@@ -48,17 +49,24 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "mutants"))
 import run as mutation  # noqa: E402
 from mutants import MUTANTS  # noqa: E402
 
-from jobs import SUMMARY, Phase, Pool, failures, job, lock, run, tally  # noqa: E402
+from jobs import SUMMARY, Phase, Pool, current, failures, job, lock, run, tally  # noqa: E402
+
+# the mutation runner's commands go through jobs.run too, so the CPU they
+# take is charged to the mutation phase
+mutation.run = lambda cmd, cwd, timeout=None: run(cmd, cwd, timeout, raise_timeout=True)
 
 
 # --- 0. the build ------------------------------------------------------------------------
 
-# everything the checks below run; handouts and mutants reuse its objects
-PREREQS = ["all", "build/sample.img", "build/unit-tests", "build/unit-tests-plain"]
+# what each tier runs: the fast tier's unit tests are the plain build
+# (handouts and mutants reuse its objects), the slow tier's the sanitized one
+PREREQS = {"fast": ["all", "build/sample.img", "build/unit-tests-plain"],
+           "slow": ["all", "build/sample.img", "build/unit-tests"]}
+PREREQS["all"] = PREREQS["fast"] + PREREQS["slow"][2:]
 
 
-def build(ph):
-    r = run(["make", "-s", f"-j{os.cpu_count() or 2}"] + PREREQS)
+def build(ph, tier):
+    r = run(["make", "-s", f"-j{os.cpu_count() or 2}"] + PREREQS[tier])
     if r.returncode == 0:
         ph.count("passed", "the kernel, the host tools and the unit tests build with -Werror")
         return True
@@ -68,19 +76,15 @@ def build(ph):
 
 # --- 1. unit tests ------------------------------------------------------------------------
 
-def unit_tests(ph, leaks=False):
-    """The sanitized unit tests. LeakSanitizer's scan at the exit of each
-    forked test costs a third of the run and finds only leaks of the test
-    fixtures (the kernel's code allocates from a DMA arena that is never
-    freed), so the fast tier turns it off and the slow tier runs it."""
-    exe = os.path.join(BUILD, "unit-tests")
-    env = dict(os.environ)
-    env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
-                                                 f"detect_leaks={int(leaks)}"]))
-    r = subprocess.run([exe, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True,
-                       timeout=900, env=env)
+def unit_tests(ph, binary):
+    """Every unit test, all labs. Criterion starts each test as a new
+    process, which for the sanitized build (ASan, UBSan, LeakSanitizer) costs
+    four times as much: the fast tier runs the plain build, the slow tier
+    the sanitized one, each counting every test."""
+    exe = os.path.join(BUILD, binary)
+    r = run([exe, "--jobs", "2"])
     out = r.stdout + r.stderr
-    what = "unit tests" + (" with LeakSanitizer" if leaks else "")
+    what = f"unit tests ({binary})"
     m = re.search(r"Synthesis: Tested: (\d+) \| Passing: (\d+) \| Failing: (\d+) \| Crashing: (\d+)",
                   out)
     if not m:
@@ -91,17 +95,16 @@ def unit_tests(ph, leaks=False):
     for line in out.splitlines():
         if "[FAIL]" in line or "CRASH" in line or "ERROR" in line:
             ph.say("    " + line)
-    if leaks:  # the same tests as the fast tier's: one check, not 300 more
-        ok = not failing and not crashing
-        ph.count("passed" if ok else "failed", f"{tested} {what}",
-                 f"{failing} failing, {crashing} crashing")
-        return
     ph.add(passing, failing + crashing,
-           failure=f"unit tests: {failing} failing, {crashing} crashing"
+           failure=f"{what}: {failing} failing, {crashing} crashing"
            if failing or crashing else None)
-    ph.say(f"  {tested} unit tests: {passing} passing, {failing} failing, {crashing} crashing")
-    # every test says which lab's code it tests (grade.py and `make unit
-    # LAB=n` select by that name)
+    ph.say(f"  {tested} {what}: {passing} passing, {failing} failing, {crashing} crashing")
+
+
+def unit_names(ph, binary):
+    """Every unit test says which lab's code it tests: grade.py and `make
+    unit LAB=n` select by that name."""
+    exe = os.path.join(BUILD, binary)
     r = run([exe, "--list"])
     untagged, suite = [], None
     for line in (r.stdout + r.stderr).splitlines():
@@ -156,12 +159,13 @@ def lab_numbers():
 
 
 # Which labs each transport grades. Legacy mmio grades every lab in the
-# handout proofs; modern mmio every lab on the full solution (fast tier).
-# The slow tier adds virtio-pci for the labs whose code runs over any
-# transport (lab 10 is PCI itself; lab 0 boots with no device), legacy PCI
-# for the labs of device and queue set-up, and the packed ring for the labs
-# whose code drives a queue (issue 12, 13).
+# handout proofs (fast tier). The slow tier grades every lab on the full
+# solution over modern mmio, and adds virtio-pci for the labs whose code
+# runs over any transport (lab 10 is PCI itself; lab 0 boots with no
+# device), legacy PCI for the labs of device and queue set-up, and the
+# packed ring for the labs whose code drives a queue (issue 12, 13).
 SLOW_MATRIX = {
+    "modern": range(0, 99),
     "pci": range(1, 10),
     "pci-legacy": range(2, 6),
     "modern-packed": (3, 4, 5, 7, 8),
@@ -172,8 +176,10 @@ def graders(ph, lab, transport, root=ROOT, where=""):
     """Run lab's grader on `transport`, counting each of its tests.
     Returns the (passed, failed) counts, or None without a summary."""
     ph.started()
+    caller, current.phase = getattr(current, "phase", None), ph  # charge the CPU to ph
     r = run([sys.executable, GRADE, "--root", root, "--lab", str(lab), "--transport", transport,
              "--no-unit", "-j2", "-q"])
+    current.phase = caller
     for line in r.stdout.splitlines():
         mm = re.match(r"^(FAIL|SKIP)\s+(.*)$", line)
         if mm and mm.group(1) == "FAIL":
@@ -242,14 +248,24 @@ def handout(ph, legacy, p_mut, pool, n, last):
         ok = bool(res and res[0] > 0 and res[1] == 0)
         # lab n - 1's unit tests pass with every later lab stubbed: the
         # other half of its mutants' baseline. Labs before it were checked
-        # on their own handouts, where more is stubbed, and every lab on
-        # the full solution, so `make unit LAB=n-1` is green on this tree
-        # without running all of them again here (each test is a process:
-        # that would be 1,800 of them).
-        r = run([sys.executable, GRADE, "--root", out, "--lab", str(n - 1), "--no-qemu",
-                 "--unit-binary", "unit-tests-plain", "-q"])
+        # on their own handouts, where more is stubbed, so `make unit
+        # LAB=n-1` is green on this tree without running all of them again
+        # here (each test is a process: that would be 1,800 of them). On
+        # the full solution every lab's run, each test counted: the fast
+        # tier's unit test run.
+        labs = range(n) if n > last else [n - 1]
+        r = run([sys.executable, GRADE, "--root", out, "--lab", ",".join(map(str, labs)),
+                 "--no-qemu", "--unit-binary", "unit-tests-plain", "-q"])
         m = SUMMARY.search(r.stdout)
-        if not m and "no tests for the labs asked for" in r.stdout + r.stderr:
+        if n > last and m:
+            for line in r.stdout.splitlines():
+                if line.startswith("FAIL"):
+                    ph.say("    " + line)
+            ph.add(int(m.group(1)), int(m.group(2)),
+                   failure=f"unit tests: {m.group(2)} failed" if int(m.group(2)) else None)
+            ph.say(f"  the unit tests of every lab, on the full solution: {m.group(0)}")
+            ok = ok and int(m.group(2)) == 0
+        elif not m and "no tests for the labs asked for" in r.stdout + r.stderr:
             ph.say(f"  (lab {n - 1} has no unit tests: its code is graded in QEMU only)")
         elif m and int(m.group(2)) == 0:
             ph.count("passed", f"handout lab {n}: lab {n - 1}'s unit tests pass "
@@ -317,18 +333,18 @@ def fast_tier(pool, labs):
     p_hand = Phase("handout proofs: lab N's handout fails lab N's grader, passes lab N-1's",
                    last + 2)
     p_legacy = Phase("QEMU graders, legacy virtio-mmio (lab N on the lab N+1 handout)", 0)
-    p_unit = Phase("host unit tests (Criterion, ASan + UBSan)", 1)
-    p_grade = Phase("QEMU graders on the solution, modern virtio-mmio", len(labs))
+    p_unit = Phase("host unit tests: each one says its lab", 1)
     p_mut = Phase("mutation proof: classic bugs, each caught by its lab's tests", len(mutants))
     p_doc = Phase("guides: every kernel-session block replayed on the solution", 1)
     p_tools = Phase("host tool tests (quick ones)", 1)
     p_fmt = Phase("formatting", 1)
-    # the handouts and their mutants are the longest chains: first
-    for n in range(last + 2):
+    # the handouts and their mutants are the longest chains: first, the
+    # full solution (it runs every unit test) and then those with the most
+    # mutants waiting on them
+    waiting = {n: sum(m["lab"] == n - 1 for m in mutants) for n in range(last + 2)}
+    for n in sorted(waiting, key=lambda n: (n <= last, -waiting[n])):
         pool.add(0, job(p_hand, handout, p_legacy, p_mut, pool, n, last))
-    pool.add(0, job(p_unit, unit_tests))
-    for n in sorted(labs, key=lambda n: -n):  # the later labs' graders are longer
-        pool.add(2, job(p_grade, graders, n, "modern"))
+    pool.add(3, job(p_unit, unit_names, "unit-tests-plain"))
     pool.add(3, job(p_doc, doc_tests))
     pool.add(3, job(p_tools, tool_tests, False))
     pool.add(3, job(p_fmt, formatting))
@@ -337,14 +353,15 @@ def fast_tier(pool, labs):
 
 def slow_tier(pool, labs, fuzz_seconds):
     matrix = [(t, n) for t, ns in SLOW_MATRIX.items() for n in ns if n in labs]
-    p_grade = Phase("QEMU graders on virtio-pci (modern, legacy) and the packed ring",
-                    len(matrix))
-    p_unit = Phase("host unit tests with LeakSanitizer", 1)
+    p_grade = Phase("QEMU graders on the solution: modern mmio, virtio-pci (modern, legacy), "
+                    "the packed ring", len(matrix))
+    p_unit = Phase("host unit tests (Criterion, ASan + UBSan + LeakSanitizer)", 2)
     p_fuzz = Phase("fuzzing (short bounded runs; `make fuzz FUZZ_SECONDS=300` for longer)", 1)
     p_tools = Phase("host tool tests (slow ones: Gradescope bundle, web pages, gdb)", 1)
     pool.add(0, job(p_tools, tool_tests, True))
     pool.add(0, job(p_fuzz, fuzzers, fuzz_seconds))
-    pool.add(1, job(p_unit, unit_tests, True))
+    pool.add(1, job(p_unit, unit_tests, "unit-tests"))
+    pool.add(3, job(p_unit, unit_names, "unit-tests"))
     for t, n in matrix:
         pool.add(2, job(p_grade, graders, n, t))
 
@@ -362,7 +379,7 @@ def main():
     os.environ.setdefault("CCACHE_DIR", os.path.join(BUILD, "ccache"))
     shutil.rmtree(os.path.join(BUILD, "proof"), ignore_errors=True)
 
-    job(Phase("build (make -j)", 1), build)()
+    job(Phase("build (make -j)", 1), build, args.tier)()
     ok = not tally["failed"]
     mutants, p_legacy = [], None
     if ok:

@@ -11,10 +11,11 @@ solved, later labs stubbed), built once and shared; for the last lab that
 is the whole solution with its markers removed (handout.py --lab 12 after
 lab 11). Each mutant gets a copy
 of it (sources hard-linked, the edited file and every build output it
-changes written fresh), one edit, and an incremental build: first the unit
-tests of lab N (no sanitizers, stopping at the first failure), and only if
-they all pass, the kernel and lab N's grader on one transport, again
-stopping at the first failure. Prints a line per mutant and
+changes written fresh), one edit, and an incremental build. The test that
+caught it last time (mutants.CAUGHT_BY) is tried first; if it does not
+fail, the unit tests of lab N (no sanitizers, stopping at the first
+failure), and only if they all pass, the kernel and lab N's grader on one
+transport, again stopping at the first failure. Prints a line per mutant and
 `mutants: N of M caught`, naming any that escaped; exit status 1 if one
 escaped or could not be applied.
 """
@@ -31,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from mutants import MUTANTS  # noqa: E402
+from mutants import CAUGHT_BY, MUTANTS  # noqa: E402
 
 GRADE = os.path.join(ROOT, "tests", "grade", "grade.py")
 # what a handout needs to grade and to run the plain unit tests
@@ -111,6 +112,32 @@ def first_failure(out):
     return m.group(1) if m else "?"
 
 
+def first_try(mut, work):
+    """Run only the test in CAUGHT_BY. Returns its failure, or None when
+    there is no entry or the test passed (the full check follows)."""
+    kind, _, text = CAUGHT_BY.get(mut["id"], "").partition(": ")
+    if kind not in ("unit", "qemu"):
+        return None
+    lab = str(mut["lab"])
+    if kind == "unit" and not re.fullmatch(rf"\w+/lab{lab}_\w+", text):
+        raise MutantError(f"CAUGHT_BY names {text!r}, not a unit test of lab {lab}")
+    target = "build/unit-tests-plain" if kind == "unit" else "kernel"
+    r = run(["make", "-s", target], cwd=work)
+    if r.returncode != 0:
+        raise MutantError(f"the {target} build fails:\n" + (r.stdout + r.stderr)[-1500:])
+    if kind == "unit":  # the one test, straight from the binary
+        r = run([os.path.join(work, target), "--filter", text], cwd=work, timeout=120)
+        m = re.search(r"Tested: (\d+) \| Passing: \d+ \| Failing: (\d+) \| Crashing: (\d+)",
+                      r.stdout + r.stderr)
+        if not m or m.group(1) != "1":
+            return None  # no such test any more: the full check says it is stale
+        return f"lab{lab}: unit: {text}" if m.group(2) != "0" or m.group(3) != "0" else None
+    r = run([sys.executable, GRADE, "--root", work, "--lab", lab, "--test", text, "--fail-fast",
+             "-q", "--no-unit", "--transport", mut["transport"], "-j1"], cwd=work, timeout=300)
+    s = summary(r.stdout)
+    return first_failure(r.stdout) if s and s[1] else None
+
+
 def check(mut, base, work_root, keep):
     """Returns (outcome, detail): outcome is caught, escaped or error."""
     work = os.path.join(work_root, f"lab{mut['lab']}-{mut['id']}")
@@ -118,6 +145,11 @@ def check(mut, base, work_root, keep):
     try:
         copy_tree(base, work, mut)
         apply(mut, work)
+        caught = first_try(mut, work)
+        if caught:
+            return "caught", caught
+        stale = f" (CAUGHT_BY[{mut['id']!r}] did not catch it: update mutants.py)" \
+            if mut["id"] in CAUGHT_BY else ""
         r = run(["make", "-s", "build/unit-tests-plain"], cwd=work)
         if r.returncode != 0:
             raise MutantError("the unit tests do not build:\n" + (r.stdout + r.stderr)[-1500:])
@@ -129,7 +161,7 @@ def check(mut, base, work_root, keep):
             raise MutantError("the unit tests printed no summary:\n" + r.stdout[-1000:] +
                               r.stderr[-1000:])
         if s[1]:
-            return "caught", first_failure(r.stdout)
+            return "caught", first_failure(r.stdout) + stale
         r = run(["make", "-s", "kernel"], cwd=work)
         if r.returncode != 0:
             raise MutantError("the kernel does not build:\n" + (r.stdout + r.stderr)[-1500:])
@@ -141,7 +173,7 @@ def check(mut, base, work_root, keep):
             raise MutantError("the grader printed no summary:\n" + r.stdout[-1000:] +
                               r.stderr[-1000:])
         if s[1]:
-            return "caught", first_failure(r.stdout)
+            return "caught", first_failure(r.stdout) + stale
         return "escaped", f"lab {lab}'s unit tests and grader ({mut['transport']}) all pass"
     except MutantError as e:
         return "error", str(e)
