@@ -15,7 +15,8 @@ changes written fresh), one edit, and an incremental build. The test that
 caught it last time (mutants.CAUGHT_BY) is tried first; if it does not
 fail, the unit tests of lab N (no sanitizers, stopping at the first
 failure), and only if they all pass, the kernel and lab N's grader on one
-transport, again stopping at the first failure. Prints a line per mutant and
+transport, again stopping at the first failure. A failure counts only if
+the same test passes in the tree without the mutant. Prints a line per mutant and
 `mutants: N of M caught`, naming any that escaped; exit status 1 if one
 escaped or could not be applied.
 """
@@ -112,7 +113,38 @@ def first_failure(out):
     return m.group(1) if m else "?"
 
 
-def first_try(mut, work):
+def one_test(tree, mut, kind, text):
+    """Run one test of the mutant's lab in `tree`: kind "unit" (text is
+    suite/name) or "qemu" (text is in the grader test's name). Returns
+    "fail", "pass" or "missing" (no such test)."""
+    lab = str(mut["lab"])
+    if kind == "unit":  # straight from the binary
+        r = run([os.path.join(tree, "build", "unit-tests-plain"), "--filter", text], cwd=tree,
+                timeout=120)
+        m = re.search(r"Tested: (\d+) \| Passing: \d+ \| Failing: (\d+) \| Crashing: (\d+)",
+                      r.stdout + r.stderr)
+        if not m or m.group(1) != "1":
+            return "missing"
+        return "fail" if m.group(2) != "0" or m.group(3) != "0" else "pass"
+    r = run([sys.executable, GRADE, "--root", tree, "--lab", lab, "--test", text, "--fail-fast",
+             "-q", "--no-unit", "--transport", mut["transport"], "-j1"], cwd=tree, timeout=300)
+    s = summary(r.stdout)
+    return "missing" if not s or s == (0, 0) else "fail" if s[1] else "pass"
+
+
+def caught_by(mut, base, title):
+    """A failure counts when the same test passes in the tree without the
+    mutant. `title` is grade.py's: "labN: unit: suite/name" or
+    "labN: NAME [transport]". Returns the title, or raises MutantError."""
+    m = re.fullmatch(r"lab\d+: (?:unit: (\S+)|(.*) \[[\w-]+\])", title)
+    if m:
+        kind, text = ("unit", m.group(1)) if m.group(1) else ("qemu", m.group(2))
+        if one_test(base, mut, kind, text) == "pass":
+            return title
+    raise MutantError(f"{title} fails without the mutant too: it proves nothing")
+
+
+def first_try(mut, base, work):
     """Run only the test in CAUGHT_BY. Returns its failure, or None when
     there is no entry or the test passed (the full check follows)."""
     kind, _, text = CAUGHT_BY.get(mut["id"], "").partition(": ")
@@ -125,17 +157,11 @@ def first_try(mut, work):
     r = run(["make", "-s", target], cwd=work)
     if r.returncode != 0:
         raise MutantError(f"the {target} build fails:\n" + (r.stdout + r.stderr)[-1500:])
-    if kind == "unit":  # the one test, straight from the binary
-        r = run([os.path.join(work, target), "--filter", text], cwd=work, timeout=120)
-        m = re.search(r"Tested: (\d+) \| Passing: \d+ \| Failing: (\d+) \| Crashing: (\d+)",
-                      r.stdout + r.stderr)
-        if not m or m.group(1) != "1":
-            return None  # no such test any more: the full check says it is stale
-        return f"lab{lab}: unit: {text}" if m.group(2) != "0" or m.group(3) != "0" else None
-    r = run([sys.executable, GRADE, "--root", work, "--lab", lab, "--test", text, "--fail-fast",
-             "-q", "--no-unit", "--transport", mut["transport"], "-j1"], cwd=work, timeout=300)
-    s = summary(r.stdout)
-    return first_failure(r.stdout) if s and s[1] else None
+    if one_test(work, mut, kind, text) != "fail":
+        return None
+    if one_test(base, mut, kind, text) != "pass":
+        raise MutantError(f"CAUGHT_BY's {text!r} fails without the mutant too")
+    return f"lab{lab}: unit: {text}" if kind == "unit" else f"lab{lab}: {text}"
 
 
 def check(mut, base, work_root, keep):
@@ -145,7 +171,7 @@ def check(mut, base, work_root, keep):
     try:
         copy_tree(base, work, mut)
         apply(mut, work)
-        caught = first_try(mut, work)
+        caught = first_try(mut, base, work)
         if caught:
             return "caught", caught
         stale = f" (CAUGHT_BY[{mut['id']!r}] did not catch it: update mutants.py)" \
@@ -161,7 +187,7 @@ def check(mut, base, work_root, keep):
             raise MutantError("the unit tests printed no summary:\n" + r.stdout[-1000:] +
                               r.stderr[-1000:])
         if s[1]:
-            return "caught", first_failure(r.stdout) + stale
+            return "caught", caught_by(mut, base, first_failure(r.stdout)) + stale
         r = run(["make", "-s", "kernel"], cwd=work)
         if r.returncode != 0:
             raise MutantError("the kernel does not build:\n" + (r.stdout + r.stderr)[-1500:])
@@ -173,7 +199,7 @@ def check(mut, base, work_root, keep):
             raise MutantError("the grader printed no summary:\n" + r.stdout[-1000:] +
                               r.stderr[-1000:])
         if s[1]:
-            return "caught", first_failure(r.stdout) + stale
+            return "caught", caught_by(mut, base, first_failure(r.stdout)) + stale
         return "escaped", f"lab {lab}'s unit tests and grader ({mut['transport']}) all pass"
     except MutantError as e:
         return "error", str(e)
