@@ -10,7 +10,10 @@ CC        := $(CROSS)gcc
 OBJCOPY   := $(CROSS)objcopy
 HOSTCC    ?= gcc
 QEMU      ?= qemu-system-riscv64
-PYTHON    ?= python3
+# Debian's Python, which tools/install-deps completes (python3-yaml, ...),
+# when it is there: a python3 found first on PATH may be a version
+# manager's shim that costs a third of a second to start
+PYTHON    ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
 
 # legacy (version 1, QEMU's default) or modern (version 2) virtio-mmio, or
 # the disk as a PCI function: pci (modern only) or pci-legacy (legacy only)
