@@ -394,6 +394,9 @@ def main():
     labs = lab_numbers()
     # one compiler cache for the solution, its handouts and its mutants
     os.environ.setdefault("CCACHE_DIR", os.path.join(BUILD, "ccache"))
+    # the scripts' `python3` is this one (make test starts Debian's), not a
+    # version manager's shim found first on PATH (a third of a second each)
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
     shutil.rmtree(os.path.join(BUILD, "proof"), ignore_errors=True)
 
     job(Phase("build (make -j)", 1), build, args.tier)()
