@@ -249,6 +249,8 @@ def handout(ph, legacy, p_mut, pool, n, last):
         where = f" (lab {n} handout)" if n <= last else " (solution)"
         res = graders(legacy, n - 1, "legacy", out, where)
         ok = bool(res and res[0] > 0 and res[1] == 0)
+        if ok:  # its mutants need not run a grader test on it again
+            mutation.graded.add((out, "legacy"))
         if n > last:  # every unit test, on the full solution: each one counted
             r = run([sys.executable, GRADE, "--root", out, "--no-qemu", "--unit-binary",
                      "unit-tests-plain", "-q"])

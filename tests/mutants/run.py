@@ -140,9 +140,16 @@ def one_test(tree, mut, kind, text):
 _base_runs, _base_lock = {}, threading.Lock()
 
 
+# (tree, transport) pairs whose whole grader is known to pass: make test's
+# handout proofs grade each handout on legacy mmio before its mutants run
+graded = set()
+
+
 def passes_without(mut, base, kind, text):
     """one_test(base, ...) == "pass", run once per tree and test: several
     mutants of a lab are caught by the same test."""
+    if kind == "qemu" and (base, mut["transport"]) in graded:
+        return True
     key = (base, kind, text, mut["transport"] if kind == "qemu" else "")
     with _base_lock:
         ev = _base_runs.get(key)
