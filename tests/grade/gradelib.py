@@ -29,12 +29,16 @@ TRANSPORTS = ("legacy", "modern")
 # Every transport a test or `grade.py --transport` can name: the default two,
 # modern mmio with the packed ring (spec 2.8) on every virtio device, and
 # every virtio device as a PCI function (lab 10), modern only or legacy only.
-ALL_TRANSPORTS = TRANSPORTS + ("modern-packed", "pci", "pci-legacy")
+ALL_TRANSPORTS = TRANSPORTS + ("modern-packed", "pci", "pci-legacy", "pci-packed")
 # `grade.py --transport modern-packed` runs each lab's modern tests again
 # on the variant (the graders of labs 3, 4, 5, 7 and 8 hold on either ring);
 # `--transport pci` runs the modern tests and `pci-legacy` the legacy ones
-# with every device moved to PCI.
-VARIANTS = {"modern-packed": "modern", "pci": "modern", "pci-legacy": "legacy"}
+# with every device moved to PCI; `pci-packed`, the modern tests on PCI
+# devices with the packed ring.
+VARIANTS = {"modern-packed": "modern", "pci": "modern", "pci-legacy": "legacy",
+            "pci-packed": "modern"}
+# the transports whose devices are told packed=on
+PACKED_TRANSPORTS = ("modern-packed", "pci-packed")
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
 TESTS = []
@@ -201,7 +205,7 @@ class Ctx:
         if transport in ("modern", "modern-packed"):
             cmd += ["-global", "virtio-mmio.force-legacy=false"]
         # QEMU offers the packed ring only when a device is told packed=on
-        packed = ",packed=on" if transport == "modern-packed" else ""
+        packed = ",packed=on" if transport in PACKED_TRANSPORTS else ""
         for i, d in enumerate(disks):
             if isinstance(d, str):
                 d = {"file": d}
@@ -238,7 +242,8 @@ class Ctx:
 
 # virtio-pci (lab 10): "pci" and "pci-legacy" run a test with each virtio
 # device as a PCI function instead, modern only or legacy only.
-PCI_TRANSPORTS = {"pci": ",disable-legacy=on", "pci-legacy": ",disable-modern=on"}
+PCI_TRANSPORTS = {"pci": ",disable-legacy=on", "pci-legacy": ",disable-modern=on",
+                  "pci-packed": ",disable-legacy=on"}
 
 
 def pci_cmdline(cmd, transport):

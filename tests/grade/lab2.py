@@ -31,6 +31,7 @@ WHITELIST = sum(1 << BIT[n] for n in ("VERSION_1", "SIZE_MAX", "SEG_MAX", "RO", 
 QEMU72_OFFERED = {"legacy": 0x31006ED4, "modern": (0x101 << 32) | 0x30006E54,
                   "pci-legacy": 0x71006ED4, "pci": (0x101 << 32) | 0x30006E54}
 QEMU72_OFFERED["modern-packed"] = QEMU72_OFFERED["modern"]
+QEMU72_OFFERED["pci-packed"] = QEMU72_OFFERED["pci"]
 # What any QEMU virtio-blk offers: enough to tell a driver that reads the
 # wrong word, or only one of the two, from one that reads both.
 CORE = sum(1 << BIT[n] for n in ("SEG_MAX", "BLK_SIZE", "FLUSH", "RING_INDIRECT_DESC",

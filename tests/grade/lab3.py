@@ -44,7 +44,7 @@ def queue(ctx, run, want_size=None, qsize=QEMU_QUEUE_SIZE):
     On the modern-packed transport avail and used are the driver and
     device areas of the packed ring. qsize: the device's queue-size."""
     if "packed=on" in run.cmdline:
-        return packed_queue(ctx, run, want_size)
+        return packed_queue(ctx, run, want_size, qsize)
     m = run.expect(QUEUE_LINE.format(where=re.escape(ctx.where())),
                    f"`virtio: {ctx.where()}: queue 0: N entries (device max M), "
                    "desc 0x.. avail 0x.. used 0x..`")
@@ -73,14 +73,15 @@ def queue(ctx, run, want_size=None, qsize=QEMU_QUEUE_SIZE):
     return num, desc, avail, used, m
 
 
-def packed_queue(ctx, run, want_size):
+def packed_queue(ctx, run, want_size, qsize=QEMU_QUEUE_SIZE):
     m = run.expect(PACKED_LINE.format(where=re.escape(ctx.where())),
                    f"`virtio: {ctx.where()}: queue 0: N entries (device max M), "
                    "packed ring: desc 0x.. driver 0x.. device 0x..`")
     num, dmax = int(m.group(1), 10), int(m.group(2), 10)
     desc, drv, dev = (int(m.group(i), 16) for i in (3, 4, 5))
-    if dmax != QEMU_QUEUE_MAX:
-        raise Fail(f"QEMU's QueueNumMax is {QEMU_QUEUE_MAX}, the kernel printed {dmax}")
+    if dmax != device_max(ctx, qsize):
+        raise Fail(f"the device allows {device_max(ctx, qsize)} entries on {ctx.transport}, "
+                   f"the kernel printed {dmax}")
     if num < 1 or num > dmax or num > 32768:
         raise Fail(f"a packed queue holds 1 to min(QueueNumMax, 32768) entries, got {num}")
     if want_size is not None and num != want_size:
