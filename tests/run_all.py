@@ -268,7 +268,11 @@ def handout(ph, legacy, p_mut, pool, n, last):
             ok = ok and bool(m) and m.group(2) == "0"
     finally:
         for mut in (m for m in MUTANTS if m["lab"] == n - 1):
-            pool.add(1, job(p_mut, mutant, mut, out if ok else None, n))
+            # a mutant caught in QEMU mostly waits (a lost interrupt shows
+            # as requests ending at their deadline): start those first, so
+            # their waiting overlaps the rest instead of ending the run
+            slow = mutation.CAUGHT_BY.get(mut["id"], "").startswith("qemu:")
+            pool.add(0 if slow else 1, job(p_mut, mutant, mut, out if ok else None, n))
 
 
 def mutant(ph, mut, base, n):
@@ -356,10 +360,14 @@ def fast_tier(pool, labs):
     p_tools = Phase("host tool tests (quick ones)", 1)
     p_fmt = Phase("formatting", 1)
     # the handouts and their mutants are the longest chains: first, the
-    # full solution (it runs every unit test) and then those with the most
-    # mutants waiting on them
-    waiting = {n: sum(m["lab"] == n - 1 for m in mutants) for n in range(last + 2)}
-    for n in sorted(waiting, key=lambda n: (n <= last, -waiting[n])):
+    # full solution (it runs every unit test), then those whose mutants are
+    # caught in QEMU, then those with the most mutants waiting on them
+    def waiting(n, kind=""):
+        return sum(m["lab"] == n - 1 and mutation.CAUGHT_BY.get(m["id"], "").startswith(kind)
+                   for m in mutants)
+
+    for n in sorted(range(last + 2), key=lambda n: (n <= last, -waiting(n, "qemu:"),
+                                                    -waiting(n))):
         pool.add(0, job(p_hand, handout, p_legacy, p_mut, pool, n, last))
     pool.add(3, job(p_unit, unit_names, "unit-tests-plain"))
     pool.add(3, job(p_doc, doc_tests))
