@@ -39,9 +39,7 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,29 +76,24 @@ def build(ph, tier):
 
 # --- 1. unit tests ------------------------------------------------------------------------
 
-def unit_tests(ph, binary):
-    """Every unit test, all labs. Criterion starts each test as a new
-    process, which for the sanitized build (ASan, UBSan, LeakSanitizer) costs
-    four times as much: the fast tier runs the plain build, the slow tier
-    the sanitized one, each counting every test."""
-    exe = os.path.join(BUILD, binary)
-    r = run([exe, "--jobs", "2"])
-    out = r.stdout + r.stderr
-    what = f"unit tests ({binary})"
-    m = re.search(r"Synthesis: Tested: (\d+) \| Passing: (\d+) \| Failing: (\d+) \| Crashing: (\d+)",
-                  out)
-    if not m:
-        ph.say(out[-3000:])
-        ph.count("failed", what, "no Criterion summary (did the binary crash?)")
-        return
-    tested, passing, failing, crashing = map(int, m.groups())
-    for line in out.splitlines():
-        if "[FAIL]" in line or "CRASH" in line or "ERROR" in line:
+def unit_tests(ph, root, binary, where=""):
+    """Every unit test of every lab in the tree `root`, each one counted.
+    Criterion starts each test as a new process, which for the sanitized
+    build (ASan, UBSan, LeakSanitizer) costs four times as much: the fast
+    tier runs the plain build, the slow tier the sanitized one. Returns
+    whether all passed."""
+    r = run([sys.executable, GRADE, "--root", root, "--no-qemu", "--unit-binary", binary, "-q"])
+    m = SUMMARY.search(r.stdout)
+    for line in r.stdout.splitlines():
+        if line.startswith("FAIL"):
             ph.say("    " + line)
-    ph.add(passing, failing + crashing,
-           failure=f"{what}: {failing} failing, {crashing} crashing"
-           if failing or crashing else None)
-    ph.say(f"  {tested} {what}: {passing} passing, {failing} failing, {crashing} crashing")
+    what = f"the unit tests of every lab{where} ({binary})"
+    passed = bool(m) and m.group(2) == "0"
+    ph.add(int(m.group(1)) if m else 0, int(m.group(2)) if m else 1,
+           failure=None if passed else
+           f"{what}: " + (m.group(0) if m else (r.stdout + r.stderr)[-500:]))
+    ph.say(f"  {what}: " + (m.group(0) if m else "no summary"))
+    return passed
 
 
 def unit_names(ph, binary):
@@ -253,19 +246,8 @@ def handout(ph, legacy, p_mut, pool, n, last):
         ok = bool(res and res[0] > 0 and res[1] == 0)
         if ok:  # its mutants need not run a grader test on it again
             mutation.graded.add((out, "legacy"))
-        if n > last:  # every unit test, on the full solution: each one counted
-            r = run([sys.executable, GRADE, "--root", out, "--no-qemu", "--unit-binary",
-                     "unit-tests-plain", "-q"])
-            m = SUMMARY.search(r.stdout)
-            for line in r.stdout.splitlines():
-                if line.startswith("FAIL"):
-                    ph.say("    " + line)
-            ph.add(int(m.group(1)) if m else 0, int(m.group(2)) if m else 1,
-                   failure=None if m and m.group(2) == "0" else
-                   "unit tests on the full solution: " + (m.group(0) if m else r.stdout[-500:]))
-            ph.say("  the unit tests of every lab, on the full solution: "
-                   + (m.group(0) if m else "no summary"))
-            ok = ok and bool(m) and m.group(2) == "0"
+        if n > last:  # every unit test, on the full solution
+            ok = unit_tests(ph, out, "unit-tests-plain", ", on the full solution") and ok
     finally:
         for mut in (m for m in MUTANTS if m["lab"] == n - 1):
             # a mutant caught in QEMU mostly waits (a lost interrupt shows
@@ -389,7 +371,7 @@ def slow_tier(pool, labs, fuzz_seconds):
     for n in range(1, labs[-1] + 1):
         pool.add(1, job(p_hand, handout_units, n))
     pool.add(0, job(p_fuzz, fuzzers, fuzz_seconds))
-    pool.add(1, job(p_unit, unit_tests, "unit-tests"))
+    pool.add(1, job(p_unit, unit_tests, ROOT, "unit-tests"))
     pool.add(3, job(p_unit, unit_names, "unit-tests"))
     for t, n in matrix:
         pool.add(2, job(p_grade, graders, n, t))

@@ -9,14 +9,14 @@ caught by its lab's unit tests or its lab's QEMU grader.
 For a mutant of lab N the tree is the handout of lab N + 1 (labs up to N
 solved, later labs stubbed), built once and shared; for the last lab that
 is the whole solution with its markers removed (handout.py --lab 12 after
-lab 11). Each mutant gets a copy
-of it (sources hard-linked, the edited file and every build output it
-changes written fresh), one edit, and an incremental build. The test that
-caught it last time (mutants.CAUGHT_BY) is tried first; if it does not
-fail, the unit tests of lab N (no sanitizers, stopping at the first
-failure), and only if they all pass, the kernel and lab N's grader on one
-transport, again stopping at the first failure. A failure counts only if
-the same test passes in the tree without the mutant. Prints a line per mutant and
+lab 11). Each mutant gets a copy of it (sources hard-linked, the edited
+file and every build output it changes written fresh), one edit, and an
+incremental build. The test that caught it last time (mutants.CAUGHT_BY)
+is tried first; if it does not fail, the unit tests of lab N (no
+sanitizers, stopping at the first failure), and only if they all pass,
+the kernel and lab N's grader on one transport, again stopping at the
+first failure. A failure counts only if the same test passes in the tree
+without the mutant. Prints a line per mutant and
 `mutants: N of M caught`, naming any that escaped; exit status 1 if one
 escaped or could not be applied.
 """
@@ -137,12 +137,11 @@ def one_test(tree, mut, kind, text):
     return "missing" if not s or s == (0, 0) else "fail" if s[1] else "pass"
 
 
-_base_runs, _base_lock = {}, threading.Lock()
-
-
 # (tree, transport) pairs whose whole grader is known to pass: make test's
 # handout proofs grade each handout on legacy mmio before its mutants run
 graded = set()
+# (tree, kind, test, transport) -> [Event set once known, whether it passed]
+_base_runs, _base_lock = {}, threading.Lock()
 
 
 def passes_without(mut, base, kind, text):
