@@ -147,6 +147,12 @@ static int vblk_start(struct vblk *v)
 	v->slots = v->slot_mem;
 	v->slot_io = (struct vblk_io **)(v->slots + v->nslots);
 	v->in_flight = 0;
+	// one chain per slot, kept built (virtq.h, slot mode)
+	if ((err = virtq_slots_init(&v->vq, v->nslots, v->max_segs)) < 0 ||
+	    (err = vblk_slots_build(v)) < 0) {
+		kprintf("virtio-blk: cannot keep a chain per request slot: %s\n", errstr(err));
+		goto fail_slots;
+	}
 	// pure interrupt mode asks for one per completion; polling and hybrid
 	// mode ask only when a waiter is about to sleep (blk_req.c)
 	virtq_enable_interrupts(&v->vq, !vblk_mode.polling && vblk_mode.spin_ticks == 0);

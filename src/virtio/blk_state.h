@@ -79,6 +79,9 @@ struct vblk_mode {
 };
 extern struct vblk_mode vblk_mode;
 
+// blk_req.c: give the queue (in slot mode) every request slot's header
+// and status buffers; again after the bench's bare loop used the rings.
+int vblk_slots_build(struct vblk *v);
 // blk.c: after a timeout or a protocol error, reset and restart the
 // device; what was in flight fails with `why`, which is returned.
 int vblk_recover(struct vblk *v, int why);

@@ -66,6 +66,7 @@ int virtq_alloc(struct virtq *vq, struct virtio_dev *dev, uint16_t index, uint16
 
 void virtq_free(struct virtq *vq)
 {
+	dma_free(vq->slots, vq->slot_bytes);
 	dma_free(vq->ring_mem, vq->ring_bytes);
 	dma_free(vq->priv_mem, vq->priv_bytes);
 	track(0, vq);
@@ -105,11 +106,74 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 		if (bufs[i].device_writes)
 			writable += bufs[i].len;
 	}
-	if (total > VIRTQ_CHAIN_MAX)
-		return -EINVAL;
+	if (total > VIRTQ_CHAIN_MAX || vq->nslots)
+		return -EINVAL; // a queue in slot mode has no free descriptors to give
 	if (vq->packed)
 		return packed_add(vq, bufs, n, token, (uint32_t)writable);
 	return split_add(vq, bufs, n, token, (uint32_t)writable);
+}
+
+int virtq_slots_init(struct virtq *vq, uint16_t nslots, uint16_t max_data)
+{
+	uint16_t per = vq->use_indirect ? 1 : (uint16_t)(max_data + 2);
+
+	if (vq->nslots || virtq_in_flight(vq) || nslots == 0 || max_data > VIRTQ_INDIRECT_MAX - 2)
+		return -EINVAL;
+	if ((uint32_t)nslots * per > vq->num)
+		return -ENOSPC;
+	vq->slot_bytes = sizeof(struct virtq_slot) * nslots;
+	vq->slots = dma_alloc(vq->slot_bytes);
+	if (!vq->slots)
+		return -ENOMEM;
+	vq->nslots = nslots;
+	vq->slot_stride = per;
+	vq->slot_max_data = max_data;
+	return 0;
+}
+
+int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struct virtq_buf tail)
+{
+	// the header first and readable, the status last and writable, so
+	// any data between them is in a valid order if its own order is
+	if (slot >= vq->nslots || head.len == 0 || head.device_writes || tail.len == 0 ||
+	    !tail.device_writes)
+		return -EINVAL;
+	if (vq->heads[vq->packed ? slot : slot * vq->slot_stride].token)
+		return -EBUSY;
+	vq->slots[slot] = (struct virtq_slot){head, tail, 0xffff}; // no chain built yet
+	if (vq->packed)
+		packed_slot_set(vq, slot);
+	else
+		split_slot_set(vq, slot);
+	return 0;
+}
+
+// The per-request half of slot mode: the same checks virtq_add_chain
+// makes, on the data buffers only (the slot's header and status were
+// checked by virtq_slot_set).
+int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                   void *token)
+{
+	if (vq->broken)
+		return -EPROTO;
+	if (slot >= vq->nslots || n < 0 || n > vq->slot_max_data || !token)
+		return -EINVAL;
+	const struct virtq_slot *s = &vq->slots[slot];
+	if (s->head.len == 0)
+		return -EINVAL; // virtq_slot_set never described this slot
+	uint64_t total = s->head.len + s->tail.len, writable = s->tail.len;
+	for (int i = 0; i < n; i++) {
+		if (data[i].len == 0 || (i > 0 && data[i - 1].device_writes && !data[i].device_writes))
+			return -EINVAL;
+		total += data[i].len;
+		if (data[i].device_writes)
+			writable += data[i].len;
+	}
+	if (total > VIRTQ_CHAIN_MAX)
+		return -EINVAL;
+	if (vq->packed)
+		return packed_add_slot(vq, slot, data, n, token, (uint32_t)writable);
+	return split_add_slot(vq, slot, data, n, token, (uint32_t)writable);
 }
 
 void virtq_kick(struct virtq *vq)

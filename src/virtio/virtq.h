@@ -138,6 +138,16 @@ struct virtq {
 		uint32_t writable; // device-writable bytes in the chain
 	} * heads;                 // split: by head descriptor; packed: by buffer ID
 
+	// Slot mode (virtq_slots_init): one chain per request slot, kept built.
+	uint16_t nslots;        // 0: chains come from virtq_add_chain
+	uint16_t slot_stride;   // split, direct: descriptors a slot owns (else 1)
+	uint16_t slot_max_data; // data buffers a slot's chain may hold
+	struct virtq_slot {
+		struct virtq_buf head, tail; // the slot's fixed first and last buffers
+		uint16_t ndata;              // data buffers the chain holds as built
+	} * slots;
+	size_t slot_bytes;
+
 	// Allocations, for virtq_free.
 	void *ring_mem;
 	size_t ring_bytes;
@@ -171,6 +181,25 @@ const char *virtq_kind(const struct virtq *vq);
 // and try again); -EINVAL: bad arguments (including a chain of 4 GiB or
 // more); -EPROTO: the queue is broken.
 int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token);
+// Slot mode, for a driver whose every request is one buffer the device
+// reads (a header), up to max_data data buffers, and one buffer it writes
+// (a status): the queue keeps one chain per request slot, built once, and
+// a request rewrites only its data descriptors (and, when their number
+// changes, the status descriptor's place), instead of taking descriptors
+// from the free list, filling all of them and freeing them again.
+// virtq_slots_init reserves nslots such chains (slot s owns head
+// descriptor s with indirect descriptors, else the s-th run of max_data + 2
+// descriptors; -ENOSPC if they do not fit in the queue); a queue in slot
+// mode then takes chains only through virtq_add_slot. virtq_slot_set
+// records slot s's header and status buffers (again after anyone else
+// wrote the rings, e.g. the bench's bare loop). virtq_add_slot puts slot
+// s's chain in the ring with the n data buffers given, checked as
+// virtq_add_chain checks a chain (-EINVAL; -EBUSY: the slot is in flight).
+// Used chains come back through virtq_get_used, checked the same way.
+int virtq_slots_init(struct virtq *vq, uint16_t nslots, uint16_t max_data);
+int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struct virtq_buf tail);
+int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                   void *token);
 // Tell the device about new chains, unless it said it does not need it.
 void virtq_kick(struct virtq *vq);
 // Take one finished chain: returns 1 with its token and written length,

@@ -93,17 +93,44 @@ int packed_alloc(struct virtq *vq)
 	return 0;
 }
 
-int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
-               uint32_t writable)
+// Make the chain whose `need` slots start at ring slot `head` available,
+// by storing the head's flags, and move past it. Both ways of adding a
+// chain end here.
+static void packed_publish(struct virtq *vq, uint16_t head, uint16_t head_flags, uint16_t need)
+{
+	/* BEGIN LAB 11 SOLUTION */
+	// Everything written before (the later slots, their flags, the head's
+	// address, length and ID, the indirect table) must be visible before
+	// the head's flags: the device polls only the head's flags, and the
+	// moment they read "available" it may fetch the whole chain (2.8.6,
+	// 2.8.21.1). Written in any other order, it could see a half-written
+	// chain.
+	virt_wmb();
+	WRITE_ONCE(vq->ring[head].flags, head_flags);
+	// the driver's wrap counter flips each time it passes the last slot
+	if ((vq->avail_idx & (vq->num - 1)) + need >= vq->num)
+		vq->avail_wrap = !vq->avail_wrap;
+	vq->avail_idx = (uint16_t)(vq->avail_idx + need);
+	vq->num_free -= need;
+	vq->added++;
+	/* END LAB 11 SOLUTION */
+	/* BEGIN LAB 11 STUB
+	// TODO(lab 11): store the head's flags after a write barrier, then
+	// move avail_idx and the wrap counter on. Read
+	// lab-guides/lab11-packed.md, "Step 2: making a chain available".
+	(void)vq, (void)head, (void)head_flags, (void)need;
+	END LAB 11 STUB */
+}
+
+// Write a checked chain of n buffers into the ring under buffer ID id and
+// make it available. packed_add takes a free ID; slot mode (virtq.h) uses
+// the slot's number.
+static int packed_post(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
+                       uint32_t writable, uint16_t id)
 {
 	/* BEGIN LAB 11 SOLUTION */
 	bool indirect = vq->use_indirect && n > 1 && n <= VIRTQ_INDIRECT_MAX;
 	uint16_t need = indirect ? 1 : (uint16_t)n;
-	if (vq->num_free < need)
-		return -ENOSPC;
-	uint16_t id = vq->free_head;
-	vq->free_head = vq->heads[id].next_id;
-
 	uint16_t head = (uint16_t)(vq->avail_idx & (vq->num - 1)), head_flags;
 	if (indirect) {
 		// 2.8.7: the table's descriptors follow each other; only WRITE
@@ -142,32 +169,92 @@ int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *toke
 			}
 		}
 	}
-	// Everything written above (the later slots, their flags, the head's
-	// address, length and ID, the indirect table) must be visible before
-	// the head's flags: the device polls only the head's flags, and the
-	// moment they read "available" it may fetch the whole chain (2.8.6,
-	// 2.8.21.1). Written in any other order, it could see a half-written
-	// chain.
-	virt_wmb();
-	WRITE_ONCE(vq->ring[head].flags, head_flags);
-	// the driver's wrap counter flips each time it passes the last slot
-	if ((vq->avail_idx & (vq->num - 1)) + need >= vq->num)
-		vq->avail_wrap = !vq->avail_wrap;
-	vq->avail_idx = (uint16_t)(vq->avail_idx + need);
-	vq->num_free -= need;
+	packed_publish(vq, head, head_flags, need);
 	vq->heads[id] = (struct virtq_head){token, need, 0, writable};
-	vq->added++;
 	return 0;
 	/* END LAB 11 SOLUTION */
 	/* BEGIN LAB 11 STUB
-	// TODO(lab 11): take a free buffer ID, write the chain into the ring
-	// from slot avail_idx % num on with the ownership bits of each slot's
-	// lap, make the head available last, and move avail_idx and the wrap
-	// counter on. Read lab-guides/lab11-packed.md, "Step 2: making a chain
+	// TODO(lab 11): write the chain into the ring from slot
+	// avail_idx % num on with the ownership bits of each slot's lap, then
+	// make it available with packed_publish. Read lab-guides/lab11-packed.md, "Step 2: making a chain
 	// available".
-	(void)vq, (void)bufs, (void)n, (void)token, (void)writable, (void)avail_bits;
+	(void)vq, (void)bufs, (void)n, (void)token, (void)writable, (void)id, (void)avail_bits;
 	return -ENOSYS;
 	END LAB 11 STUB */
+}
+
+int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
+               uint32_t writable)
+{
+	/* BEGIN LAB 11 SOLUTION */
+	bool indirect = vq->use_indirect && n > 1 && n <= VIRTQ_INDIRECT_MAX;
+	uint16_t need = indirect ? 1 : (uint16_t)n;
+	if (vq->num_free < need)
+		return -ENOSPC;
+	uint16_t id = vq->free_head;
+	vq->free_head = vq->heads[id].next_id;
+	return packed_post(vq, bufs, n, token, writable, id);
+	/* END LAB 11 SOLUTION */
+	/* BEGIN LAB 11 STUB
+	// TODO(lab 11): take a free buffer ID (if the ring has room for the
+	// chain) and hand the chain to packed_post. Read
+	// lab-guides/lab11-packed.md, "Step 2: making a chain available".
+	(void)vq, (void)bufs, (void)n, (void)token, (void)writable;
+	return -ENOSYS;
+	END LAB 11 STUB */
+}
+
+
+// Slot mode (virtq.h). With indirect descriptors slot s is buffer ID s
+// and its table, whose header descriptor is written here once; a request
+// writes its data descriptors and one ring slot. Without, the whole chain
+// goes into the ring each time (ring slots move on with every chain), as
+// packed_add writes it, under buffer ID s.
+void packed_slot_set(struct virtq *vq, uint16_t slot)
+{
+	const struct virtq_slot *s = &vq->slots[slot];
+
+	if (vq->use_indirect)
+		vq->pindirect[(size_t)slot * VIRTQ_INDIRECT_MAX] =
+		    (struct pvirtq_desc){s->head.addr, s->head.len, 0, 0};
+}
+
+int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                    void *token, uint32_t writable)
+{
+	struct virtq_slot *s = &vq->slots[slot];
+
+	if (vq->heads[slot].token)
+		return -EBUSY;
+	if (!vq->use_indirect) {
+		struct virtq_buf bufs[VIRTQ_INDIRECT_MAX];
+		bufs[0] = s->head;
+		for (int i = 0; i < n; i++)
+			bufs[1 + i] = data[i];
+		bufs[1 + n] = s->tail;
+		if (vq->num_free < n + 2)
+			return -ENOSPC;
+		return packed_post(vq, bufs, n + 2, token, writable, slot);
+	}
+	if (vq->num_free < 1)
+		return -ENOSPC;
+	struct pvirtq_desc *table = vq->pindirect + (size_t)slot * VIRTQ_INDIRECT_MAX;
+	for (int i = 0; i < n; i++)
+		table[1 + i] = (struct pvirtq_desc){
+		    data[i].addr, data[i].len, 0,
+		    (uint16_t)(data[i].device_writes ? VIRTQ_DESC_F_WRITE : 0)};
+	if (n != s->ndata) {
+		// the status descriptor follows the data, wherever that ends
+		table[1 + n] = (struct pvirtq_desc){s->tail.addr, s->tail.len, 0, VIRTQ_DESC_F_WRITE};
+		s->ndata = (uint16_t)n;
+	}
+	uint16_t head = (uint16_t)(vq->avail_idx & (vq->num - 1));
+	vq->ring[head].addr = virt_to_phys(table);
+	vq->ring[head].len = (uint32_t)((n + 2) * sizeof(struct pvirtq_desc));
+	vq->ring[head].id = slot;
+	vq->heads[slot] = (struct virtq_head){token, 1, 0, writable};
+	packed_publish(vq, head, (uint16_t)(VIRTQ_DESC_F_INDIRECT | avail_bits(vq->avail_wrap)), 1);
+	return 0;
 }
 
 void packed_kick(struct virtq *vq)
@@ -272,8 +359,11 @@ int packed_get_used(struct virtq *vq, void **token, uint32_t *len)
 
 	vq->used_count = (uint16_t)(vq->used_count + h->ndesc);
 	vq->num_free += h->ndesc;
-	h->next_id = vq->free_head;
-	vq->free_head = id;
+	if (!vq->nslots) {
+		// a slot's buffer ID is its own, never on the free list
+		h->next_id = vq->free_head;
+		vq->free_head = id;
+	}
 	*token = h->token;
 	*len = written;
 	h->token = 0;

@@ -8,12 +8,16 @@
 #include "virtio/virtq.h"
 
 // Both: allocate the rings and the private state (vq's common fields are
-// set), add a checked chain (writable = its device-writable bytes), notify
-// if the device wants it, take a used chain, peek, switch interrupts,
-// print state, give the three addresses.
+// set), add a checked chain (writable = its device-writable bytes), build
+// a slot's fixed descriptors, add a slot's checked chain, notify if the
+// device wants it, take a used chain, peek, switch interrupts, print
+// state, give the three addresses.
 int split_alloc(struct virtq *vq);
 int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
               uint32_t writable);
+void split_slot_set(struct virtq *vq, uint16_t slot);
+int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                   void *token, uint32_t writable);
 void split_kick(struct virtq *vq);
 int split_get_used(struct virtq *vq, void **token, uint32_t *len);
 bool split_has_used(struct virtq *vq);
@@ -25,6 +29,9 @@ void split_addrs(const struct virtq *vq, uint64_t *desc, uint64_t *driver, uint6
 int packed_alloc(struct virtq *vq);
 int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
                uint32_t writable);
+void packed_slot_set(struct virtq *vq, uint16_t slot);
+int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                    void *token, uint32_t writable);
 void packed_kick(struct virtq *vq);
 int packed_get_used(struct virtq *vq, void **token, uint32_t *len);
 bool packed_has_used(struct virtq *vq);

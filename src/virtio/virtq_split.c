@@ -113,6 +113,26 @@ int split_alloc(struct virtq *vq)
 	END LAB 3 STUB */
 }
 
+// Spec 2.7.13: put a chain's head in the next available slot, then
+// publish it by moving the index. Both ways of adding a chain end here.
+static void split_publish(struct virtq *vq, uint16_t head)
+{
+	/* BEGIN LAB 4 SOLUTION */
+	vq->avail->ring[vq->avail_idx & (vq->num - 1)] = head;
+	vq->avail_idx++;
+	// the descriptors and the ring entry must be visible before the
+	// index that tells the device they exist (2.7.13.3.1)
+	virt_wmb();
+	WRITE_ONCE(vq->avail->idx, vq->avail_idx);
+	vq->added++;
+	/* END LAB 4 SOLUTION */
+	/* BEGIN LAB 4 STUB
+	// TODO(lab 4): put head in the available ring and publish it. Read
+	// lab-guides/lab4-read.md, "Step 2: adding a chain".
+	(void)vq, (void)head;
+	END LAB 4 STUB */
+}
+
 int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token, uint32_t writable)
 {
 	/* BEGIN LAB 4 SOLUTION */
@@ -159,25 +179,75 @@ int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token
 	}
 	vq->num_free -= need;
 	vq->heads[head] = (struct virtq_head){token, need, 0, writable};
-
-	// spec 2.7.13: put the head in the next available slot, then publish
-	// it by moving the index
-	vq->avail->ring[vq->avail_idx & (vq->num - 1)] = head;
-	vq->avail_idx++;
-	// the descriptors and the ring entry must be visible before the
-	// index that tells the device they exist (2.7.13.3.1)
-	virt_wmb();
-	WRITE_ONCE(vq->avail->idx, vq->avail_idx);
-	vq->added++;
+	split_publish(vq, head);
 	return 0;
 	/* END LAB 4 SOLUTION */
 	/* BEGIN LAB 4 STUB
 	// TODO(lab 4): take descriptors from the free list, fill them (and
-	// their shadow copies), and publish the head in the available ring.
+	// their shadow copies), and publish the head with split_publish.
 	// Read lab-guides/lab4-read.md, "Step 2: adding a chain".
 	(void)vq, (void)bufs, (void)n, (void)token, (void)writable;
 	return -ENOSYS;
 	END LAB 4 STUB */
+}
+
+// Slot mode (virtq.h): slot s's chain is built here once; a request then
+// only writes its data descriptors (split_add_slot). With indirect
+// descriptors the chain is head descriptor s and its table: header,
+// data..., status. Without, it is descriptors s * stride on, linked once:
+//   stride 3 (one data buffer), slot 2: desc[6] header -> desc[7] data
+//   -> desc[8] status; two data buffers would need stride 4.
+static struct virtq_desc *slot_chain(struct virtq *vq, uint16_t slot)
+{
+	if (vq->use_indirect)
+		return vq->indirect + (size_t)slot * VIRTQ_INDIRECT_MAX;
+	return vq->desc + (size_t)slot * vq->slot_stride;
+}
+
+void split_slot_set(struct virtq *vq, uint16_t slot)
+{
+	const struct virtq_slot *s = &vq->slots[slot];
+	struct virtq_desc *d = slot_chain(vq, slot);
+	// inside a table, next counts from the table's start (2.7.5.3.1)
+	uint16_t base = vq->use_indirect ? 0 : (uint16_t)(slot * vq->slot_stride);
+
+	d[0] = (struct virtq_desc){s->head.addr, s->head.len, VIRTQ_DESC_F_NEXT, (uint16_t)(base + 1)};
+	if (vq->use_indirect)
+		vq->desc[slot] = (struct virtq_desc){virt_to_phys(d), 0, VIRTQ_DESC_F_INDIRECT, 0};
+}
+
+// Examples, slot 2 with indirect descriptors, data {A, 4096, writes}:
+//   first use           -> table[1] = A, table[2] = status (ndata was
+//                          unset), desc[2].len = 48, head 2 published
+//   again, data {B}     -> table[1] = B only: the status has not moved
+//   slot 2 in flight    -> -EBUSY
+int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                   void *token, uint32_t writable)
+{
+	struct virtq_slot *s = &vq->slots[slot];
+	uint16_t head = (uint16_t)(slot * vq->slot_stride);
+	uint16_t base = vq->use_indirect ? 0 : head;
+	struct virtq_head *h = &vq->heads[head];
+	struct virtq_desc *d = slot_chain(vq, slot);
+
+	if (h->token)
+		return -EBUSY;
+	for (int i = 0; i < n; i++)
+		d[1 + i] = (struct virtq_desc){
+		    data[i].addr, data[i].len,
+		    (uint16_t)(VIRTQ_DESC_F_NEXT | (data[i].device_writes ? VIRTQ_DESC_F_WRITE : 0)),
+		    (uint16_t)(base + 2 + i)};
+	if (n != s->ndata) {
+		// the status descriptor follows the data, wherever that ends
+		d[1 + n] = (struct virtq_desc){s->tail.addr, s->tail.len, VIRTQ_DESC_F_WRITE, 0};
+		if (vq->use_indirect)
+			vq->desc[head].len = (uint32_t)((n + 2) * sizeof(struct virtq_desc));
+		s->ndata = (uint16_t)n;
+	}
+	h->token = token;
+	h->writable = writable;
+	split_publish(vq, head);
+	return 0;
 }
 
 void split_kick(struct virtq *vq)
@@ -253,13 +323,16 @@ int split_get_used(struct virtq *vq, void **token, uint32_t *len)
 
 	// return the chain's descriptors to the free list, walking our
 	// shadow, so a device that rewrote desc[].next cannot make us free
-	// the wrong ones
-	uint16_t last = (uint16_t)id;
-	for (uint16_t k = 1; k < h->ndesc; k++)
-		last = vq->shadow[last].next;
-	vq->shadow[last].next = vq->free_head;
-	vq->free_head = (uint16_t)id;
-	vq->num_free += h->ndesc;
+	// the wrong ones; a slot's chain (slot mode) stays built for its
+	// next request
+	if (!vq->nslots) {
+		uint16_t last = (uint16_t)id;
+		for (uint16_t k = 1; k < h->ndesc; k++)
+			last = vq->shadow[last].next;
+		vq->shadow[last].next = vq->free_head;
+		vq->free_head = (uint16_t)id;
+		vq->num_free += h->ndesc;
+	}
 
 	*token = h->token;
 	*len = written;
