@@ -140,60 +140,13 @@ int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struc
 		return -EINVAL;
 	if (vq->heads[vq->packed ? slot : slot * vq->slot_stride].token)
 		return -EBUSY;
-	vq->slots[slot] = (struct virtq_slot){head, tail, 0xffff}; // no chain built yet
+	// the ring fills in where the chain lives; no chain is built yet
+	vq->slots[slot] = (struct virtq_slot){head, tail, 0, 0, 0, 0xffff};
 	if (vq->packed)
 		packed_slot_set(vq, slot);
 	else
 		split_slot_set(vq, slot);
 	return 0;
-}
-
-// The per-request half of slot mode: the same checks virtq_add_chain
-// makes, on the data buffers only (the slot's header and status were
-// checked by virtq_slot_set).
-int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
-                   void *token)
-{
-	if (vq->broken)
-		return -EPROTO;
-	if (slot >= vq->nslots || n < 0 || n > vq->slot_max_data || !token)
-		return -EINVAL;
-	const struct virtq_slot *s = &vq->slots[slot];
-	if (s->head.len == 0)
-		return -EINVAL; // virtq_slot_set never described this slot
-	uint64_t total = s->head.len + s->tail.len, writable = s->tail.len;
-	for (int i = 0; i < n; i++) {
-		if (data[i].len == 0 || (i > 0 && data[i - 1].device_writes && !data[i].device_writes))
-			return -EINVAL;
-		total += data[i].len;
-		if (data[i].device_writes)
-			writable += data[i].len;
-	}
-	if (total > VIRTQ_CHAIN_MAX)
-		return -EINVAL;
-	if (vq->packed)
-		return packed_add_slot(vq, slot, data, n, token, (uint32_t)writable);
-	return split_add_slot(vq, slot, data, n, token, (uint32_t)writable);
-}
-
-void virtq_kick(struct virtq *vq)
-{
-	if (vq->packed)
-		packed_kick(vq);
-	else
-		split_kick(vq);
-}
-
-int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
-{
-	if (vq->broken)
-		return -EPROTO;
-	return vq->packed ? packed_get_used(vq, token, len) : split_get_used(vq, token, len);
-}
-
-bool virtq_has_used(struct virtq *vq)
-{
-	return vq->packed ? packed_has_used(vq) : split_has_used(vq);
 }
 
 void virtq_enable_interrupts(struct virtq *vq, bool on)
@@ -203,11 +156,6 @@ void virtq_enable_interrupts(struct virtq *vq, bool on)
 		packed_enable_interrupts(vq, on);
 	else
 		split_enable_interrupts(vq, on);
-}
-
-bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
-{
-	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
 
 int virtq_broken(struct virtq *vq, const char *what, unsigned a, unsigned b)

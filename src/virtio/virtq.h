@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errno.h"
+
 // --- the split ring's layouts, as the spec draws them (2.7.5, 2.7.6, 2.7.8) ---
 
 struct virtq_desc {
@@ -144,6 +146,9 @@ struct virtq {
 	uint16_t slot_max_data; // data buffers a slot's chain may hold
 	struct virtq_slot {
 		struct virtq_buf head, tail; // the slot's fixed first and last buffers
+		void *chain;                 // split: its first descriptor (table or ring); packed: its table
+		uint16_t id;                 // split: its head descriptor; packed: its buffer ID
+		uint16_t next;               // split: .next of its first data descriptor
 		uint16_t ndata;              // data buffers the chain holds as built
 	} * slots;
 	size_t slot_bytes;
@@ -198,22 +203,63 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 // Used chains come back through virtq_get_used, checked the same way.
 int virtq_slots_init(struct virtq *vq, uint16_t nslots, uint16_t max_data);
 int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struct virtq_buf tail);
-int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
-                   void *token);
+static inline int virtq_add_slot(struct virtq *vq, uint16_t slot,
+                                 const struct virtq_buf *data, int n, void *token);
 // Tell the device about new chains, unless it said it does not need it.
-void virtq_kick(struct virtq *vq);
+static inline void virtq_kick(struct virtq *vq);
 // Take one finished chain: returns 1 with its token and written length,
 // 0 if none is ready, or -EPROTO if the device wrote nonsense (the queue is
 // then marked broken and the caller must reset the device).
-int virtq_get_used(struct virtq *vq, void **token, uint32_t *len);
+static inline int virtq_get_used(struct virtq *vq, void **token, uint32_t *len);
 // Whether a used entry is waiting (cheap; for the wait loops).
-bool virtq_has_used(struct virtq *vq);
+static inline bool virtq_has_used(struct virtq *vq);
 // Ask for (or stop asking for) an interrupt when chains complete.
 void virtq_enable_interrupts(struct virtq *vq, bool on);
 // Chains handed out and not yet returned.
 static inline uint16_t virtq_in_flight(const struct virtq *vq)
 {
 	return (uint16_t)(vq->added - vq->completed);
+}
+
+// The four calls every request makes pick the ring here, inline: a call
+// less on each of them (virtq_split.c and virtq_packed.c; nothing else
+// calls these directly).
+int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                   void *token);
+void split_kick(struct virtq *vq);
+int split_get_used(struct virtq *vq, void **token, uint32_t *len);
+bool split_has_used(struct virtq *vq);
+int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
+                    void *token);
+void packed_kick(struct virtq *vq);
+int packed_get_used(struct virtq *vq, void **token, uint32_t *len);
+bool packed_has_used(struct virtq *vq);
+
+static inline int virtq_add_slot(struct virtq *vq, uint16_t slot,
+                                 const struct virtq_buf *data, int n, void *token)
+{
+	return vq->packed ? packed_add_slot(vq, slot, data, n, token)
+	                  : split_add_slot(vq, slot, data, n, token);
+}
+
+static inline void virtq_kick(struct virtq *vq)
+{
+	if (vq->packed)
+		packed_kick(vq);
+	else
+		split_kick(vq);
+}
+
+static inline int virtq_get_used(struct virtq *vq, void **token, uint32_t *len)
+{
+	if (vq->broken)
+		return -EPROTO;
+	return vq->packed ? packed_get_used(vq, token, len) : split_get_used(vq, token, len);
+}
+
+static inline bool virtq_has_used(struct virtq *vq)
+{
+	return vq->packed ? packed_has_used(vq) : split_has_used(vq);
 }
 
 // Print queue state for the `vq` command.

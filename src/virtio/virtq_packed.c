@@ -212,16 +212,24 @@ int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *toke
 // packed_add writes it, under buffer ID s.
 void packed_slot_set(struct virtq *vq, uint16_t slot)
 {
-	const struct virtq_slot *s = &vq->slots[slot];
+	struct virtq_slot *s = &vq->slots[slot];
 
-	if (vq->use_indirect)
-		vq->pindirect[(size_t)slot * VIRTQ_INDIRECT_MAX] =
-		    (struct pvirtq_desc){s->head.addr, s->head.len, 0, 0};
+	s->id = slot;
+	if (vq->use_indirect) {
+		struct pvirtq_desc *table = vq->pindirect + (size_t)slot * VIRTQ_INDIRECT_MAX;
+		table[0] = (struct pvirtq_desc){s->head.addr, s->head.len, 0, 0};
+		s->chain = table;
+	} else {
+		s->chain = vq->ring; // only marks the slot described
+	}
 }
 
 int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
-                    void *token, uint32_t writable)
+                    void *token)
 {
+	int64_t writable = virtq_slot_check(vq, slot, data, n, token);
+	if (writable < 0)
+		return (int)writable;
 	struct virtq_slot *s = &vq->slots[slot];
 
 	if (vq->heads[slot].token)
@@ -234,11 +242,11 @@ int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *dat
 		bufs[1 + n] = s->tail;
 		if (vq->num_free < n + 2)
 			return -ENOSPC;
-		return packed_post(vq, bufs, n + 2, token, writable, slot);
+		return packed_post(vq, bufs, n + 2, token, (uint32_t)writable, slot);
 	}
 	if (vq->num_free < 1)
 		return -ENOSPC;
-	struct pvirtq_desc *table = vq->pindirect + (size_t)slot * VIRTQ_INDIRECT_MAX;
+	struct pvirtq_desc *table = s->chain;
 	for (int i = 0; i < n; i++)
 		table[1 + i] = (struct pvirtq_desc){
 		    data[i].addr, data[i].len, 0,
@@ -252,7 +260,7 @@ int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *dat
 	vq->ring[head].addr = virt_to_phys(table);
 	vq->ring[head].len = (uint32_t)((n + 2) * sizeof(struct pvirtq_desc));
 	vq->ring[head].id = slot;
-	vq->heads[slot] = (struct virtq_head){token, 1, 0, writable};
+	vq->heads[slot] = (struct virtq_head){token, 1, 0, (uint32_t)writable};
 	packed_publish(vq, head, (uint16_t)(VIRTQ_DESC_F_INDIRECT | avail_bits(vq->avail_wrap)), 1);
 	return 0;
 }

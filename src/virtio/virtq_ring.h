@@ -5,22 +5,19 @@
 #ifndef VIRTIO_VIRTQ_RING_H
 #define VIRTIO_VIRTQ_RING_H
 
+#include "errno.h"
 #include "virtio/virtq.h"
 
 // Both: allocate the rings and the private state (vq's common fields are
 // set), add a checked chain (writable = its device-writable bytes), build
-// a slot's fixed descriptors, add a slot's checked chain, notify if the
-// device wants it, take a used chain, peek, switch interrupts, print
-// state, give the three addresses.
+// a slot's fixed descriptors, switch interrupts, print state, give the
+// three addresses. The calls a request makes (add a slot's chain, notify,
+// take a used chain, peek) are declared in virtq.h, whose inline
+// functions pick the ring.
 int split_alloc(struct virtq *vq);
 int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
               uint32_t writable);
 void split_slot_set(struct virtq *vq, uint16_t slot);
-int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
-                   void *token, uint32_t writable);
-void split_kick(struct virtq *vq);
-int split_get_used(struct virtq *vq, void **token, uint32_t *len);
-bool split_has_used(struct virtq *vq);
 void split_enable_interrupts(struct virtq *vq, bool on);
 void split_dump(struct virtq *vq);
 void split_dump_ring(struct virtq *vq, uint16_t first, uint16_t count);
@@ -30,11 +27,6 @@ int packed_alloc(struct virtq *vq);
 int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token,
                uint32_t writable);
 void packed_slot_set(struct virtq *vq, uint16_t slot);
-int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
-                    void *token, uint32_t writable);
-void packed_kick(struct virtq *vq);
-int packed_get_used(struct virtq *vq, void **token, uint32_t *len);
-bool packed_has_used(struct virtq *vq);
 void packed_enable_interrupts(struct virtq *vq, bool on);
 void packed_dump(struct virtq *vq);
 void packed_dump_ring(struct virtq *vq, uint16_t first, uint16_t count);
@@ -52,6 +44,41 @@ int virtq_broken(struct virtq *vq, const char *what, unsigned a, unsigned b);
 //   need_event(6, 6, 4)         -> false  (6 is the next one, not yet there)
 //   need_event(65535, 1, 65534) -> true   (65534, 65535, 0: wraps past 0)
 //   need_event(4, 4, 4)         -> false  (nothing published)
-bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx);
+static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+// The checks virtq_add_chain makes, for slot mode's data buffers (the
+// slot's header and status were checked by virtq_slot_set): returns the
+// chain's device-writable bytes, or -EINVAL (-EPROTO: the queue is
+// broken). Inline, so each ring's split_add_slot/packed_add_slot makes
+// them without another call on every request.
+static inline int64_t virtq_slot_check(struct virtq *vq, uint16_t slot,
+                                       const struct virtq_buf *data, int n, void *token)
+{
+	if (vq->broken)
+		return -EPROTO;
+	if (slot >= vq->nslots || (unsigned)n > vq->slot_max_data || !token)
+		return -EINVAL;
+	const struct virtq_slot *s = &vq->slots[slot];
+	if (!s->chain)
+		return -EINVAL; // virtq_slot_set never described this slot
+	uint64_t total = (uint64_t)s->head.len + s->tail.len, writable = s->tail.len;
+	bool writes = false;
+	for (int i = 0; i < n; i++) {
+		// no empty buffer, no readable one after a writable one
+		if (data[i].len == 0 || (writes && !data[i].device_writes))
+			return -EINVAL;
+		writes = data[i].device_writes;
+		total += data[i].len;
+		if (writes)
+			writable += data[i].len;
+	}
+	// as in virtq_add_chain: the device reports a used length in 32 bits
+	if (total > 0xffffffffULL)
+		return -EINVAL;
+	return (int64_t)writable;
+}
 
 #endif

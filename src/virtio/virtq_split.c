@@ -197,23 +197,24 @@ int split_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *token
 // data..., status. Without, it is descriptors s * stride on, linked once:
 //   stride 3 (one data buffer), slot 2: desc[6] header -> desc[7] data
 //   -> desc[8] status; two data buffers would need stride 4.
-static struct virtq_desc *slot_chain(struct virtq *vq, uint16_t slot)
-{
-	if (vq->use_indirect)
-		return vq->indirect + (size_t)slot * VIRTQ_INDIRECT_MAX;
-	return vq->desc + (size_t)slot * vq->slot_stride;
-}
-
 void split_slot_set(struct virtq *vq, uint16_t slot)
 {
-	const struct virtq_slot *s = &vq->slots[slot];
-	struct virtq_desc *d = slot_chain(vq, slot);
+	struct virtq_slot *s = &vq->slots[slot];
+	struct virtq_desc *d;
 	// inside a table, next counts from the table's start (2.7.5.3.1)
-	uint16_t base = vq->use_indirect ? 0 : (uint16_t)(slot * vq->slot_stride);
+	uint16_t base = 0;
 
-	d[0] = (struct virtq_desc){s->head.addr, s->head.len, VIRTQ_DESC_F_NEXT, (uint16_t)(base + 1)};
-	if (vq->use_indirect)
+	if (vq->use_indirect) {
+		s->id = slot;
+		d = vq->indirect + (size_t)slot * VIRTQ_INDIRECT_MAX;
 		vq->desc[slot] = (struct virtq_desc){virt_to_phys(d), 0, VIRTQ_DESC_F_INDIRECT, 0};
+	} else {
+		s->id = base = (uint16_t)(slot * vq->slot_stride);
+		d = vq->desc + base;
+	}
+	s->chain = d;
+	s->next = (uint16_t)(base + 2);
+	d[0] = (struct virtq_desc){s->head.addr, s->head.len, VIRTQ_DESC_F_NEXT, (uint16_t)(base + 1)};
 }
 
 // Examples, slot 2 with indirect descriptors, data {A, 4096, writes}:
@@ -222,31 +223,34 @@ void split_slot_set(struct virtq *vq, uint16_t slot)
 //   again, data {B}     -> table[1] = B only: the status has not moved
 //   slot 2 in flight    -> -EBUSY
 int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
-                   void *token, uint32_t writable)
+                   void *token)
 {
+	int64_t writable = virtq_slot_check(vq, slot, data, n, token);
+	if (writable < 0)
+		return (int)writable;
 	struct virtq_slot *s = &vq->slots[slot];
-	uint16_t head = (uint16_t)(slot * vq->slot_stride);
-	uint16_t base = vq->use_indirect ? 0 : head;
-	struct virtq_head *h = &vq->heads[head];
-	struct virtq_desc *d = slot_chain(vq, slot);
+	struct virtq_head *h = &vq->heads[s->id];
+	struct virtq_desc *d = s->chain;
 
 	if (h->token)
 		return -EBUSY;
-	for (int i = 0; i < n; i++)
-		d[1 + i] = (struct virtq_desc){
-		    data[i].addr, data[i].len,
-		    (uint16_t)(VIRTQ_DESC_F_NEXT | (data[i].device_writes ? VIRTQ_DESC_F_WRITE : 0)),
-		    (uint16_t)(base + 2 + i)};
+	for (int i = 0; i < n; i++) {
+		d[1 + i].addr = data[i].addr;
+		d[1 + i].len = data[i].len;
+		d[1 + i].flags =
+		    data[i].device_writes ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE : VIRTQ_DESC_F_NEXT;
+		d[1 + i].next = (uint16_t)(s->next + i);
+	}
 	if (n != s->ndata) {
 		// the status descriptor follows the data, wherever that ends
 		d[1 + n] = (struct virtq_desc){s->tail.addr, s->tail.len, VIRTQ_DESC_F_WRITE, 0};
 		if (vq->use_indirect)
-			vq->desc[head].len = (uint32_t)((n + 2) * sizeof(struct virtq_desc));
+			vq->desc[s->id].len = (uint32_t)((n + 2) * sizeof(struct virtq_desc));
 		s->ndata = (uint16_t)n;
 	}
 	h->token = token;
-	h->writable = writable;
-	split_publish(vq, head);
+	h->writable = (uint32_t)writable;
+	split_publish(vq, s->id);
 	return 0;
 }
 
