@@ -146,10 +146,10 @@ struct virtq {
 	uint16_t slot_max_data; // data buffers a slot's chain may hold
 	struct virtq_slot {
 		struct virtq_buf head, tail; // the slot's fixed first and last buffers
-		void *chain;                 // split: its first descriptor (table or ring); packed: its table
-		uint16_t id;                 // split: its head descriptor; packed: its buffer ID
-		uint16_t next;               // split: .next of its first data descriptor
-		uint16_t ndata;              // data buffers the chain holds as built
+		void *chain;    // split: its first descriptor (table or ring); packed: its table
+		uint16_t id;    // split: its head descriptor; packed: its buffer ID
+		uint16_t next;  // split: .next of its first data descriptor
+		uint16_t ndata; // data buffers the chain holds as built
 	} * slots;
 	size_t slot_bytes;
 
@@ -203,8 +203,8 @@ int virtq_add_chain(struct virtq *vq, const struct virtq_buf *bufs, int n, void 
 // Used chains come back through virtq_get_used, checked the same way.
 int virtq_slots_init(struct virtq *vq, uint16_t nslots, uint16_t max_data);
 int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struct virtq_buf tail);
-static inline int virtq_add_slot(struct virtq *vq, uint16_t slot,
-                                 const struct virtq_buf *data, int n, void *token);
+static inline int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data,
+                                 int n, void *token);
 // Tell the device about new chains, unless it said it does not need it.
 static inline void virtq_kick(struct virtq *vq);
 // Take one finished chain: returns 1 with its token and written length,
@@ -235,8 +235,8 @@ void packed_kick(struct virtq *vq);
 int packed_get_used(struct virtq *vq, void **token, uint32_t *len);
 bool packed_has_used(struct virtq *vq);
 
-static inline int virtq_add_slot(struct virtq *vq, uint16_t slot,
-                                 const struct virtq_buf *data, int n, void *token)
+static inline int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data,
+                                 int n, void *token)
 {
 	return vq->packed ? packed_add_slot(vq, slot, data, n, token)
 	                  : split_add_slot(vq, slot, data, n, token);

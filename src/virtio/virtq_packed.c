@@ -204,7 +204,6 @@ int packed_add(struct virtq *vq, const struct virtq_buf *bufs, int n, void *toke
 	END LAB 11 STUB */
 }
 
-
 // Slot mode (virtq.h). With indirect descriptors slot s is buffer ID s
 // and its table, whose header descriptor is written here once; a request
 // writes its data descriptors and one ring slot. Without, the whole chain
@@ -253,7 +252,8 @@ int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *dat
 		    (uint16_t)(data[i].device_writes ? VIRTQ_DESC_F_WRITE : 0)};
 	if (n != s->ndata) {
 		// the status descriptor follows the data, wherever that ends
-		table[1 + n] = (struct pvirtq_desc){s->tail.addr, s->tail.len, 0, VIRTQ_DESC_F_WRITE};
+		table[1 + n] =
+		    (struct pvirtq_desc){s->tail.addr, s->tail.len, 0, VIRTQ_DESC_F_WRITE};
 		s->ndata = (uint16_t)n;
 	}
 	uint16_t head = (uint16_t)(vq->avail_idx & (vq->num - 1));

@@ -214,7 +214,8 @@ void split_slot_set(struct virtq *vq, uint16_t slot)
 	}
 	s->chain = d;
 	s->next = (uint16_t)(base + 2);
-	d[0] = (struct virtq_desc){s->head.addr, s->head.len, VIRTQ_DESC_F_NEXT, (uint16_t)(base + 1)};
+	d[0] =
+	    (struct virtq_desc){s->head.addr, s->head.len, VIRTQ_DESC_F_NEXT, (uint16_t)(base + 1)};
 }
 
 // Examples, slot 2 with indirect descriptors, data {A, 4096, writes}:
@@ -237,8 +238,8 @@ int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data
 	for (int i = 0; i < n; i++) {
 		d[1 + i].addr = data[i].addr;
 		d[1 + i].len = data[i].len;
-		d[1 + i].flags =
-		    data[i].device_writes ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE : VIRTQ_DESC_F_NEXT;
+		d[1 + i].flags = data[i].device_writes ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE
+		                                       : VIRTQ_DESC_F_NEXT;
 		d[1 + i].next = (uint16_t)(s->next + i);
 	}
 	if (n != s->ndata) {
