@@ -128,8 +128,8 @@ MUTANTS = [
       "? io->sector : 0;", "? io->sector / (v->blk_size / SECTOR_SIZE) : 0;",
       "the header's sector counted in logical blocks, not 512-byte sectors"),
     m("status-not-device-writable", 4, REQ,
-      "(struct virtq_buf){virt_to_phys(&s->status), 1, true};",
-      "(struct virtq_buf){virt_to_phys(&s->status), 1, false};",
+      "(struct virtq_buf){virt_to_phys(&s->status), 1, true});",
+      "(struct virtq_buf){virt_to_phys(&s->status), 1, false});",
       "the status byte is device-readable"),
 
     # --- lab 5: writing ------------------------------------------------------------
