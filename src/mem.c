@@ -106,14 +106,6 @@ void dma_free(void *p, size_t size)
 	}
 }
 
-int dma_addressable(const void *p, size_t len)
-{
-	uint64_t a = (uint64_t)(uintptr_t)p;
-
-	return a >= boot_info.ram_base && len <= boot_info.ram_size &&
-	       a - boot_info.ram_base <= boot_info.ram_size - len;
-}
-
 void mem_stats(size_t *free_out, size_t *total_out)
 {
 	*free_out = free_pages;
