@@ -140,7 +140,7 @@ int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struc
 		return -EINVAL;
 	if (vq->heads[vq->packed ? slot : slot * vq->slot_stride].token)
 		return -EBUSY;
-	// the ring fills in where the chain lives; no chain is built yet
+	// the ring fills in where the chain lives and builds it
 	vq->slots[slot] = (struct virtq_slot){head, tail, 0, 0, 0, 0xffff};
 	if (vq->packed)
 		packed_slot_set(vq, slot);

@@ -217,6 +217,10 @@ void packed_slot_set(struct virtq *vq, uint16_t slot)
 	if (vq->use_indirect) {
 		struct pvirtq_desc *table = vq->pindirect + (size_t)slot * VIRTQ_INDIRECT_MAX;
 		table[0] = (struct pvirtq_desc){s->head.addr, s->head.len, 0, 0};
+		// laid out for one data buffer, as split_slot_set does (why: there)
+		s->ndata = vq->slot_max_data ? 1 : 0;
+		table[1 + s->ndata] =
+		    (struct pvirtq_desc){s->tail.addr, s->tail.len, 0, VIRTQ_DESC_F_WRITE};
 		s->chain = table;
 	} else {
 		s->chain = vq->ring; // only marks the slot described

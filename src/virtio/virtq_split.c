@@ -216,12 +216,21 @@ void split_slot_set(struct virtq *vq, uint16_t slot)
 	s->next = (uint16_t)(base + 2);
 	d[0] =
 	    (struct virtq_desc){s->head.addr, s->head.len, VIRTQ_DESC_F_NEXT, (uint16_t)(base + 1)};
+	// laid out for the usual request, one data buffer (written by the
+	// first split_add_slot), so a rebuilt slot is in the state it would
+	// be in after such a request: the instruction count of the next one
+	// does not depend on whether the slots were just rebuilt
+	s->ndata = vq->slot_max_data ? 1 : 0;
+	d[1 + s->ndata] = (struct virtq_desc){s->tail.addr, s->tail.len, VIRTQ_DESC_F_WRITE, 0};
+	if (vq->use_indirect)
+		vq->desc[slot].len = (uint32_t)((s->ndata + 2) * sizeof(struct virtq_desc));
 }
 
-// Examples, slot 2 with indirect descriptors, data {A, 4096, writes}:
-//   first use           -> table[1] = A, table[2] = status (ndata was
-//                          unset), desc[2].len = 48, head 2 published
-//   again, data {B}     -> table[1] = B only: the status has not moved
+// Examples, slot 2 with indirect descriptors (built with the status in
+// table[2] and desc[2].len 48), data {A, 4096, writes}:
+//   data {A}            -> table[1] = A only, head 2 published
+//   then data {B, C}    -> table[1] = B, table[2] = C, table[3] = status,
+//                          desc[2].len = 64: the status moved
 //   slot 2 in flight    -> -EBUSY
 int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
                    void *token)
