@@ -141,7 +141,8 @@ int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struc
 	if (vq->heads[vq->packed ? slot : slot * vq->slot_stride].token)
 		return -EBUSY;
 	// the ring fills in where the chain lives and builds it
-	vq->slots[slot] = (struct virtq_slot){head, tail, 0, 0, 0, 0xffff};
+	vq->slots[slot] =
+	    (struct virtq_slot){head, tail, (uint64_t)head.len + tail.len, 0, 0, 0, 0xffff};
 	if (vq->packed)
 		packed_slot_set(vq, slot);
 	else

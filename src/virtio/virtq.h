@@ -146,6 +146,7 @@ struct virtq {
 	uint16_t slot_max_data; // data buffers a slot's chain may hold
 	struct virtq_slot {
 		struct virtq_buf head, tail; // the slot's fixed first and last buffers
+		uint64_t fixed_len;          // head.len + tail.len
 		void *chain;    // split: its first descriptor (table or ring); packed: its table
 		uint16_t id;    // split: its head descriptor; packed: its buffer ID
 		uint16_t next;  // split: .next of its first data descriptor

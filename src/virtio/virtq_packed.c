@@ -230,13 +230,12 @@ void packed_slot_set(struct virtq *vq, uint16_t slot)
 int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
                     void *token)
 {
-	int64_t writable = virtq_slot_check(vq, slot, data, n, token);
-	if (writable < 0)
-		return (int)writable;
+	uint32_t writable;
+	int err = virtq_slot_check(vq, slot, data, n, token, &writable);
+	if (err)
+		return err;
 	struct virtq_slot *s = &vq->slots[slot];
 
-	if (vq->heads[slot].token)
-		return -EBUSY;
 	if (!vq->use_indirect) {
 		struct virtq_buf bufs[VIRTQ_INDIRECT_MAX];
 		bufs[0] = s->head;
@@ -245,7 +244,7 @@ int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *dat
 		bufs[1 + n] = s->tail;
 		if (vq->num_free < n + 2)
 			return -ENOSPC;
-		return packed_post(vq, bufs, n + 2, token, (uint32_t)writable, slot);
+		return packed_post(vq, bufs, n + 2, token, writable, slot);
 	}
 	if (vq->num_free < 1)
 		return -ENOSPC;
@@ -264,7 +263,7 @@ int packed_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *dat
 	vq->ring[head].addr = virt_to_phys(table);
 	vq->ring[head].len = (uint32_t)((n + 2) * sizeof(struct pvirtq_desc));
 	vq->ring[head].id = slot;
-	vq->heads[slot] = (struct virtq_head){token, 1, 0, (uint32_t)writable};
+	vq->heads[slot] = (struct virtq_head){token, 1, 0, writable};
 	packed_publish(vq, head, (uint16_t)(VIRTQ_DESC_F_INDIRECT | avail_bits(vq->avail_wrap)), 1);
 	return 0;
 }

@@ -50,12 +50,13 @@ static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t o
 }
 
 // The checks virtq_add_chain makes, for slot mode's data buffers (the
-// slot's header and status were checked by virtq_slot_set): returns the
-// chain's device-writable bytes, or -EINVAL (-EPROTO: the queue is
-// broken). Inline, so each ring's split_add_slot/packed_add_slot makes
-// them without another call on every request.
-static inline int64_t virtq_slot_check(struct virtq *vq, uint16_t slot,
-                                       const struct virtq_buf *data, int n, void *token)
+// slot's header and status were checked by virtq_slot_set), and that the
+// slot is not in flight: 0 with the chain's device-writable bytes in
+// *writable, or -EINVAL, -EBUSY, -EPROTO (the queue is broken). Inline,
+// so split_add_slot and packed_add_slot make them without another call
+// on every request.
+static inline int virtq_slot_check(struct virtq *vq, uint16_t slot, const struct virtq_buf *data,
+                                   int n, void *token, uint32_t *writable)
 {
 	if (vq->broken)
 		return -EPROTO;
@@ -64,7 +65,11 @@ static inline int64_t virtq_slot_check(struct virtq *vq, uint16_t slot,
 	const struct virtq_slot *s = &vq->slots[slot];
 	if (!s->chain)
 		return -EINVAL; // virtq_slot_set never described this slot
-	uint64_t total = (uint64_t)s->head.len + s->tail.len, writable = s->tail.len;
+	if (vq->heads[s->id].token)
+		return -EBUSY;
+	// as in virtq_add_chain, summed in 64 bits: the device reports a
+	// used length in 32, so no chain may hold 4 GiB or more
+	uint64_t total = s->fixed_len, w = s->tail.len;
 	bool writes = false;
 	for (int i = 0; i < n; i++) {
 		// no empty buffer, no readable one after a writable one
@@ -73,12 +78,12 @@ static inline int64_t virtq_slot_check(struct virtq *vq, uint16_t slot,
 		writes = data[i].device_writes;
 		total += data[i].len;
 		if (writes)
-			writable += data[i].len;
+			w += data[i].len;
 	}
-	// as in virtq_add_chain: the device reports a used length in 32 bits
 	if (total > 0xffffffffULL)
 		return -EINVAL;
-	return (int64_t)writable;
+	*writable = (uint32_t)w;
+	return 0;
 }
 
 #endif

@@ -235,22 +235,20 @@ void split_slot_set(struct virtq *vq, uint16_t slot)
 int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data, int n,
                    void *token)
 {
-	int64_t writable = virtq_slot_check(vq, slot, data, n, token);
-	if (writable < 0)
-		return (int)writable;
+	uint32_t writable;
+	int err = virtq_slot_check(vq, slot, data, n, token, &writable);
+	if (err)
+		return err;
 	struct virtq_slot *s = &vq->slots[slot];
-	struct virtq_head *h = &vq->heads[s->id];
 	struct virtq_desc *d = s->chain;
+	uint16_t next = s->next;
 
-	if (h->token)
-		return -EBUSY;
-	for (int i = 0; i < n; i++) {
-		d[1 + i].addr = data[i].addr;
-		d[1 + i].len = data[i].len;
-		d[1 + i].flags = data[i].device_writes ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE
-		                                       : VIRTQ_DESC_F_NEXT;
-		d[1 + i].next = (uint16_t)(s->next + i);
-	}
+	for (int i = 0; i < n; i++, next++)
+		d[1 + i] = (struct virtq_desc){data[i].addr, data[i].len,
+		                               data[i].device_writes
+		                                   ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE
+		                                   : VIRTQ_DESC_F_NEXT,
+		                               next};
 	if (n != s->ndata) {
 		// the status descriptor follows the data, wherever that ends
 		d[1 + n] = (struct virtq_desc){s->tail.addr, s->tail.len, VIRTQ_DESC_F_WRITE, 0};
@@ -258,8 +256,8 @@ int split_add_slot(struct virtq *vq, uint16_t slot, const struct virtq_buf *data
 			vq->desc[s->id].len = (uint32_t)((n + 2) * sizeof(struct virtq_desc));
 		s->ndata = (uint16_t)n;
 	}
-	h->token = token;
-	h->writable = (uint32_t)writable;
+	vq->heads[s->id].token = token;
+	vq->heads[s->id].writable = writable;
 	split_publish(vq, s->id);
 	return 0;
 }
