@@ -1,9 +1,10 @@
 #!/bin/sh
 # `make DEBUG=1 qemu-gdb` and gdb-multiarch in batch mode, through the
-# project's .gdbinit: break in virtq_add_chain, continue, and print its
-# argument n, then, a few lines on, its locals. The first chain at boot is a
-# virtio-blk read: header, data, status, so n must show as 3 (not
-# <optimized out>), and `info locals` must show values too. Also: the
+# project's .gdbinit: break in split_add_slot, continue, and print its
+# argument n, then, a few lines on, its locals. The first request at boot is
+# virtio-blk's GET_ID, one data buffer between the slot's header and status,
+# so n must show as 1 (not <optimized out>), and `info locals` must show
+# values too. Also: the
 # per-user GDB port is what the Makefile and .gdbinit both derive.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -41,8 +42,8 @@ make -s BUILD="$BUILD" DEBUG=1 kernel "$BUILD/disk.img" >"$TMP/build.log" 2>&1 |
 	echo "$pass passed, $fail failed"
 	exit 1
 }
-# where the chain's head is taken: n and writable are both known there
-line=$(grep -n 'uint16_t head = vq->free_head;' src/virtio/virtqueue.c | head -1 | cut -d: -f1)
+# where the slot's chain is handed to the device: n and writable are both known there
+line=$(grep -n 'vq->heads\[s->id\].writable = writable;' src/virtio/virtq_split.c | head -1 | cut -d: -f1)
 # a port of this run's own, so a student's session on the usual one is safe
 export GDBPORT=$((30000 + $$ % 20000))
 setsid make -s BUILD="$BUILD" DEBUG=1 qemu-gdb </dev/null >"$TMP/qemu.log" 2>&1 &
@@ -56,17 +57,17 @@ while ! grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A" /proc/net/tcp /pr
 	i=$((i + 1))
 done
 timeout 60 gdb-multiarch -q -nx -batch -x .gdbinit \
-	-ex 'delete' -ex 'break virtq_add_chain' -ex 'continue' \
-	-ex 'print n' -ex "break virtqueue.c:$line" -ex 'continue' -ex 'info locals' -ex 'kill' \
+	-ex 'delete' -ex 'break split_add_slot' -ex 'continue' \
+	-ex 'print n' -ex "break virtq_split.c:$line" -ex 'continue' -ex 'info locals' -ex 'kill' \
 	"$BUILD/debug/kernel.elf" >"$TMP/gdb.log" 2>&1 || true
-if grep -q "Breakpoint 2, virtq_add_chain" "$TMP/gdb.log"; then
-	ok "gdb stops at the breakpoint in virtq_add_chain"
+if grep -q "Breakpoint 2, split_add_slot" "$TMP/gdb.log"; then
+	ok "gdb stops at the breakpoint in split_add_slot"
 else
-	bad "gdb did not stop in virtq_add_chain:"
+	bad "gdb did not stop in split_add_slot:"
 	tail -15 "$TMP/gdb.log" "$TMP/qemu.log"
 fi
-if grep -qx '\$1 = 3' "$TMP/gdb.log"; then
-	ok "print n shows 3 (a blk request's three buffers)"
+if grep -qx '\$1 = 1' "$TMP/gdb.log"; then
+	ok "print n shows 1 (a blk request's one data buffer)"
 else
 	bad "print n: $(grep '^\$1' "$TMP/gdb.log" || echo 'no value printed')"
 fi
