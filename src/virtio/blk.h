@@ -73,8 +73,9 @@ void vblk_interrupt(void *vblk);
 // so far, on every device: they measure the device's speed, not the
 // driver's. And the bare loop's access to a
 // device's queue: lend it out while nothing is in flight (NULL otherwise),
-// interrupts off; take it back, resetting the device if the borrower
-// failed (err < 0).
+// interrupts off; take it back, rebuilding the request slots' chains the
+// borrower wrote over, or resetting the device if the borrower failed
+// (err < 0).
 uint64_t vblk_idle_instret(void);
 struct virtq *vblk_borrow_queue(struct vblk *v);
 void vblk_return_queue(struct vblk *v, int err);
