@@ -280,9 +280,11 @@ void packed_kick(struct virtq *vq)
 	// device wants a notification, or both sides could wait for each
 	// other (2.8.21.3)
 	virt_mb();
-	// one 32-bit read, so the offset and the flags belong together
+	// one 32-bit read, so the offset and the flags belong together (the
+	// builtin copy is two register moves; the kernel's memcpy, a call and
+	// a byte loop, was 32 instructions of every notification)
 	uint32_t snap = READ_ONCE(*(uint32_t *)vq->device_event);
-	memcpy(&ev, &snap, sizeof(ev));
+	__builtin_memcpy(&ev, &snap, sizeof(ev));
 	if (ev.flags == RING_EVENT_FLAGS_DESC && vq->use_event_idx && added < vq->num) {
 		// the device asked to hear about one slot of one lap. A slot
 		// of the lap before ours counts num slots back, so one modular
