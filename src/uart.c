@@ -25,11 +25,11 @@
 #include "uart.h"
 
 // Registers, at byte offsets (reg-shift 0 on QEMU virt)
-#define UART_RBR  0    // receive buffer (read)
-#define UART_THR  0    // transmit holding register (write)
-#define UART_LSR  5    // line status
-#define LSR_DR    0x01 // a received byte is waiting in RBR
-#define LSR_THRE  0x20 // THR can take a byte
+#define UART_RBR 0    // receive buffer (read)
+#define UART_THR 0    // transmit holding register (write)
+#define UART_LSR 5    // line status
+#define LSR_DR   0x01 // a received byte is waiting in RBR
+#define LSR_THRE 0x20 // THR can take a byte
 
 // How long to wait for THRE before sending anyway: a UART that never
 // says it is ready must not hang the kernel. QEMU's is ready at once
