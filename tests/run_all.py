@@ -155,14 +155,15 @@ def lab_numbers():
 
 
 # Which labs each transport grades. Legacy mmio grades every lab in the
-# handout proofs (fast tier). The slow tier grades every lab on the full
+# handout proofs (fast tier). The slow tier grades every lab but 0 (its
+# tests use no virtio device, and run once, on legacy mmio) on the full
 # solution over modern mmio, and adds virtio-pci for the labs whose code
 # runs over any transport (lab 10 is PCI itself; lab 0 boots with no
 # device), legacy PCI for the labs of device and queue set-up, and the
 # packed ring, on mmio and on PCI, for the labs whose code drives a queue
 # (issue 12, 13; lab 9's rng and net too on PCI).
 SLOW_MATRIX = {
-    "modern": range(0, 99),
+    "modern": range(1, 99),
     "pci": range(1, 10),
     "pci-legacy": range(2, 6),
     "modern-packed": (3, 4, 5, 7, 8),
