@@ -392,6 +392,11 @@ def main():
     # the scripts' `python3` is this one (make test starts Debian's), not a
     # version manager's shim found first on PATH (a third of a second each)
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
+    # grade.py starts a few dozen times: its modules are compiled once, with
+    # the bytecode kept in build/ rather than beside the sources (even where
+    # PYTHONDONTWRITEBYTECODE is set, which made each start compile them)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(BUILD, "pycache")
     shutil.rmtree(os.path.join(BUILD, "proof"), ignore_errors=True)
 
     job(Phase("build (make -j)", 1), build, args.tier)()
