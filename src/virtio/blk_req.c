@@ -227,10 +227,11 @@ int vblk_run(struct vblk *v, struct vblk_io *io, int n, int depth)
 	// the first error is looked for only if something failed
 	uint64_t failures = v->errors + v->resets;
 	bool refused = false;
+	// never more in flight than the request slots, whatever depth says
+	int most = depth < v->nslots ? depth : v->nslots;
 	for (;;) {
-		// start as many as the queue and the depth allow (never more
-		// than the request slots, whatever depth says)
-		while (next < n && v->in_flight < depth && v->in_flight < v->nslots) {
+		// start as many as the queue and the depth allow
+		while (next < n && v->in_flight < most) {
 			int err = check_io(v, &io[next]);
 			if (err == 0) {
 				while (v->slot_io[slot]) // a free slot exists: in_flight < nslots
