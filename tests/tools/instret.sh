@@ -9,10 +9,10 @@
 #   - every figure is printed and no request failed,
 #   - the depth-1 figures repeat exactly from one run to the next,
 #   - the driver's depth-1 figure stays under DRIVER_QD1_MAX instructions a
-#     request (392 since the slot chains of issue 16, 552 before them; so
+#     request (390 since the slot chains of issue 16, 552 before them; so
 #     about 5% of headroom): a commit that slows the hot path fails here,
 #     and one that speeds it up should lower the bound,
-#   - and within RATIO_MAX times the bare loop's (3.63 now; issue 16 aims
+#   - and within RATIO_MAX times the bare loop's (3.61 now; issue 16 aims
 #     at 1.5, and README.md, "Measured", says what bounds it).
 # Depth 32 is printed, not checked: how many completions one look at the
 # used ring finds depends on the device's timing, so its figure moves by a
