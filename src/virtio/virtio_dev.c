@@ -334,4 +334,3 @@ void vdev_dma_free(struct virtio_dev *d, void *p, size_t bytes)
 	if (!d->dead)
 		dma_free(p, bytes);
 }
-
