@@ -1,0 +1,114 @@
+"""The transport comparison of `make bench` (tools/bench.py): the 4 KiB
+patterns, driver and bare loop, on virtio-mmio and on virtio-pci three
+ways, and the ratios that compare them.
+
+Under TCG, QEMU 7.2 handles a notification differently on the two
+transports. virtio-mmio turns ioeventfd off unless KVM provides it, so a
+guest's write to QueueNotify runs the device's queue handler right there,
+on the vCPU thread. virtio-pci keeps ioeventfd on (its default) and,
+without KVM, its memory dispatch turns the write into an eventfd signal:
+the vCPU thread returns to the guest at once and QEMU's main loop, another
+thread, wakes up to run the handler. That hand-off costs time on every
+notification, whatever the driver does, so the bare loop (the fastest
+thing that can drive the device) pays it too. The setups:
+
+  +mmio              the disk on virtio-mmio (the main run's transport
+                     when that is mmio, else the modern interface)
+  +pci               virtio-blk-pci, modern, as QEMU sets it up by default
+  +pci-noioeventfd   the same with ioeventfd=off: notifications handled on
+                     the vCPU thread, as on mmio
+  +iothread          virtio-blk-pci with its queue in an iothread
+                     (-object iothread,id=io0 ... iothread=io0). QEMU 7.2
+                     refuses iothread= on virtio-blk-device under TCG
+                     ("ioeventfd is required for iothread": see above) but
+                     takes it on virtio-blk-pci.
+
+The setups run in rounds, one boot each per round and one repetition of
+each pattern per boot, so a ratio compares figures taken seconds apart and
+is the median of the rounds' own ratios: this host's load moves a run's
+figures by a factor of two or more within a minute.
+"""
+
+SETUPS = [
+    # (tag, transport or None for the mmio reference, extra QEMU arguments,
+    # device options)
+    ("+mmio", None, [], ""),
+    ("+pci", "pci", [], ""),
+    ("+pci-noioeventfd", "pci", [], ",ioeventfd=off"),
+    ("+iothread", "pci", ["-object", "iothread,id=io0"], ",iothread=io0"),
+]
+
+
+def mmio_reference(transport):
+    """The mmio transport to compare PCI with: the main run's, or modern."""
+    return transport if not transport.startswith("pci") else "modern"
+
+
+def instret_runs(instret_run, kernel, img, aio, transport):
+    """`instret` over both PCI interfaces (and mmio when the main run is
+    on PCI), one boot each: the depth-1 figure is exact, so one run says
+    it. Returns (figures, the name of the mmio driver figure)."""
+    got = {}
+    for tr in ("pci", "pci-legacy"):
+        got.update(instret_run(kernel, img, aio, tr, runs=1, tag="+" + tr, boots=1))
+    if transport.startswith("pci"):
+        got.update(instret_run(kernel, img, aio, "modern", runs=1, tag="+mmio", boots=1))
+        return got, "driver+mmio"
+    return got, "driver"
+
+
+def run_rounds(side_run, kernel, img, aio, append, transport, rounds):
+    """Every setup once per round. Returns ({(mode+tag, test): {round:
+    rate}}, [what could not run])."""
+    figures, missing = {}, {}
+    for rnd in range(1, rounds + 1):
+        for tag, tr, extra, opts in SETUPS:
+            if tag in missing:
+                continue
+            run = (tag, tr or mmio_reference(transport), extra, opts, "", None)
+            got, why = side_run(kernel, img, aio, append, transport, 1, run)
+            if not got:
+                missing[tag] = why
+                continue
+            for key, by_rep in got.items():
+                for rate in by_rep.values():
+                    figures.setdefault(key, {})[rnd] = rate
+    return figures, [f"bench: no {tag[1:]} figures: {why}" for tag, why in missing.items()]
+
+
+def ratios(mode, paired, ins, ins_mmio):
+    """(name, ratios, target, "min"/"max"/None) for bench.py's ratio list.
+    paired(a, b): a/b for each round both ran in; ins(who, depth): the
+    `instret` figure or None; ins_mmio: the name of the mmio instret run
+    ("driver" when the main run is on mmio)."""
+
+    def p(a, b, test_a, test_b=None):
+        return paired((a, test_a), (b, test_b or test_a))
+
+    m, pci, off, io = mode + "+mmio", mode + "+pci", mode + "+pci-noioeventfd", mode + "+iothread"
+    return [
+        ("pci/mmio (rand4k_qd32)", p(pci, m, "rand4k_qd32"), 0.95, "min"),
+        ("pci/mmio bare loop (minimal_qd32), the device's own ratio",
+         p("bare+pci", "bare+mmio", "minimal_qd32"), None, None),
+        ("pci/mmio (rand4k_qd1)", p(pci, m, "rand4k_qd1"), None, None),
+        ("pci/mmio bare loop (minimal_qd1)", p("bare+pci", "bare+mmio", "minimal_qd1"), None,
+         None),
+        ("pci ioeventfd=off/mmio (rand4k_qd32)", p(off, m, "rand4k_qd32"), None, None),
+        ("pci ioeventfd=off/mmio bare loop (minimal_qd32)",
+         p("bare+pci-noioeventfd", "bare+mmio", "minimal_qd32"), None, None),
+        ("pci/mmio instret (rand4k_qd1)",
+         [ins("driver+pci", 1) / ins(ins_mmio, 1)]
+         if ins("driver+pci", 1) and ins(ins_mmio, 1) else [], None, None),
+        ("pci-legacy/mmio instret (rand4k_qd1)",
+         [ins("driver+pci-legacy", 1) / ins(ins_mmio, 1)]
+         if ins("driver+pci-legacy", 1) and ins(ins_mmio, 1) else [], None, None),
+        ("iothread/main-loop (rand4k_qd32), both PCI", p(io, pci, "rand4k_qd32"), None, None),
+        ("iothread/main-loop (rand4k_qd1), both PCI", p(io, pci, "rand4k_qd1"), None, None),
+        ("iothread/main-loop bare loop (minimal_qd32)",
+         p("bare+iothread", "bare+pci", "minimal_qd32"), None, None),
+        ("iothread rand4k_qd32/rand4k_qd1", p(io, io, "rand4k_qd32", "rand4k_qd1"), None, None),
+        ("pci main-loop rand4k_qd32/rand4k_qd1", p(pci, pci, "rand4k_qd32", "rand4k_qd1"), None,
+         None),
+        ("iothread minimal_qd32/minimal_qd1 (the bare loop's scaling)",
+         p("bare+iothread", "bare+iothread", "minimal_qd32", "minimal_qd1"), None, None),
+    ]
