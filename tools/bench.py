@@ -241,6 +241,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--transport", default="legacy", choices=tuple(TRANSPORTS))
+    ap.add_argument("--rounds", type=int, default=7,
+                    help="rounds of the transport comparison (one boot per setup each)")
     ap.add_argument("--only", default=",".join(PARTS),
                     help="the parts to run, comma-separated (default: all of "
                     f"{','.join(PARTS)}); a ratio whose figures were not measured "
@@ -292,7 +294,7 @@ def main():
             print(f"bench: no {run[0][1:]} figures: {why}")
     if "transports" in only:
         got, why_not = bench_transports.run_rounds(side_run, kernel, img, aio, append,
-                                                   args.transport, args.reps)
+                                                   args.transport, args.rounds)
         figures.update(got)
         print("\n".join(why_not))
     instret, ins_mmio = {}, "driver"
@@ -306,7 +308,8 @@ def main():
             instret.update(instret_run(kernel, img, aio, "modern", tag=tag,
                                        device_opts=",packed=on", append=more))
 
-    print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}, "
+    print(f"\nbench: {args.reps} repetitions ({args.rounds} rounds of the transport "
+          f"comparison), medians [min..max], aio={aio}, {args.transport}, "
           f"host load average {os.getloadavg()[0]:.1f} at the end")
     width = max((len(mode) for mode, _ in figures), default=4)
     for (mode, test), by_rep in sorted(figures.items()):

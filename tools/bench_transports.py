@@ -106,9 +106,12 @@ def ratios(mode, paired, ins, ins_mmio):
         ("iothread/main-loop (rand4k_qd1), both PCI", p(io, pci, "rand4k_qd1"), None, None),
         ("iothread/main-loop bare loop (minimal_qd32)",
          p("bare+iothread", "bare+pci", "minimal_qd32"), None, None),
+        ("iothread/mmio (rand4k_qd32)", p(io, m, "rand4k_qd32"), None, None),
         ("iothread rand4k_qd32/rand4k_qd1", p(io, io, "rand4k_qd32", "rand4k_qd1"), None, None),
         ("pci main-loop rand4k_qd32/rand4k_qd1", p(pci, pci, "rand4k_qd32", "rand4k_qd1"), None,
          None),
+        ("mmio rand4k_qd32/rand4k_qd1 (these rounds)", p(m, m, "rand4k_qd32", "rand4k_qd1"),
+         None, None),
         ("iothread minimal_qd32/minimal_qd1 (the bare loop's scaling)",
          p("bare+iothread", "bare+iothread", "minimal_qd32", "minimal_qd1"), None, None),
     ]
