@@ -166,9 +166,10 @@ SIDE_RUNS = [
 ]
 
 
-def side_run(kernel, img, aio, append, transport, reps, run):
-    """One side run: ({(mode+tag, test): {rep: rate}}, instret figures), or
-    (None, why not)."""
+def side_run(kernel, img, aio, append, transport, reps, run, probe=None):
+    """One side run: ({(mode+tag, test): {rep: rate}}, None), or (None, why
+    not). probe(QEMU's pid, None) is called just before the `bench`
+    command, probe(pid, its output) just after."""
     tag, tr, extra, opts, more_args, must_say = run
     cmd = transport_cmd(kernel, img, aio, tr or transport, append=append + more_args,
                         extra=extra, device_opts=opts)
@@ -188,7 +189,11 @@ def side_run(kernel, img, aio, append, transport, reps, run):
     if must_say and must_say not in vq:
         con.close()
         return None, f"`vq` does not say \"{must_say}\" (not in this kernel?)"
+    if probe:
+        probe(con.p.pid, None)
     _, out = con.run(f"bench /bench 64 {reps} 4k", timeout=600)
+    if probe:
+        probe(con.p.pid, out)
     con.close()
     figures = {}
     parse_bench(out, figures, tag)
@@ -293,8 +298,8 @@ def main():
         else:
             print(f"bench: no {run[0][1:]} figures: {why}")
     if "transports" in only:
-        got, why_not = bench_transports.run_rounds(side_run, kernel, img, aio, append,
-                                                   args.transport, args.rounds)
+        got, why_not, host_cost = bench_transports.run_rounds(side_run, kernel, img, aio, append,
+                                                              args.transport, args.rounds)
         figures.update(got)
         print("\n".join(why_not))
     instret, ins_mmio = {}, "driver"
@@ -324,6 +329,8 @@ def main():
         uboot_rate = 64 * MIB / statistics.median(uboot)
         print(f"  host-timed U-Boot virtio read 64 MiB {uboot_rate / MIB:9.1f} MiB/s")
 
+    if "transports" in only:
+        bench_transports.print_host_cost(host_cost)
     print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each, "
           "one run on the other transports):")
     for (who, depth), runs in sorted(instret.items()):

@@ -23,20 +23,99 @@ thing that can drive the device) pays it too. The setups:
                      ("ioeventfd is required for iothread": see above) but
                      takes it on virtio-blk-pci.
 
+Beside the timed figures, each boot's QEMU threads are read from /proc
+before and after the `bench` command: host CPU time and context switches
+per 4 KiB request, per thread (vCPU, main loop, iothread). Those count
+the work the hand-off adds, and move far less with the host's load than
+the time a request takes.
+
 The setups run in rounds, one boot each per round and one repetition of
 each pattern per boot, so a ratio compares figures taken seconds apart and
 is the median of the rounds' own ratios: this host's load moves a run's
 figures by a factor of two or more within a minute.
 """
 
+import glob
+import os
+import re
+import statistics
+
+# QEMU names its threads ("CPU 0/TCG", "IO io0") only when asked to
+NAMED = ["-name", "bench,debug-threads=on"]
 SETUPS = [
     # (tag, transport or None for the mmio reference, extra QEMU arguments,
     # device options)
-    ("+mmio", None, [], ""),
-    ("+pci", "pci", [], ""),
-    ("+pci-noioeventfd", "pci", [], ",ioeventfd=off"),
-    ("+iothread", "pci", ["-object", "iothread,id=io0"], ",iothread=io0"),
+    ("+mmio", None, NAMED, ""),
+    ("+pci", "pci", NAMED, ""),
+    ("+pci-noioeventfd", "pci", NAMED, ",ioeventfd=off"),
+    ("+iothread", "pci", NAMED + ["-object", "iothread,id=io0"], ",iothread=io0"),
 ]
+# thread name -> the column it is counted in; the main loop is the
+# process's first thread, "other" is call_rcu and the thread pool's workers
+THREAD_KIND = (("CPU ", "vCPU"), ("IO ", "iothread"))
+KINDS = ("vCPU", "main loop", "iothread", "other")
+
+
+def threads(pid):
+    """{tid: (kind, CPU ticks, context switches)} of a process's threads."""
+    got = {}
+    for task in glob.glob(f"/proc/{pid}/task/*"):
+        try:
+            with open(task + "/stat") as f:
+                stat = f.read()
+            with open(task + "/status") as f:
+                status = f.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        tid = task.rsplit("/", 1)[1]
+        kind = "main loop" if tid == str(pid) else next(
+            (k for prefix, k in THREAD_KIND if name.startswith(prefix)), "other")
+        switches = sum(map(int, re.findall(r"ctxt_switches:\s+(\d+)", status)))
+        got[tid] = (kind, int(fields[11]) + int(fields[12]), switches)
+    return got
+
+
+def host_probe(tag, host_cost):
+    """A side_run probe: adds {kind: (us CPU, switches) per request} for
+    this boot to host_cost[tag]."""
+    before = {}
+
+    def probe(pid, out):
+        if out is None:
+            before.update(threads(pid))
+            return
+        requests = sum(int(b) // 4096 for b in re.findall(r" bytes (\d+) ", out))
+        if not requests:
+            return
+        tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+        per = {}
+        for tid, (kind, ticks, switches) in threads(pid).items():
+            _, t0, s0 = before.get(tid, (kind, 0, 0))
+            cpu, sw = per.get(kind, (0.0, 0.0))
+            per[kind] = (cpu + (ticks - t0) * tick_us / requests, sw + (switches - s0) / requests)
+        host_cost.setdefault(tag, []).append(per)
+
+    return probe
+
+
+def print_host_cost(host_cost):
+    """The /proc figures, median over the rounds."""
+    if not host_cost:
+        return
+    print("\n  host cost per 4 KiB request (QEMU's threads from /proc, median of the rounds): "
+          "CPU us / context switches")
+    print("  " + " " * 17 + "".join(f"{k:>16}" for k in KINDS) + f"{'all':>16}")
+    for tag, rounds in host_cost.items():
+        cols = []
+        for kind in KINDS + ("all",):
+            def pick(per, i):
+                return sum(v[i] for k, v in per.items() if kind in ("all", k))
+            cpu = statistics.median(pick(per, 0) for per in rounds)
+            sw = statistics.median(pick(per, 1) for per in rounds)
+            cols.append(f"{cpu:8.2f} / {sw:5.2f}" if cpu or sw else f"{'-':>16}")
+        print(f"  {tag[1:]:17}" + "".join(f"{c:>16}" for c in cols))
 
 
 def mmio_reference(transport):
@@ -59,21 +138,23 @@ def instret_runs(instret_run, kernel, img, aio, transport):
 
 def run_rounds(side_run, kernel, img, aio, append, transport, rounds):
     """Every setup once per round. Returns ({(mode+tag, test): {round:
-    rate}}, [what could not run])."""
-    figures, missing = {}, {}
+    rate}}, [what could not run], {tag: [host cost of each round]})."""
+    figures, missing, host_cost = {}, {}, {}
     for rnd in range(1, rounds + 1):
         for tag, tr, extra, opts in SETUPS:
             if tag in missing:
                 continue
             run = (tag, tr or mmio_reference(transport), extra, opts, "", None)
-            got, why = side_run(kernel, img, aio, append, transport, 1, run)
+            got, why = side_run(kernel, img, aio, append, transport, 1, run,
+                                probe=host_probe(tag, host_cost))
             if not got:
                 missing[tag] = why
                 continue
             for key, by_rep in got.items():
                 for rate in by_rep.values():
                     figures.setdefault(key, {})[rnd] = rate
-    return figures, [f"bench: no {tag[1:]} figures: {why}" for tag, why in missing.items()]
+    why_not = [f"bench: no {tag[1:]} figures: {why}" for tag, why in missing.items()]
+    return figures, why_not, host_cost
 
 
 def ratios(mode, paired, ins, ins_mmio):
