@@ -381,7 +381,7 @@ def main():
         ("packed/split bare loop instret (minimal_qd1)",
          [ins("minimal+packed", 1) / ins("minimal+split", 1)]
          if ins("minimal+packed", 1) and ins("minimal+split", 1) else [], None, None),
-        *bench_transports.ratios(mode, paired, ins, ins_mmio),
+        *bench_transports.ratios(mode, figures, ins, ins_mmio),
         ("instret_qd1/minimal_instret_qd1",
          [ins("driver", 1) / ins("minimal", 1)] if ins("minimal", 1) else [], 1.5, "max"),
         ("instret_qd32/minimal_instret_qd32",

@@ -157,14 +157,23 @@ def run_rounds(side_run, kernel, img, aio, append, transport, rounds):
     return figures, why_not, host_cost
 
 
-def ratios(mode, paired, ins, ins_mmio):
+def ratios(mode, figures, ins, ins_mmio):
     """(name, ratios, target, "min"/"max"/None) for bench.py's ratio list.
-    paired(a, b): a/b for each round both ran in; ins(who, depth): the
-    `instret` figure or None; ins_mmio: the name of the mmio instret run
-    ("driver" when the main run is on mmio)."""
+    figures: {(mode, test): {round: rate}}; ins(who, depth): the `instret`
+    figure or None; ins_mmio: the name of the mmio instret run ("driver"
+    when the main run is on mmio)."""
+
+    def by_round(a, b, test_a, test_b):
+        ra, rb = figures.get((a, test_a), {}), figures.get((b, test_b or test_a), {})
+        return {k: ra[k] / rb[k] for k in ra if k in rb}
 
     def p(a, b, test_a, test_b=None):
-        return paired((a, test_a), (b, test_b or test_a))
+        return list(by_round(a, b, test_a, test_b).values())
+
+    def over_bare(tag):
+        """driver/bare loop at depth 32 in each round: both in one boot,
+        back to back, so the host's load weighs on both alike"""
+        return by_round(mode + tag, "bare" + tag, "rand4k_qd32", "minimal_qd32")
 
     m, pci, off, io = mode + "+mmio", mode + "+pci", mode + "+pci-noioeventfd", mode + "+iothread"
     return [
@@ -172,6 +181,9 @@ def ratios(mode, paired, ins, ins_mmio):
         ("pci/mmio bare loop (minimal_qd32), the device's own ratio",
          p("bare+pci", "bare+mmio", "minimal_qd32"), None, None),
         ("pci/mmio (rand4k_qd1)", p(pci, m, "rand4k_qd1"), None, None),
+        ("pci/mmio of the driver's share of the bare loop (rand4k_qd32/minimal_qd32)",
+         [a / b for k, a in over_bare("+pci").items()
+          if (b := over_bare("+mmio").get(k))], None, None),
         ("pci/mmio bare loop (minimal_qd1)", p("bare+pci", "bare+mmio", "minimal_qd1"), None,
          None),
         ("pci ioeventfd=off/mmio (rand4k_qd32)", p(off, m, "rand4k_qd32"), None, None),
