@@ -28,7 +28,11 @@ DEBUG     ?=
 KBUILD    := $(BUILD)$(if $(filter 1,$(DEBUG)),/debug)
 KOPT      := $(if $(filter 1,$(DEBUG)),-O0 -g3,-O2 -g)
 # one GDB port per user, so users of a shared machine do not collide
-GDBPORT   ?= $(shell expr $$(id -u) % 5000 + 25000)
+# (computed once: an exported variable defined with `?=` would run its
+# shell again for every recipe line make starts)
+ifeq ($(origin GDBPORT),undefined)
+GDBPORT   := $(shell expr $$(id -u) % 5000 + 25000)
+endif
 export GDBPORT
 
 # ccache, when installed, remembers each compile by its input. make test
@@ -54,7 +58,10 @@ HOSTFLAGS := $(WARN) -g -O1 -DHOST_BUILD -iquote src -iquote tests/unit -fsaniti
 
 # Every source below src/, at any depth: a new folder cannot drop out of
 # the build. (find sorts nothing, so sort does.)
-find_srcs = $(sort $(shell find $(1) -type f \( $(foreach e,$(2),-name '*.$(e)' -o) -false \) 2>/dev/null))
+# (make's own wildcard, walked down folder by folder, rather than a find
+# per list: make test starts make a few hundred times)
+rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(2),$(d)))
+find_srcs = $(sort $(call rwildcard,$(1),$(foreach e,$(2),%.$(e))))
 KERNEL_SRCS := $(call find_srcs,src,c S)
 KERNEL_OBJS := $(patsubst src/%,$(KBUILD)/kernel/%.o,$(KERNEL_SRCS))
 # Files that build for the host too: everything below src/lib, src/virtio,
@@ -131,7 +138,7 @@ $(KBUILD)/kernel.elf: $(KERNEL_OBJS) kernel.ld
 # --- disks ------------------------------------------------------------------
 # The course's sample disk is made from disk/: add a file there and it shows
 # up in `ls` after the next `make qemu`.
-$(SAMPLE_IMG): $(BUILD)/tools/mkfs-eclipsefs $(shell find disk 2>/dev/null)
+$(SAMPLE_IMG): $(BUILD)/tools/mkfs-eclipsefs disk $(call rwildcard,disk,%)
 	SOURCE_DATE_EPOCH=1640995200 $(BUILD)/tools/mkfs-eclipsefs $@ disk
 
 # --- running ----------------------------------------------------------------

@@ -63,7 +63,7 @@ $(BUILD)/fuzz/fuzz_eclipsefs: tests/fuzz/fuzz_eclipsefs.c $(EFS_SRCS) $(EFS_HDRS
 	$(FUZZ_CC) -g -O1 -DHOST_BUILD -iquote src -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=undefined tests/fuzz/fuzz_eclipsefs.c $(EFS_SRCS) -o $@
 
-$(FUZZ_DIR)/seeds.stamp: $(EFS_TOOLS) tests/fuzz/make-seeds.sh $(shell find disk 2>/dev/null)
+$(FUZZ_DIR)/seeds.stamp: $(EFS_TOOLS) tests/fuzz/make-seeds.sh disk $(call rwildcard,disk,%)
 	BUILD=$(BUILD) tests/fuzz/make-seeds.sh $(FUZZ_DIR)/seeds
 	@touch $@
 

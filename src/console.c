@@ -1,14 +1,25 @@
-// Kernel console: output through OpenSBI's console call, which reaches the
-// same 16550 UART the shell reads from. kprintf itself is in lib/kprintf.c.
+// Kernel console: output through OpenSBI's console call from the first
+// instruction, and straight to the 16550 UART once the device tree has
+// named it (uart.c says why). Both reach the same serial line, so the
+// switch shows nowhere. kprintf itself is in lib/kprintf.c.
 #include "console.h"
 #include "power.h"
 #include "sbi.h"
+#include "uart.h"
+
+static void put_byte(char c)
+{
+	if (uart_ready())
+		uart_putc(c);
+	else
+		sbi_console_putchar(c);
+}
 
 void console_putc(char c)
 {
 	if (c == '\n')
-		sbi_console_putchar('\r');
-	sbi_console_putchar(c);
+		put_byte('\r');
+	put_byte(c);
 }
 
 void panic_at(const char *file, int line, const char *func, const char *fmt, ...)

@@ -104,6 +104,10 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 	int node_is_plic = 0;
 	const uint8_t *ints = 0;
 	uint32_t ints_len = 0;
+	// for the UART: the current depth-2 node's first reg address, kept
+	// if its compatible says ns16550a (the two come in either order)
+	uint64_t node_reg = 0;
+	int node_is_uart = 0;
 
 	while (p + 4 <= end) {
 		uint32_t tok = be32(p);
@@ -120,6 +124,8 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 				cpu_reg = ~0ULL;
 				ints = 0;
 				node_is_plic = 0;
+				node_reg = 0;
+				node_is_uart = 0;
 			}
 			p += (len + 1 + 3) & ~3UL;
 		} else if (tok == FDT_END_NODE) {
@@ -127,6 +133,8 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 				bi->plic_ints = ints;
 				bi->plic_ints_len = ints_len;
 			}
+			if (depth == 2 && node_is_uart && node_reg && !bi->uart_base)
+				bi->uart_base = node_reg;
 			depth--;
 		} else if (tok == FDT_PROP) {
 			if (p + 8 > end)
@@ -176,6 +184,13 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			           (stringlist_has(val, len, "riscv,plic0") ||
 			            stringlist_has(val, len, "sifive,plic-1.0.0"))) {
 				node_is_plic = 1;
+			} else if (depth == 2 && !strcmp(prop, "compatible") &&
+			           stringlist_has(val, len, "ns16550a")) {
+				node_is_uart = 1;
+			} else if (depth == 2 && !strcmp(prop, "reg") && addr_cells <= 2 &&
+			           len >= 4 * addr_cells) {
+				// (the cells of /soc, which QEMU gives as the root's)
+				node_reg = be_cells(val, addr_cells);
 			}
 		} else if (tok == FDT_NOP) {
 			continue;

@@ -36,6 +36,9 @@ struct boot_info {
 	unsigned nharts;
 	const uint8_t *plic_ints;
 	uint32_t plic_ints_len;
+	// The first 16550 UART (compatible "ns16550a"), the serial line
+	// OpenSBI prints on: its registers' address, 0 when there is none.
+	uint64_t uart_base;
 };
 
 // The S-mode PLIC context of any hart listed in the tree, or -1.

@@ -6,6 +6,7 @@
 #include "fs/fs.h"
 #include "errno.h"
 #include "fdt.h"
+#include "uart.h"
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
@@ -81,6 +82,7 @@ void kmain(unsigned long hartid, void *dtb)
 	trap_init(); // from here on, a stray exception is reported, not a hang
 	if (fdt_read(dtb, hartid, &boot_info) < 0)
 		kprintf("boot: no valid device tree at %p; assuming 128 MiB of RAM\n", dtb);
+	uart_init(boot_info.uart_base); // the console leaves SBI for the UART
 	time_hz = boot_info.timebase_hz;
 	mem_init(&boot_info);
 	size_t free_pages, total_pages;

@@ -1,8 +1,21 @@
-// The 16550 UART at 0x10000000: keyboard input for the shell.
+// The 16550 UART the device tree names (QEMU virt: 0x10000000): the
+// shell's keyboard, and the console's output once uart_init has run.
 #ifndef UART_H
 #define UART_H
 
-// The next received character, or -1 if none is waiting.
+#include <stdbool.h>
+#include <stdint.h>
+
+// Use the UART at base (from the device tree; 0 leaves it unused).
+void uart_init(uint64_t base);
+
+// Whether uart_init found one: until then output goes through SBI.
+bool uart_ready(void);
+
+// Send one byte, once the transmitter can take it.
+void uart_putc(char c);
+
+// The next received character, or -1 if none is waiting (or no UART).
 int uart_getc(void);
 
 #endif

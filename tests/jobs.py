@@ -18,6 +18,10 @@ tally = {"passed": 0, "failed": 0, "skipped": 0}
 failures = []
 
 
+# RUN_ALL_PROFILE=file: a line per command run (CPU s, wall s, phase,
+# command), to find where a run's time goes
+PROFILE = os.environ.get("RUN_ALL_PROFILE")
+
 # the phase whose job this thread is running, for the CPU it is charged
 current = threading.local()
 
@@ -28,6 +32,7 @@ def run(cmd, cwd=ROOT, timeout=900, raise_timeout=False):
     to the phase of the calling job. A command still running after
     `timeout` s is killed: with raise_timeout, TimeoutExpired is raised;
     without, its output so far is returned with exit status -1."""
+    start = time.monotonic()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     chunks = ([], [])
 
@@ -53,9 +58,14 @@ def run(cmd, cwd=ROOT, timeout=900, raise_timeout=False):
         t.join()
     out, err = (b"".join(c).decode("utf-8", "replace") for c in chunks)
     phase = getattr(current, "phase", None)
+    cpu = usage.ru_utime + usage.ru_stime
     if phase is not None:
         with lock:
-            phase.cpu += usage.ru_utime + usage.ru_stime
+            phase.cpu += cpu
+    if PROFILE:  # where the CPU goes, command by command
+        with lock, open(PROFILE, "a") as f:
+            f.write(f"{cpu:7.2f} {time.monotonic() - start:7.2f} "
+                    f"{getattr(phase, 'title', '-')[:30]!r} {' '.join(cmd)[:300]}\n")
     if killed:
         if raise_timeout:
             raise subprocess.TimeoutExpired(cmd, timeout, out, err)

@@ -214,7 +214,14 @@ def main():
         labs = {int(x) for a in args.lab for x in a.split(",") if x}
     root = os.path.abspath(args.root)
     stop = Stop(args.fail_fast)
-    units = [] if args.no_unit else unit_tests(root, labs, args.unit_binary, stop, args.test)
+    # With --fail-fast the unit tests run first: they take seconds, and a
+    # failure among them spares every QEMU boot. Otherwise they run beside
+    # the QEMU checks, which spend part of each boot waiting.
+    unit_run = ThreadPoolExecutor(max_workers=1)
+    units = unit_run.submit(lambda: [] if args.no_unit else
+                            unit_tests(root, labs, args.unit_binary, stop, args.test))
+    if args.fail_fast:
+        units.result()
 
     tests = []
     if not args.no_qemu:
@@ -228,7 +235,7 @@ def main():
             tests += [gradelib.Test(t.lab, t.name, t.points, args.transport, t.fn)
                       for t in gradelib.TESTS if t.transport == base]
         tests = [t for t in tests if not args.test or args.test in t.name]
-    if not tests and not units:
+    if not tests and not units.result():
         sys.exit("grade: no tests for the labs asked for")
 
     results = []
@@ -237,7 +244,7 @@ def main():
             results = list(pool.map(lambda t: run_one(t, root, stop), tests))
     elif tests:
         results = [("skip", "not run: a unit test failed (--fail-fast)", "", 0.0)] * len(tests)
-    for u in units:
+    for u in units.result():
         outcome = {"PASSED": "pass", "SKIPPED": "skip"}.get(u.status, "fail")
         tests.append(u)
         results.append((outcome, "" if outcome == "pass" else
