@@ -16,8 +16,8 @@ mmio against PCI with and without ioeventfd, and PCI in an iothread, in
 interleaved rounds), each only where QEMU and the kernel allow it,
 otherwise saying why not; and boots under `-icount shift=0` for the
 `instret` command (guest instructions per 4 KiB read, exact), on the
-main run's transport and on both PCI interfaces. Prints medians with min and max,
-then the ratios, each the median of the repetitions' own ratios.
+main run's transport and on both PCI interfaces. Prints medians with min
+and max, then the ratios, each the median of the repetitions' own ratios.
 
 Figures are only compared within one run: QEMU under TCG varies 20-50%
 between runs, so a ratio measured now means more than a number.
