@@ -98,7 +98,7 @@ static int cmd_hexdump(int argc, char **argv)
 	struct efs_inode node;
 	uint8_t prev[16];
 	bool have_prev = false, starred = false;
-	uint64_t off, start, end;
+	uint64_t off, end;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc && parse_u64(argv[i + 1], &skip) == 0)
@@ -118,7 +118,7 @@ static int cmd_hexdump(int argc, char **argv)
 	if (!fs || fs_open_file(fs, "hexdump", path, &node) < 0)
 		return 1;
 
-	off = start = skip < node.size ? skip : node.size;
+	off = skip < node.size ? skip : node.size;
 	end = count < node.size - off ? off + count : node.size;
 	// hexdump -C: a line equal to the line before is shown once as '*'.
 	while (off < end) {
@@ -145,7 +145,10 @@ static int cmd_hexdump(int argc, char **argv)
 		}
 		off += (uint64_t)n;
 	}
-	if (off > start)
+	// where it stopped, as hexdump -C prints it: even when the skip
+	// reached the end (so `-s` past the end shows the file's size rather
+	// than nothing), but not for an empty file or -n 0
+	if (node.size > 0 && count > 0)
 		kprintf("%08lx\n", (unsigned long)off);
 	return 0;
 }

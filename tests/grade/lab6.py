@@ -22,8 +22,9 @@ import shutil
 
 from gradelib import PCI_TRANSPORTS, Fail, Skip, make_disk, test
 from lab6_image import efs_image, load
-from lab6_output import (check_ls_l, check_nodes, check_sha, check_stat, dump_expected,
-                         expect_mounted, lines_of, node_commands, q, shows, stat_fields)
+from lab6_output import (check_hexdump, check_ls_l, check_nodes, check_sha, check_stat,
+                         dump_expected, expect_mounted, lines_of, node_commands, q, shows,
+                         stat_fields)
 from lab6_trees import (GPT_VOLUME_OFFSET, WIDE_NAMES, Node, build, random_tree, resolve, sample,
                         walk)
 
@@ -34,9 +35,16 @@ def sample_disk(ctx):
     tree, path = sample(ctx)
     img = load(path)
     dirs = [(p, n) for p, n in walk(tree) if n.kind == "dir"]
+    readme = resolve(tree, "/readme.txt").data
+    size = len(readme)
+    # (skip, count) for hexdump: whole, inside, ending at the end, from
+    # the end, past the end, and nothing asked for
+    dumps = [(0, None), (16, 40), (size - 20, 20), (size, None), (size + 5000, None), (3, 0)]
+    hexdumps = [f"hexdump -s {s} " + (f"-n {n} " if n is not None else "") + "/readme.txt"
+                for s, n in dumps]
     cmds = [f"ls -l {q(p)}" for p, _ in dirs] + ["ls /", "cat /bin/hello", "cat /readme.txt",
                                                  "stat /bin/hello", "stat /bin/sh", "stat /",
-                                                 "mount"]
+                                                 "mount"] + hexdumps
     r = ctx.boot(cmds, disks=[path])
     expect_mounted(r, img.total)
     for p, n in dirs:
@@ -53,6 +61,8 @@ def sample_disk(ctx):
         check_stat(r, f"stat {p}", resolve(tree, p) if p != "/bin/sh" else
                    tree.kids["bin"].kids["sh"], img.lookup(p), img)
     shows(r, "mount", r"\bwhole disk\b", "`whole disk`, where the volume is")
+    for (skip, count), c in zip(dumps, hexdumps):
+        check_hexdump(r, c, readme, skip, count)
     r.expect_exit(0)
 
 

@@ -156,3 +156,39 @@ def check_nodes(run, tree, img, cmds):
             check_stat(run, c, n, img.lookup(p), img)
         else:
             check_sha(run, c, n.data, p)
+
+
+def hexdump_c(data, skip=0, count=None):
+    """What `hexdump -C [-s skip] [-n count]` prints for a file holding
+    data (util-linux's hexdump, the reference the shell's command follows):
+    16 bytes a line, a line equal to the one before shown once as `*`,
+    then the offset where it stopped; for nothing read, the offset alone
+    when the skip reached the end of a non-empty file, else nothing."""
+    start = min(skip, len(data))
+    end = len(data) if count is None else min(len(data), start + count)
+    out, prev, starred = [], None, False
+    for off in range(start, end, 16):
+        line = data[off:min(off + 16, end)]
+        if len(line) == 16 and line == prev:
+            if not starred:
+                out.append("*")
+            starred = True
+            continue
+        hexes = " ".join(f"{b:02x}" for b in line[:8])
+        if len(line) > 8:
+            hexes += "  " + " ".join(f"{b:02x}" for b in line[8:])
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in line)
+        out.append(f"{off:08x}  {hexes:<48}  |{text}|")
+        prev, starred = (line if len(line) == 16 else None), False
+    if data and count != 0:
+        out.append(f"{end:08x}")
+    return out
+
+
+def check_hexdump(run, command, data, skip=0, count=None):
+    want = hexdump_c(data, skip, count)
+    got = [l.rstrip() for l in lines_of(run, command)]
+    if got != [l.rstrip() for l in want]:
+        raise Fail(f"`{command}` should print, as hexdump -C does:\n  "
+                   + "\n  ".join(want[-6:]) + "\nit printed:\n  " + "\n  ".join(got[-6:]))
+

@@ -127,6 +127,37 @@ void efs_t_tlv_num(uint16_t tag, uint64_t v, int bytes)
 	efs_t_append_le(v, bytes);
 }
 
+static uint64_t efs_t_get_le(uint64_t off, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | efs_t_img[off + i];
+	return v;
+}
+
+uint64_t efs_t_value_at(uint32_t ino, uint16_t tag)
+{
+	uint64_t rec = efs_t_rec[ino];
+	uint64_t end = rec + efs_t_get_le(EFS_T_RECORD_SIZE(ino), 4);
+	uint64_t at = rec + EFS_RECORD_HEAD;
+
+	while (at + EFS_TLV_HEAD <= end && end <= efs_t_len) {
+		uint64_t len = efs_t_get_le(at + offsetof(struct efs_tlv_head, length), 4);
+
+		if (efs_t_get_le(at + offsetof(struct efs_tlv_head, tag), 2) == tag)
+			return at + EFS_TLV_HEAD;
+		at += EFS_TLV_HEAD + len;
+	}
+	cr_assert_fail("inode %u's record has no TLV with tag %u", ino, tag);
+	return 0;
+}
+
+uint64_t efs_t_length_at(uint32_t ino, uint16_t tag)
+{
+	return efs_t_value_at(ino, tag) - EFS_TLV_HEAD + offsetof(struct efs_tlv_head, length);
+}
+
 // The tags the reference writer puts before CONTENT / DIRECTORY_ENTRIES.
 void efs_t_fixed(uint8_t type, uint32_t mode, uint64_t size, uint32_t nlink)
 {

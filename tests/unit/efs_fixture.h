@@ -37,6 +37,21 @@ extern uint64_t efs_t_nodes;                       // nodes_start
 extern uint64_t efs_t_rec[EFS_DIR_MAX + 2];        // record offset of each inode
 extern uint64_t efs_t_entries_at[EFS_DIR_MAX + 2]; // DIRECTORY_ENTRIES value offset
 
+// Where a field of the image lies, by name, for a test that corrupts it.
+// The record head of inode ino and its table entry (struct
+// efs_record_head, struct efs_table_entry):
+#define EFS_T_RECORD_SIZE(ino) (efs_t_rec[ino] + offsetof(struct efs_record_head, record_size))
+#define EFS_T_TABLE_REL(ino)                                                                       \
+	(EFS_HEADER_SIZE + ((ino)-1) * EFS_TABLE_ENTRY +                                           \
+	 offsetof(struct efs_table_entry, rel_offset))
+// A TLV of inode ino's record, found by walking the record the builder
+// wrote (call it before corrupting the record): the offset of the value of
+// the first TLV with this tag, and of the TLV head's length field. For
+// example efs_t_le(efs_t_value_at(3, EFS_TAG_SIZE), 1000, 8) makes inode
+// 3 claim 1000 bytes. A tag the record lacks fails the test.
+uint64_t efs_t_value_at(uint32_t ino, uint16_t tag);
+uint64_t efs_t_length_at(uint32_t ino, uint16_t tag);
+
 // Header fields, by name (struct efs_header).
 #define EFS_T_VERSION    offsetof(struct efs_header, version)
 #define EFS_T_TABLE_OFF  offsetof(struct efs_header, inode_table_offset)

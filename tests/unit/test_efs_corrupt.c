@@ -48,7 +48,7 @@ Test(eclipsefs, lab6_image_cut_inside_a_record_is_ebadmsg)
 Test(eclipsefs, lab6_bad_magic_is_ebadmsg)
 {
 	efs_t_sample();
-	efs_t_img[8] = 'Z';
+	efs_t_img[offsetof(struct efs_header, magic) + EFS_MAGIC_LEN - 1] = 'Z';
 	cr_assert_eq(efs_t_mount(), -EBADMSG);
 	efs_t_assert_error_mentions("magic");
 }
@@ -157,7 +157,7 @@ Test(eclipsefs, lab6_record_inode_mismatch_is_ebadmsg)
 	struct efs_inode n;
 
 	efs_t_sample();
-	efs_t_le(4096 + 2 * 8 + 4, efs_t_rec[4] - efs_t_nodes, 4); // 3 points at 4's record
+	efs_t_le(EFS_T_TABLE_REL(3), efs_t_rec[4] - efs_t_nodes, 4); // 3 points at 4's record
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 	efs_t_assert_error_mentions("belongs to inode 4");
@@ -168,7 +168,7 @@ Test(eclipsefs, lab6_record_size_below_8_is_ebadmsg)
 	struct efs_inode n;
 
 	efs_t_sample();
-	efs_t_le(efs_t_rec[3] + 4, 7, 4);
+	efs_t_le(EFS_T_RECORD_SIZE(3), 7, 4);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 	efs_t_assert_error_mentions("record_size 7");
@@ -179,7 +179,7 @@ Test(eclipsefs, lab6_record_size_over_32_mib_is_ebadmsg)
 	struct efs_inode n;
 
 	efs_t_sample();
-	efs_t_le(efs_t_rec[3] + 4, EFS_RECORD_MAX + 1, 4);
+	efs_t_le(EFS_T_RECORD_SIZE(3), EFS_RECORD_MAX + 1, 4);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 	efs_t_assert_error_mentions("32 MiB");
@@ -190,7 +190,7 @@ Test(eclipsefs, lab6_record_size_past_the_end_is_ebadmsg)
 	struct efs_inode n;
 
 	efs_t_sample();
-	efs_t_le(efs_t_rec[5] + 4, efs_t_len - efs_t_rec[5] + 1, 4);
+	efs_t_le(EFS_T_RECORD_SIZE(5), efs_t_len - efs_t_rec[5] + 1, 4);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_get_inode(5, &n), -EBADMSG);
 	efs_t_assert_error_mentions("past the end of the volume");
@@ -201,8 +201,8 @@ Test(eclipsefs, lab6_tlv_length_past_the_record_is_ebadmsg)
 	struct efs_inode n;
 
 	efs_t_sample();
-	// CONTENT's length, at record offset 111 + 2, one more than there is
-	efs_t_le(efs_t_rec[3] + 113, 18, 4);
+	// CONTENT's length, one more than there is ("Hello, EclipseFS!" is 17)
+	efs_t_le(efs_t_length_at(3, EFS_TAG_CONTENT), 17 + 1, 4);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 	efs_t_assert_error_mentions("past the end of the record");
@@ -213,7 +213,7 @@ Test(eclipsefs, lab6_tlv_length_near_u32_max_is_ebadmsg)
 	struct efs_inode n;
 
 	efs_t_sample();
-	efs_t_le(efs_t_rec[3] + 113, UINT32_MAX, 4);
+	efs_t_le(efs_t_length_at(3, EFS_TAG_CONTENT), UINT32_MAX, 4);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 }
@@ -256,7 +256,7 @@ Test(eclipsefs, lab6_bad_node_type_is_ebadmsg)
 
 	for (size_t i = 0; i < sizeof(bad); i++) {
 		efs_t_sample();
-		efs_t_img[efs_t_rec[3] + 14] = bad[i]; // NODE_TYPE's value
+		efs_t_img[efs_t_value_at(3, EFS_TAG_NODE_TYPE)] = bad[i];
 		efs_t_mount_ok();
 		cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 		efs_t_assert_error_mentions("NODE_TYPE");
@@ -268,7 +268,7 @@ Test(eclipsefs, lab6_size_disagreeing_with_content_is_ebadmsg)
 	struct efs_inode n;
 
 	efs_t_sample();
-	efs_t_le(efs_t_rec[3] + 8 + 7 + 30 + 6, 1000, 8); // SIZE's value
+	efs_t_le(efs_t_value_at(3, EFS_TAG_SIZE), 1000, 8);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_get_inode(3, &n), -EBADMSG);
 	efs_t_assert_error_mentions("SIZE is 1000");

@@ -16,7 +16,11 @@ Test(eclipsefs, lab6_name_len_past_the_record_is_ebadmsg)
 	char out[64];
 
 	efs_t_sample();
-	efs_t_le(efs_t_entries_at[1] + 11, 11, 4); // "readme.txt" claims 11 bytes
+	// the second entry's name_len (the first is "bin"): "readme.txt"
+	// claims 11 bytes
+	efs_t_le(efs_t_entries_at[1] + EFS_DIRENT_HEAD + strlen("bin") +
+	             offsetof(struct efs_entry_head, name_len),
+	         11, 4);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_list(1, out, sizeof(out)), -EBADMSG);
 	cr_assert_str_eq(out, "bin=2"); // the good entry before it came out
@@ -42,8 +46,9 @@ Test(eclipsefs, lab6_entry_head_cut_off_is_ebadmsg)
 	efs_t_sample();
 	// end the root's DIRECTORY_ENTRIES, and its record with it, 4 bytes
 	// into the second entry's 8-byte head.
-	efs_t_le(efs_t_entries_at[1] - 4, 11 + 4, 4);
-	efs_t_le(efs_t_rec[1] + 4, efs_t_entries_at[1] + 15 - efs_t_rec[1], 4);
+	uint64_t cut = efs_t_entries_at[1] + EFS_DIRENT_HEAD + strlen("bin") + 4;
+	efs_t_le(efs_t_length_at(1, EFS_TAG_DIRECTORY_ENTRIES), cut - efs_t_entries_at[1], 4);
+	efs_t_le(EFS_T_RECORD_SIZE(1), cut - efs_t_rec[1], 4);
 	efs_t_mount_ok();
 	cr_assert_eq(efs_t_list(1, out, sizeof(out)), -EBADMSG);
 	efs_t_assert_error_mentions("cut off");

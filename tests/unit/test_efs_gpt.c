@@ -36,26 +36,46 @@ static void efs_t_put(uint8_t *p, uint64_t v, int bytes)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+// Where a field lies on the test disk, named by the layouts of
+// fs/volume.h: the protective MBR in LBA 0, the GPT header in LBA 1, the
+// partition entries from LBA 2 (ENT(1, ending_lba) is partition 2's).
+#define MBR(f)    offsetof(struct mbr, f)
+#define MBR_TYPE0 (MBR(partition) + offsetof(struct mbr_partition, os_type))
+#define HDR(f)    (EFS_T_SECTOR + offsetof(struct gpt_header, f))
+#define ENT(i, f)                                                                                  \
+	(2 * EFS_T_SECTOR + (i) * sizeof(struct gpt_entry) + offsetof(struct gpt_entry, f))
+
+static void efs_t_disk_le(uint64_t off, uint64_t v, int bytes)
+{
+	efs_t_put(efs_t_disk + off, v, bytes);
+}
+
+static uint32_t efs_t_disk_u32(uint64_t off)
+{
+	const uint8_t *p = efs_t_disk + off;
+
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 // Recompute both CRCs after a test has changed the header or the array.
 static void efs_t_gpt_seal(void)
 {
-	uint8_t *h = efs_t_disk + EFS_T_SECTOR;
-	uint32_t count, esize;
+	uint32_t count = efs_t_disk_u32(HDR(number_of_partition_entries));
+	uint32_t esize = efs_t_disk_u32(HDR(size_of_partition_entry));
 
-	count = (uint32_t)(h[80] | h[81] << 8);
-	esize = (uint32_t)(h[84] | h[85] << 8);
 	if (esize <= 4096 && count <= 1024 &&
-	    2 * EFS_T_SECTOR + count * esize <= sizeof(efs_t_disk))
-		efs_t_put(h + 88, crc32_update(0, efs_t_disk + 2 * EFS_T_SECTOR, count * esize), 4);
-	efs_t_put(h + 16, 0, 4);
-	efs_t_put(h + 16, crc32_update(0, h, 92), 4);
+	    2 * EFS_T_SECTOR + (uint64_t)count * esize <= sizeof(efs_t_disk))
+		efs_t_disk_le(HDR(partition_entry_array_crc32),
+		              crc32_update(0, efs_t_disk + 2 * EFS_T_SECTOR, count * esize), 4);
+	efs_t_disk_le(HDR(header_crc32), 0, 4);
+	efs_t_disk_le(HDR(header_crc32),
+	              crc32_update(0, efs_t_disk + HDR(signature), sizeof(struct gpt_header)), 4);
 }
 
 // A GPT disk: partition 1 (no magic) at LBA 40, partition 2 holding the
 // sample volume at EFS_T_PART; 128 entries of 128 bytes from LBA 2.
 static void efs_t_gpt(void)
 {
-	uint8_t *h = efs_t_disk + EFS_T_SECTOR, *e = efs_t_disk + 2 * EFS_T_SECTOR;
 	uint64_t vol_sectors;
 
 	efs_t_sample();
@@ -64,22 +84,22 @@ static void efs_t_gpt(void)
 	efs_t_disk_len = (EFS_T_PART + vol_sectors + 40) * EFS_T_SECTOR;
 	cr_assert_leq(efs_t_disk_len, sizeof(efs_t_disk));
 
-	efs_t_disk[446 + 4] = 0xEE;
-	efs_t_disk[510] = 0x55;
-	efs_t_disk[511] = 0xAA;
-	memcpy(h, "EFI PART", 8);
-	efs_t_put(h + 8, 0x00010000, 4);
-	efs_t_put(h + 12, 92, 4);
-	efs_t_put(h + 24, 1, 8);
-	efs_t_put(h + 72, 2, 8);
-	efs_t_put(h + 80, 128, 4);
-	efs_t_put(h + 84, 128, 4);
-	memset(e, 0x11, 16); // any non-zero type GUID
-	efs_t_put(e + 32, 40, 8);
-	efs_t_put(e + 40, 63, 8);
-	memset(e + 128, 0x22, 16);
-	efs_t_put(e + 128 + 32, EFS_T_PART, 8);
-	efs_t_put(e + 128 + 40, EFS_T_PART + vol_sectors - 1, 8);
+	efs_t_disk[MBR_TYPE0] = 0xEE;
+	efs_t_disk[MBR(signature)] = 0x55;
+	efs_t_disk[MBR(signature) + 1] = 0xAA;
+	memcpy(efs_t_disk + HDR(signature), "EFI PART", 8);
+	efs_t_disk_le(HDR(revision), 0x00010000, 4);
+	efs_t_disk_le(HDR(header_size), sizeof(struct gpt_header), 4);
+	efs_t_disk_le(HDR(my_lba), 1, 8);
+	efs_t_disk_le(HDR(partition_entry_lba), 2, 8);
+	efs_t_disk_le(HDR(number_of_partition_entries), 128, 4);
+	efs_t_disk_le(HDR(size_of_partition_entry), sizeof(struct gpt_entry), 4);
+	memset(efs_t_disk + ENT(0, partition_type_guid), 0x11, 16); // any non-zero type GUID
+	efs_t_disk_le(ENT(0, starting_lba), 40, 8);
+	efs_t_disk_le(ENT(0, ending_lba), 63, 8);
+	memset(efs_t_disk + ENT(1, partition_type_guid), 0x22, 16);
+	efs_t_disk_le(ENT(1, starting_lba), EFS_T_PART, 8);
+	efs_t_disk_le(ENT(1, ending_lba), EFS_T_PART + vol_sectors - 1, 8);
 	memcpy(efs_t_disk + EFS_T_PART * EFS_T_SECTOR, efs_t_img, efs_t_len);
 	efs_t_gpt_seal();
 }
@@ -143,7 +163,7 @@ Test(eclipsefs_gpt, lab0_header_crc_mismatch_is_ebadmsg)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_disk[EFS_T_SECTOR + 40] ^= 1; // first usable LBA, after sealing
+	efs_t_disk[HDR(first_usable_lba)] ^= 1; // after sealing
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 	cr_assert(strstr(loc.error, "header CRC32") != NULL, "%s", loc.error);
 }
@@ -153,7 +173,7 @@ Test(eclipsefs_gpt, lab0_entry_array_crc_mismatch_is_ebadmsg)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_disk[2 * EFS_T_SECTOR + 128 + 40] ^= 1; // partition 2's last LBA
+	efs_t_disk[ENT(1, ending_lba)] ^= 1; // partition 2's last LBA
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 	cr_assert(strstr(loc.error, "array CRC32") != NULL, "%s", loc.error);
 }
@@ -163,7 +183,7 @@ Test(eclipsefs_gpt, lab0_disk_without_protective_mbr_is_enoent)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_disk[446 + 4] = 0x83;
+	efs_t_disk[MBR_TYPE0] = 0x83;
 	cr_assert_eq(efs_t_find(&loc), -ENOENT);
 	cr_assert(strstr(loc.error, "protective MBR") != NULL, "%s", loc.error);
 }
@@ -183,7 +203,7 @@ Test(eclipsefs_gpt, lab0_entry_size_below_128_is_ebadmsg)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_put(efs_t_disk + EFS_T_SECTOR + 84, 64, 4);
+	efs_t_disk_le(HDR(size_of_partition_entry), 64, 4);
 	efs_t_gpt_seal();
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
@@ -193,7 +213,7 @@ Test(eclipsefs_gpt, lab0_entry_count_over_the_limit_is_ebadmsg)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_put(efs_t_disk + EFS_T_SECTOR + 80, 0xffffffff, 4);
+	efs_t_disk_le(HDR(number_of_partition_entries), 0xffffffff, 4);
 	efs_t_gpt_seal();
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
@@ -203,7 +223,7 @@ Test(eclipsefs_gpt, lab0_entry_array_past_the_disk_is_ebadmsg)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_put(efs_t_disk + EFS_T_SECTOR + 72, UINT64_MAX / 256, 8);
+	efs_t_disk_le(HDR(partition_entry_lba), UINT64_MAX / 256, 8);
 	efs_t_gpt_seal();
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
@@ -213,7 +233,7 @@ Test(eclipsefs_gpt, lab0_partition_past_the_disk_is_ebadmsg)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_put(efs_t_disk + 2 * EFS_T_SECTOR + 128 + 40, efs_t_disk_len / EFS_T_SECTOR, 8);
+	efs_t_disk_le(ENT(1, ending_lba), efs_t_disk_len / EFS_T_SECTOR, 8);
 	efs_t_gpt_seal();
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
@@ -223,8 +243,8 @@ Test(eclipsefs_gpt, lab0_partition_with_first_after_last_is_ebadmsg)
 	struct efs_location loc;
 
 	efs_t_gpt();
-	efs_t_put(efs_t_disk + 2 * EFS_T_SECTOR + 128 + 32, EFS_T_PART + 5, 8);
-	efs_t_put(efs_t_disk + 2 * EFS_T_SECTOR + 128 + 40, EFS_T_PART + 4, 8);
+	efs_t_disk_le(ENT(1, starting_lba), EFS_T_PART + 5, 8);
+	efs_t_disk_le(ENT(1, ending_lba), EFS_T_PART + 4, 8);
 	efs_t_gpt_seal();
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }

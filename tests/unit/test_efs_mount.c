@@ -47,7 +47,7 @@ Test(eclipsefs, lab6_inode_decodes_every_tag)
 	cr_assert_eq(n.mtime, 1640995200);
 	cr_assert_eq(n.record_off, efs_t_rec[3]);
 	// the reference layout: 111 bytes of fixed tags, then CONTENT's head
-	cr_assert_eq(n.content_off, efs_t_rec[3] + 117);
+	cr_assert_eq(n.content_off, efs_t_value_at(3, EFS_TAG_CONTENT));
 	cr_assert_eq(n.record_size, 117 + 17);
 }
 
