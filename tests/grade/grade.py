@@ -215,10 +215,11 @@ def main():
     # The grade runs the unit tests under ASan and UBSan, without
     # LeakSanitizer: its check at the end of every test process was 40% of
     # their time, and what it would find is not the student's. The
-    # kernel's memory is DMA pages, and the tests' allocator counts them
-    # (host_dma_outstanding: a leak fails the test that makes it) and
-    # guards them (an overrun faults at once); LeakSanitizer sees only the
-    # tests' own malloc. make unit and make test-slow keep it on.
+    # kernel's memory is DMA pages, and the tests' allocator guards them
+    # (an overrun faults at once) and counts them (host_dma_outstanding,
+    # which the tests of teardown, reset and failed set-up check);
+    # LeakSanitizer sees only the tests' own malloc. make unit and make
+    # test-slow keep it on.
     ap.add_argument("--leaks", action="store_true",
                     help="keep LeakSanitizer on (make test-slow does)")
     args = ap.parse_args()
