@@ -82,7 +82,8 @@ def unit_tests(ph, root, binary, where=""):
     build (ASan, UBSan, LeakSanitizer) costs four times as much: the fast
     tier runs the plain build, the slow tier the sanitized one. Returns
     whether all passed."""
-    r = run([sys.executable, GRADE, "--root", root, "--no-qemu", "--unit-binary", binary, "-q"])
+    r = run([sys.executable, GRADE, "--root", root, "--no-qemu", "--unit-binary", binary, "-q",
+             "--leaks"])
     m = SUMMARY.search(r.stdout)
     for line in r.stdout.splitlines():
         if line.startswith("FAIL"):

@@ -10,12 +10,14 @@ for the driver). Then, in the same run: U-Boot (Debian's u-boot-qemu) on
 the same QEMU and image, its `virtio read` of the same 64 MiB timed from
 the host, the same way as our own `fsread`; the 4 KiB patterns (the bare
 loop's minimal_qd1 and minimal_qd32 among them) again in
-side runs (SIDE_RUNS: the device in an iothread, the packed ring against
-the split ring on the modern transport, virtio-blk over PCI), each only
-where QEMU and the kernel allow it, otherwise saying why not; and two
-boots under `-icount shift=0` for the `instret` command (guest
-instructions per 4 KiB read, exact). Prints medians with min and max,
-then the ratios, each the median of the repetitions' own ratios.
+side runs (SIDE_RUNS: the packed ring against the split ring on the
+modern transport) and in the transport comparison (bench_transports.py:
+mmio against PCI with and without ioeventfd, and PCI in an iothread, in
+interleaved rounds), each only where QEMU and the kernel allow it,
+otherwise saying why not; and boots under `-icount shift=0` for the
+`instret` command (guest instructions per 4 KiB read, exact), on the
+main run's transport and on both PCI interfaces. Prints medians with min
+and max, then the ratios, each the median of the repetitions' own ratios.
 
 Figures are only compared within one run: QEMU under TCG varies 20-50%
 between runs, so a ratio measured now means more than a number.
@@ -30,6 +32,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import bench_transports
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
@@ -154,17 +158,18 @@ def parse_bench(out, figures, tag=""):
 # each in its own boot. (tag, transport or None for --transport, extra QEMU
 # arguments, more device options, extra boot arguments, what `vq` must
 # print for the run to count).
+# The device in an iothread and the disk over PCI are compared in
+# bench_transports.py.
 SIDE_RUNS = [
-    ("+iothread", None, ["-object", "iothread,id=io0"], ",iothread=io0", "", None),
     ("+packed", "modern", [], ",packed=on", "", "packed ring"),
     ("+split", "modern", [], ",packed=on", " packed=off", "split ring"),
-    ("+pci", "pci", [], "", "", None),
 ]
 
 
-def side_run(kernel, img, aio, append, transport, reps, run):
-    """One side run: ({(mode+tag, test): {rep: rate}}, instret figures), or
-    (None, why not)."""
+def side_run(kernel, img, aio, append, transport, reps, run, probe=None):
+    """One side run: ({(mode+tag, test): {rep: rate}}, None), or (None, why
+    not). probe(QEMU's pid, None) is called just before the `bench`
+    command, probe(pid, its output) just after."""
     tag, tr, extra, opts, more_args, must_say = run
     cmd = transport_cmd(kernel, img, aio, tr or transport, append=append + more_args,
                         extra=extra, device_opts=opts)
@@ -184,7 +189,11 @@ def side_run(kernel, img, aio, append, transport, reps, run):
     if must_say and must_say not in vq:
         con.close()
         return None, f"`vq` does not say \"{must_say}\" (not in this kernel?)"
+    if probe:
+        probe(con.p.pid, None)
     _, out = con.run(f"bench /bench 64 {reps} 4k", timeout=600)
+    if probe:
+        probe(con.p.pid, out)
     con.close()
     figures = {}
     parse_bench(out, figures, tag)
@@ -194,11 +203,13 @@ def side_run(kernel, img, aio, append, transport, reps, run):
     return figures, None
 
 
-def instret_run(kernel, img, aio, transport, runs=2, tag="", device_opts="", append=None):
+def instret_run(kernel, img, aio, transport, runs=2, tag="", device_opts="", append=None,
+                boots=2):
     """`instret` under -icount shift=0, twice in one boot and once more in
-    another: {(who+tag, depth): [per-request figure of each run]}."""
+    another (boots=1: the first boot only): {(who+tag, depth): [per-request
+    figure of each run]}."""
     got = {}
-    for boot in range(2):
+    for boot in range(boots):
         cmd = transport_cmd(kernel, img, aio, transport, memory="128M",
                             extra=["-icount", "shift=0"], device_opts=device_opts,
                             append=append)
@@ -226,11 +237,25 @@ def fmt_rate(bytes_, secs):
     return f"{bytes_ / secs / MIB:9.1f} MiB/s"
 
 
+# What --only may choose: the main boot, U-Boot, the packed/split side
+# runs, the transport comparison, the -icount boots.
+PARTS = ("main", "uboot", "packed", "transports", "instret")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--transport", default="legacy", choices=tuple(TRANSPORTS))
+    ap.add_argument("--rounds", type=int, default=7,
+                    help="rounds of the transport comparison (one boot per setup each)")
+    ap.add_argument("--only", default=",".join(PARTS),
+                    help="the parts to run, comma-separated (default: all of "
+                    f"{','.join(PARTS)}); a ratio whose figures were not measured "
+                    "prints n/a")
     args = ap.parse_args()
+    only = set(args.only.split(","))
+    if not only <= set(PARTS):
+        ap.error(f"--only: unknown part(s) {', '.join(sorted(only - set(PARTS)))}")
     kernel = os.path.join(BUILD, "kernel.elf")
     img = make_image(args.reps)
     aio = aio_mode(img)
@@ -241,16 +266,17 @@ def main():
           f"{subprocess.run(['qemu-system-riscv64', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
     print("bench: " + " ".join(cmd))
 
-    con = Console(cmd, b"eclipse> ")
-    con.wait_prompt(60)
-    _, out = con.run(f"bench /bench 64 {args.reps}", timeout=900)
-    figures = {}
-    parse_bench(out, figures)
-    fs_host = host_timed(con, "fsread /bench", "echo", args.reps)
-    con.close()
+    figures, fs_host = {}, None
+    if "main" in only:
+        con = Console(cmd, b"eclipse> ")
+        con.wait_prompt(60)
+        _, out = con.run(f"bench /bench 64 {args.reps}", timeout=900)
+        parse_bench(out, figures)
+        fs_host = host_timed(con, "fsread /bench", "echo", args.reps)
+        con.close()
 
     uboot = None
-    if os.path.exists(UBOOT):
+    if "uboot" in only and os.path.exists(UBOOT):
         # U-Boot on the same transport, except PCI: its virtio-pci support
         # depends on how Debian built it, so it reads over mmio there
         utr = {"pci": "modern", "pci-legacy": "legacy"}.get(args.transport, args.transport)
@@ -262,46 +288,59 @@ def main():
         u.run("virtio scan")
         uboot = host_timed(u, "virtio read 0x84000000 0 0x20000", "true", args.reps)
         u.close()
-    else:
+    elif "uboot" in only:
         print(f"bench: {UBOOT} not found (apt-get install u-boot-qemu): no U-Boot figures")
 
-    for run in SIDE_RUNS:
+    for run in SIDE_RUNS if "packed" in only else ():
         got, why = side_run(kernel, img, aio, append, args.transport, args.reps, run)
         if got:
             figures.update(got)
         else:
             print(f"bench: no {run[0][1:]} figures: {why}")
-    instret = instret_run(kernel, img, aio, args.transport)
-    if any(mode.endswith("+packed") for mode, _ in figures):
+    if "transports" in only:
+        got, why_not, host_cost = bench_transports.run_rounds(side_run, kernel, img, aio, append,
+                                                              args.transport, args.rounds)
+        figures.update(got)
+        print("\n".join(why_not))
+    instret, ins_mmio = {}, "driver"
+    if "instret" in only:
+        instret = instret_run(kernel, img, aio, args.transport)
+        got, ins_mmio = bench_transports.instret_runs(instret_run, kernel, img, aio,
+                                                      args.transport)
+        instret.update(got)
+    if "instret" in only and any(mode.endswith("+packed") for mode, _ in figures):
         for tag, more in (("+packed", None), ("+split", "packed=off")):
             instret.update(instret_run(kernel, img, aio, "modern", tag=tag,
                                        device_opts=",packed=on", append=more))
 
-    print(f"\nbench: {args.reps} repetitions, medians [min..max], aio={aio}, {args.transport}, "
+    print(f"\nbench: {args.reps} repetitions ({args.rounds} rounds of the transport "
+          f"comparison), medians [min..max], aio={aio}, {args.transport}, "
           f"host load average {os.getloadavg()[0]:.1f} at the end")
+    width = max((len(mode) for mode, _ in figures), default=4)
     for (mode, test), by_rep in sorted(figures.items()):
         rates = list(by_rep.values())
         med = statistics.median(rates)
-        print(f"  {mode:4} {test:13} {med / MIB:9.1f} MiB/s  {med / 4096:9.0f} IOPS(4K) "
+        print(f"  {mode:{width}} {test:13} {med / MIB:9.1f} MiB/s  {med / 4096:9.0f} IOPS(4K) "
               f"[{min(rates) / MIB:.1f}..{max(rates) / MIB:.1f}]")
-    fs_host_rate = 64 * MIB / statistics.median(fs_host)
-    print(f"  host-timed fsread /bench (64 MiB)  {fs_host_rate / MIB:9.1f} MiB/s")
+    fs_host_rate = 64 * MIB / statistics.median(fs_host) if fs_host else None
+    if fs_host:
+        print(f"  host-timed fsread /bench (64 MiB)  {fs_host_rate / MIB:9.1f} MiB/s")
     if uboot:
         uboot_rate = 64 * MIB / statistics.median(uboot)
         print(f"  host-timed U-Boot virtio read 64 MiB {uboot_rate / MIB:9.1f} MiB/s")
 
-    print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each):")
+    if "transports" in only:
+        bench_transports.print_host_cost(host_cost)
+    print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each, "
+          "one run on the other transports):")
     for (who, depth), runs in sorted(instret.items()):
         same = "repeats exactly" if len(set(runs)) == 1 else "varies with the device's timing"
-        print(f"  {who:14} rand4k_qd{depth:<2} {statistics.median(runs):9.2f}  "
+        print(f"  {who:18} rand4k_qd{depth:<2} {statistics.median(runs):9.2f}  "
               f"[{' '.join(f'{r:.2f}' for r in runs)}] {same}")
 
-    def med(mode, test):
-        r = figures.get((mode, test))
-        return statistics.median(r.values()) if r else None
-
     def paired(a, b):
-        """a/b within each repetition (the two ran one after the other)."""
+        """a/b within each repetition (the two ran one after the other), or
+        each round of the transport comparison (seconds apart)."""
         ra, rb = figures.get(a, {}), figures.get(b, {})
         return [ra[k] / rb[k] for k in ra if k in rb]
 
@@ -309,8 +348,7 @@ def main():
         r = instret.get((who, depth))
         return statistics.median(r) if r else None
 
-    mode = "irq" if ("irq", "rand4k_qd1") in figures else "poll"
-    io_mode = mode + "+iothread"
+    mode = "irq" if any(m.startswith("irq") for m, _ in figures) else "poll"
     # (name, ratios, target, "min" or "max"; target None: for reference)
     ratios = [
         ("rand4k_qd1/minimal_qd1", paired((mode, "rand4k_qd1"), ("bare", "minimal_qd1")), 0.9,
@@ -327,11 +365,6 @@ def main():
         ("irq/poll (fs_seq)", paired(("irq", "fs_seq"), ("poll", "fs_seq")), 0.9, "min"),
         ("poll rand4k_qd1/minimal_qd1", paired(("poll", "rand4k_qd1"), ("bare", "minimal_qd1")),
          None, None),
-        ("iothread rand4k_qd32/rand4k_qd1",
-         paired((io_mode, "rand4k_qd32"), (io_mode, "rand4k_qd1")), None, None),
-        ("iothread/main-loop (rand4k_qd32)",
-         [med(io_mode, "rand4k_qd32") / med(mode, "rand4k_qd32")]
-         if med(io_mode, "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),
         ("packed/split (rand4k_qd32)",
          paired((mode + "+packed", "rand4k_qd32"), (mode + "+split", "rand4k_qd32")), None, None),
         ("packed/split (rand4k_qd1)",
@@ -348,14 +381,13 @@ def main():
         ("packed/split bare loop instret (minimal_qd1)",
          [ins("minimal+packed", 1) / ins("minimal+split", 1)]
          if ins("minimal+packed", 1) and ins("minimal+split", 1) else [], None, None),
-        ("pci/mmio (rand4k_qd32)",
-         [med(mode + "+pci", "rand4k_qd32") / med(mode, "rand4k_qd32")]
-         if med(mode + "+pci", "rand4k_qd32") and med(mode, "rand4k_qd32") else [], None, None),
+        *bench_transports.ratios(mode, figures, ins, ins_mmio),
         ("instret_qd1/minimal_instret_qd1",
          [ins("driver", 1) / ins("minimal", 1)] if ins("minimal", 1) else [], 1.5, "max"),
         ("instret_qd32/minimal_instret_qd32",
          [ins("driver", 32) / ins("minimal", 32)] if ins("minimal", 32) else [], None, None),
-        ("fs_seq/uboot", [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot else [],
+        ("fs_seq/uboot",
+         [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot and fs_host else [],
          None, None),
         ("fs_seq/seed_design", paired((mode, "fs_seq"), ("poll", "seq4k_qd1")), None, None),
     ]

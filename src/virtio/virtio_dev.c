@@ -334,13 +334,3 @@ void vdev_dma_free(struct virtio_dev *d, void *p, size_t bytes)
 	if (!d->dead)
 		dma_free(p, bytes);
 }
-
-void vdev_notify(struct virtio_dev *d, uint16_t queue)
-{
-	d->ops->notify(d, queue);
-}
-
-uint32_t vdev_ack_interrupt(struct virtio_dev *d)
-{
-	return d->ops->ack_irq(d) & VIRTIO_ISR_MASK;
-}
