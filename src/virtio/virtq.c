@@ -170,6 +170,14 @@ void virtq_dump(struct virtq *vq)
 {
 	kprintf("vq %u: size %u, free descriptors %u, in flight %u\n", vq->index, vq->num,
 	        vq->num_free, virtq_in_flight(vq));
+	if (vq->nslots) {
+		// slot mode keeps its chains out of the free list, so the line
+		// above cannot show one that never came back: this one can
+		unsigned busy = 0;
+		for (uint16_t s = 0; s < vq->nslots; s++)
+			busy += vq->heads[vq->packed ? s : s * vq->slot_stride].token != NULL;
+		kprintf("vq %u: %u request slots, %u busy\n", vq->index, vq->nslots, busy);
+	}
 	if (vq->packed)
 		packed_dump(vq);
 	else

@@ -86,6 +86,18 @@ def ring16(ctx, file):
     return {"file": file, "dev_opts": ",queue-size=16" if ctx.pci and ctx.legacy else ""}
 
 
+def no_busy_slot(vq):
+    """The disk's queue keeps one chain per request slot, built once and
+    never on the free list (lab 4's slot mode): once every request is back,
+    `vq` must show no slot still busy."""
+    m = re.search(r"^vq 0: (\d+) request slots, (\d+) busy$", vq, re.M)
+    if not m:
+        raise Fail(f"`vq` should show the disk queue's request slots: {vq.strip()[:300]!r}")
+    if m.group(2) != "0":
+        raise Fail(f"after every request completed, {m.group(2)} of the {m.group(1)} request "
+                   "slots are still busy: a completed chain was not handed back")
+
+
 def many_requests(ctx, args):
     # 1 KiB requests: a 40-sector read is 20 requests, more than a
     # 16-entry ring holds, so chains are added, completed and freed while
@@ -101,6 +113,7 @@ def many_requests(ctx, args):
     if not m or m.groups() != ("16", "0"):
         raise Fail("after the reads `vq` should show a 16-entry queue with 16 free descriptors "
                    f"and none in flight: {vq.strip()[:200]!r}")
+    no_busy_slot(vq)
     m = re.search(r"^vq 0: .* (\d+) added, (\d+) completed", vq, re.M)
     if not m or int(m.group(1)) < 22 or m.group(1) != m.group(2):
         raise Fail("`vq` should count at least 22 chains added, all completed: "
@@ -138,6 +151,7 @@ def ring_wraps_many_times(ctx):
     if not re.search(r"^vq 0: size 16, free descriptors 16, in flight 0$", vq, re.M):
         raise Fail(f"after 2,500 requests `vq` should show 16 free and none in flight: "
                    f"{vq.strip()[:200]!r}")
+    no_busy_slot(vq)
     r.expect_exit(0)
 
 

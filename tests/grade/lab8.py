@@ -1,7 +1,7 @@
 """Lab 8: many requests in flight. Hundreds of reads of random sizes at
 random sectors, all submitted at once and completed in whatever order the
 device chooses; every byte is checked by the kernel against the pattern the
-grader wrote. Small queues make the driver wait for free descriptors."""
+grader wrote. Small queues make the driver wait for a free request slot."""
 
 import re
 
