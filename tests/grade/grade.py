@@ -182,6 +182,13 @@ def unit_tests(root, labs, binary, stop, text=None, leaks=False):
         return [UnitTest(min(nums or [0]), "unit-tests", "run", "FAILED",
                          [f"{binary} ran no lab tests (exit status {r.returncode}):",
                           (r.stdout + r.stderr)[-1500:]])]
+    # A test's worker exits after its result is in, so Criterion never sees
+    # a leak found there: the report on stderr is the only sign of it.
+    report = (r.stdout + r.stderr).find("ERROR: LeakSanitizer")
+    if leaks and report >= 0:
+        results.append(UnitTest(min(nums or [0]), "unit-tests", "leaks", "FAILED",
+                                ["LeakSanitizer found memory a test never freed:",
+                                 (r.stdout + r.stderr)[report:report + 1500]]))
     if r.returncode != 0 and all(u.status == "PASSED" for u in results):
         results.append(UnitTest(min(nums or [0]), "unit-tests", "exit", "FAILED",
                                 [f"{binary} exited with status {r.returncode}:",
