@@ -68,10 +68,24 @@ uint64_t efs_t_rec[EFS_DIR_MAX + 2];        // record offset of each inode
 static uint64_t efs_t_cur;                  // record being written
 uint64_t efs_t_entries_at[EFS_DIR_MAX + 2]; // DIRECTORY_ENTRIES value offset
 
-void efs_t_le(uint64_t off, uint64_t v, int bytes)
+void efs_t_put_le(uint8_t *p, uint64_t v, int bytes)
 {
 	for (int i = 0; i < bytes; i++)
-		efs_t_img[off + i] = (uint8_t)(v >> (8 * i));
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint64_t efs_t_get_le(const uint8_t *p, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void efs_t_le(uint64_t off, uint64_t v, int bytes)
+{
+	efs_t_put_le(efs_t_img + off, v, bytes);
 }
 
 void efs_t_append(const void *p, size_t n)
@@ -127,25 +141,17 @@ void efs_t_tlv_num(uint16_t tag, uint64_t v, int bytes)
 	efs_t_append_le(v, bytes);
 }
 
-static uint64_t efs_t_get_le(uint64_t off, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = bytes - 1; i >= 0; i--)
-		v = v << 8 | efs_t_img[off + i];
-	return v;
-}
-
 uint64_t efs_t_value_at(uint32_t ino, uint16_t tag)
 {
 	uint64_t rec = efs_t_rec[ino];
-	uint64_t end = rec + efs_t_get_le(EFS_T_RECORD_SIZE(ino), 4);
+	uint64_t end = rec + efs_t_get_le(efs_t_img + EFS_T_RECORD_SIZE(ino), 4);
 	uint64_t at = rec + EFS_RECORD_HEAD;
 
 	while (at + EFS_TLV_HEAD <= end && end <= efs_t_len) {
-		uint64_t len = efs_t_get_le(at + offsetof(struct efs_tlv_head, length), 4);
+		uint64_t len =
+		    efs_t_get_le(efs_t_img + at + offsetof(struct efs_tlv_head, length), 4);
 
-		if (efs_t_get_le(at + offsetof(struct efs_tlv_head, tag), 2) == tag)
+		if (efs_t_get_le(efs_t_img + at + offsetof(struct efs_tlv_head, tag), 2) == tag)
 			return at + EFS_TLV_HEAD;
 		at += EFS_TLV_HEAD + len;
 	}

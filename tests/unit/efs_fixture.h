@@ -65,6 +65,9 @@ struct efs_t_ent {
 	uint32_t ino;
 };
 
+// Little-endian values of `bytes` bytes at p, the format's byte order.
+void efs_t_put_le(uint8_t *p, uint64_t v, int bytes);
+uint64_t efs_t_get_le(const uint8_t *p, int bytes);
 // Write v little-endian at image offset off; append bytes to the image.
 void efs_t_le(uint64_t off, uint64_t v, int bytes);
 void efs_t_append(const void *p, size_t n);

@@ -30,12 +30,6 @@ static int efs_t_disk_read(void *ctx, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-static void efs_t_put(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 // Where a field lies on the test disk, named by the layouts of
 // fs/volume.h: the protective MBR in LBA 0, the GPT header in LBA 1, the
 // partition entries from LBA 2 (ENT(1, ending_lba) is partition 2's).
@@ -47,21 +41,14 @@ static void efs_t_put(uint8_t *p, uint64_t v, int bytes)
 
 static void efs_t_disk_le(uint64_t off, uint64_t v, int bytes)
 {
-	efs_t_put(efs_t_disk + off, v, bytes);
-}
-
-static uint32_t efs_t_disk_u32(uint64_t off)
-{
-	const uint8_t *p = efs_t_disk + off;
-
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	efs_t_put_le(efs_t_disk + off, v, bytes);
 }
 
 // Recompute both CRCs after a test has changed the header or the array.
 static void efs_t_gpt_seal(void)
 {
-	uint32_t count = efs_t_disk_u32(HDR(number_of_partition_entries));
-	uint32_t esize = efs_t_disk_u32(HDR(size_of_partition_entry));
+	uint32_t count = (uint32_t)efs_t_get_le(efs_t_disk + HDR(number_of_partition_entries), 4);
+	uint32_t esize = (uint32_t)efs_t_get_le(efs_t_disk + HDR(size_of_partition_entry), 4);
 
 	if (esize <= 4096 && count <= 1024 &&
 	    2 * EFS_T_SECTOR + (uint64_t)count * esize <= sizeof(efs_t_disk))
