@@ -138,7 +138,7 @@ int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struc
 	if (slot >= vq->nslots || head.len == 0 || head.device_writes || tail.len == 0 ||
 	    !tail.device_writes)
 		return -EINVAL;
-	if (vq->heads[vq->packed ? slot : slot * vq->slot_stride].token)
+	if (virtq_slot_head(vq, slot)->token)
 		return -EBUSY;
 	// the ring fills in where the chain lives and builds it
 	vq->slots[slot] =
@@ -175,7 +175,7 @@ void virtq_dump(struct virtq *vq)
 		// above cannot show one that never came back: this one can
 		unsigned busy = 0;
 		for (uint16_t s = 0; s < vq->nslots; s++)
-			busy += vq->heads[vq->packed ? s : s * vq->slot_stride].token != NULL;
+			busy += virtq_slot_head(vq, s)->token != NULL;
 		kprintf("vq %u: %u request slots, %u busy\n", vq->index, vq->nslots, busy);
 	}
 	if (vq->packed)

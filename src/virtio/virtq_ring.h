@@ -49,6 +49,15 @@ static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t o
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
 
+// The head whose token says slot s is in flight, known before
+// virtq_slot_set has described the slot: on the split ring the first of
+// the slot's fixed run of slot_stride descriptors, on the packed ring
+// buffer ID s. (Once described, slots[s].id names the same head.)
+static inline struct virtq_head *virtq_slot_head(struct virtq *vq, uint16_t s)
+{
+	return &vq->heads[vq->packed ? s : s * vq->slot_stride];
+}
+
 // The checks virtq_add_chain makes, for slot mode's data buffers (the
 // slot's header and status were checked by virtq_slot_set), and that the
 // slot is not in flight: 0 with the chain's device-writable bytes in
