@@ -124,6 +124,7 @@ SLOW_TOOLS = {
     "autograder.sh",  # five Gradescope runs, each building its tree from scratch
     "docs.sh",  # the course site rendered in headless Chromium
     "gdb.sh",  # a debug build of the kernel and a gdb session
+    "leaks.sh",  # two programs built with ASan, graded with and without --leaks
     "roundtrip.sh",  # mkfs and dump of many trees: the lab 6 grader runs mkfs anyway
 }
 
