@@ -35,9 +35,7 @@ static int read_line(char *buf, int size)
 	int n = 0, overflow = 0;
 
 	for (;;) {
-		int c = uart_getc();
-		if (c < 0)
-			continue;
+		int c = uart_getc_wait();
 		// "\r\n" from a file or a terminal ends one line, not two
 		if (c == '\n' && last_cr) {
 			last_cr = 0;

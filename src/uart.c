@@ -21,7 +21,10 @@
 // intact. (Seen with -trace 'serial_*': the FCR write comes first, and
 // the first receive-register read already returns the second byte.) A
 // script that cannot wait for the prompt should begin with an empty line.
+#include "hw/cpu.h"
 #include "hw/mmio.h"
+#include "hw/time.h"
+#include "riscv.h"
 #include "uart.h"
 
 // Registers, at byte offsets (reg-shift 0 on QEMU virt)
@@ -61,4 +64,32 @@ int uart_getc(void)
 	if (!uart_base || !(mmio_read8(uart_base + UART_LSR) & LSR_DR))
 		return -1;
 	return mmio_read8(uart_base + UART_RBR);
+}
+
+// The shell waits here for its next key, and may wait for hours. Polling
+// LSR in a loop would keep QEMU's vCPU thread, and so one host core, busy
+// all that time: on a 2-core machine running graders side by side, an
+// idle prompt took a core from the run that had work to do. Instead the
+// hart sleeps in wfi between polls, woken by a timer 1 ms later.
+//
+// Why a timer and not the UART's receive interrupt: that interrupt goes
+// through the PLIC, and until lab 7 is solved nobody claims it; a
+// pending, unclaimed source would end every wfi at once. The timer needs
+// nothing from the labs. A key waits at most 1 ms to be seen, and the
+// UART's FIFO holds what arrives meanwhile.
+int uart_getc_wait(void)
+{
+	for (;;) {
+		int c = uart_getc();
+		if (c >= 0)
+			return c;
+		// masked, so the tick ends the wfi without running the trap
+		// handler (which would count it in `irq`); see hw/cpu.h
+		unsigned long was_on = cpu_intr_off();
+		csr_set(sie, SIE_STIE);
+		cpu_wake_at(time_now() + time_hz / 1000);
+		cpu_idle();
+		cpu_wake_at(~0ULL); // disarm: clears the pending tick before unmasking
+		cpu_intr_restore(was_on);
+	}
 }

@@ -18,4 +18,8 @@ void uart_putc(char c);
 // The next received character, or -1 if none is waiting (or no UART).
 int uart_getc(void);
 
+// The next received character, sleeping until one comes (the shell's
+// wait at the prompt; it uses no host CPU meanwhile).
+int uart_getc_wait(void);
+
 #endif
