@@ -5,7 +5,7 @@ in one run, with one tally.
 Two tiers. The fast one, `make test`, is what a developer runs after every
 change and stays within 100 s on the 2-core machine:
 
-  0. the build: kernel, host tools, the plain unit-test binary (make -j)
+  0. the build: kernel, host tools, the UBSan-only unit-test binary (make -j)
   1. every host unit test against the fake virtio device (on the full
      solution, the last tree of step 2)
   2. the handout proofs: for each lab N, the handout with labs < N solved
@@ -58,10 +58,10 @@ mutation.run = lambda cmd, cwd, timeout=None: run(cmd, cwd, timeout, raise_timeo
 
 # --- 0. the build ------------------------------------------------------------------------
 
-# what each tier runs: the fast tier's unit tests are the plain build
-# (handouts and mutants reuse its objects), the slow tier's the sanitized one
-PREREQS = {"fast": ["all", "build/sample.img", "build/unit-tests-plain"],
-           "slow": ["all", "build/sample.img", "build/unit-tests", "build/unit-tests-plain"]}
+# what each tier runs: the fast tier's unit tests are the UBSan-only build
+# (handouts and mutants reuse its objects), the slow tier's the ASan one
+PREREQS = {"fast": ["all", "build/sample.img", "build/unit-tests-ubsan"],
+           "slow": ["all", "build/sample.img", "build/unit-tests", "build/unit-tests-ubsan"]}
 PREREQS["all"] = PREREQS["slow"]
 
 
@@ -80,10 +80,11 @@ def unit_tests(ph, root, binary, where=""):
     """Every unit test of every lab in the tree `root`, each one counted.
     Criterion starts each test as a new process, which for the sanitized
     build (ASan, UBSan, LeakSanitizer) costs four times as much: the fast
-    tier runs the plain build, the slow tier the sanitized one. Returns
-    whether all passed."""
-    r = run([sys.executable, GRADE, "--root", root, "--no-qemu", "--unit-binary", binary, "-q",
-             "--leaks"])
+    tier runs the UBSan-only build, the slow tier the ASan one, with
+    LeakSanitizer on. Returns whether all passed."""
+    leaks = ["--leaks"] if binary == "unit-tests" else []
+    r = run([sys.executable, GRADE, "--root", root, "--no-qemu", "--unit-binary", binary, "-q"]
+            + leaks)
     m = SUMMARY.search(r.stdout)
     for line in r.stdout.splitlines():
         if line.startswith("FAIL"):
@@ -250,7 +251,7 @@ def handout(ph, legacy, p_mut, pool, n, last):
         if ok:  # its mutants need not run a grader test on it again
             mutation.graded.add((out, "legacy"))
         if n > last:  # every unit test, on the full solution
-            ok = unit_tests(ph, out, "unit-tests-plain", ", on the full solution") and ok
+            ok = unit_tests(ph, out, "unit-tests-ubsan", ", on the full solution") and ok
     finally:
         for mut in (m for m in MUTANTS if m["lab"] == n - 1):
             # a mutant caught in QEMU mostly waits (a lost interrupt shows
@@ -317,13 +318,13 @@ def handout_units(ph, n):
     every handout that would be 1,800 of them.)"""
     out = os.path.join(BUILD, "proof-slow", f"handout-lab{n}")
     built, log = mutation.build_handout(n, out, ["all", "build/sample.img",
-                                                 "build/unit-tests-plain"])
+                                                 "build/unit-tests-ubsan"])
     if not built:
         ph.count("failed", f"handout lab {n}: builds whole (kernel, tools, unit tests)",
                  log[-2000:])
         return
     r = run([sys.executable, GRADE, "--root", out, "--lab", ",".join(map(str, range(n))),
-             "--no-qemu", "--unit-binary", "unit-tests-plain", "-q"])
+             "--no-qemu", "--unit-binary", "unit-tests-ubsan", "-q"])
     m = SUMMARY.search(r.stdout)
     if m and m.group(2) == "0":
         ph.count("passed", f"handout lab {n}: the unit tests of labs 0-{n - 1} pass "
@@ -354,7 +355,7 @@ def fast_tier(pool, labs):
     for n in sorted(range(last + 2), key=lambda n: (n <= last, -waiting(n, "qemu:"),
                                                     -waiting(n))):
         pool.add(0, job(p_hand, handout, p_legacy, p_mut, pool, n, last))
-    pool.add(3, job(p_unit, unit_names, "unit-tests-plain"))
+    pool.add(3, job(p_unit, unit_names, "unit-tests-ubsan"))
     pool.add(3, job(p_doc, doc_tests))
     pool.add(3, job(p_tools, tool_tests, False))
     pool.add(3, job(p_fmt, formatting))

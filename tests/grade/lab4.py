@@ -13,7 +13,10 @@ SECTORS = IMAGE // 512
 
 
 def expect_sectors(run, command, sector, want):
-    """`command` dumped exactly `want`, starting at byte sector * 512."""
+    """`command` dumped exactly `want`, starting at byte sector * 512 (or,
+    for a `blk sum`, printed the digest of each of its sectors)."""
+    if " sum " in f" {command} ":
+        return run.expect_sums(command, sector, want)
     base, got = run.hexdump(command)
     if base != sector * 512:
         raise Fail(f"`{command}` should dump from offset 0x{sector * 512:x}, starts at 0x{base:x}")
@@ -71,11 +74,12 @@ def read_edges(ctx):
 
 @test(4, "multi-sector reads", points=2)
 def read_multi(ctx):
-    # (the serial console is slow: a 64-sector dump alone takes 1.5 s)
-    cmds = ["blk read 100 8", "blk read 1000 16", "blk read 7 3"]
+    # (the serial console is slow: a 16-sector hexdump is 46 KiB of text,
+    # so the longer reads are checked by `blk sum`, a digest per sector)
+    cmds = ["blk sum 100 8", "blk sum 1000 16", "blk read 7 3"]
     r = ctx.boot(cmds, disks=[patterned(ctx)])
-    expect_sectors(r, "blk read 100 8", 100, pattern(100, 8))
-    expect_sectors(r, "blk read 1000 16", 1000, pattern(1000, 16))
+    expect_sectors(r, "blk sum 100 8", 100, pattern(100, 8))
+    expect_sectors(r, "blk sum 1000 16", 1000, pattern(1000, 16))
     expect_sectors(r, "blk read 7 3", 7, pattern(7, 3))
     r.expect_exit(0)
 
@@ -102,11 +106,11 @@ def many_requests(ctx, args):
     # 1 KiB requests: a 40-sector read is 20 requests, more than a
     # 16-entry ring holds, so chains are added, completed and freed while
     # the ring wraps around
-    cmds = ["blk read 300 40", "blk read 5 4", "vq"]
+    cmds = ["blk sum 300 40", "blk read 5 4", "vq"]
     r = ctx.boot(cmds, disks=[ring16(ctx, patterned(ctx))],
                  append="vq_size=16 blk_max_kib=1 " + args)
     r.expect(r"max request 1024 bytes", "a maximum request of 1024 bytes (blk_max_kib=1)")
-    expect_sectors(r, "blk read 300 40", 300, pattern(300, 40))
+    expect_sectors(r, "blk sum 300 40", 300, pattern(300, 40))
     expect_sectors(r, "blk read 5 4", 5, pattern(5, 4))
     vq = r.section("vq")
     m = re.search(r"^vq 0: size 16, free descriptors (\d+), in flight (\d+)$", vq, re.M)

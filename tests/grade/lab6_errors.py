@@ -6,7 +6,7 @@ answering. lab6.py imports this file, so its tests run with the lab's."""
 
 import re
 
-from gradelib import Fail, test
+from gradelib import ONCE, Fail, test
 from lab6_image import (ENTRY_INODE_AT, MAGIC, RECORD_SIZE_AT, VERSION_AT, Image, efs_image,
                         load)
 from lab6_output import check_ls_l, error_is, expect_mounted, lines_of, shows, stat_fields
@@ -37,21 +37,21 @@ def mount_fails(ctx, img, pattern, what):
     r.expect_exit(0)
 
 
-@test(6, "bad magic: no volume found, the shell goes on", points=1)
+@test(6, "bad magic: no volume found, the shell goes on", points=1, transports=ONCE)
 def bad_magic(ctx):
     img = sample_image(ctx)
     img.d[0:len(MAGIC)] = b"ECLIPSEFZ"
     mount_fails(ctx, img, r"ECLIPSEFS", "that the disk does not start with ECLIPSEFS")
 
 
-@test(6, "version 1.0 is refused by name", points=1)
+@test(6, "version 1.0 is refused by name", points=1, transports=ONCE)
 def version_1(ctx):
     img = sample_image(ctx)
     img.put32(VERSION_AT, 0x00010000)
     mount_fails(ctx, img, r"version.*\b1\.0\b", "which version it found (1.0)")
 
 
-@test(6, "version 3.0 is refused by name", points=1)
+@test(6, "version 3.0 is refused by name", points=1, transports=ONCE)
 def version_3(ctx):
     img = sample_image(ctx)
     img.put32(VERSION_AT, 0x00030000)
@@ -59,7 +59,7 @@ def version_3(ctx):
 
 
 @test(6, "an image cut short: the inode table past the end, then records past the end",
-      points=2)
+      points=2, transports=ONCE)
 def truncated(ctx):
     img = sample_image(ctx)
     whole = bytes(img.d)
@@ -87,7 +87,7 @@ def truncated(ctx):
     r.expect_exit(0)
 
 
-@test(6, "record_size past the end of the volume, and over 32 MiB", points=2)
+@test(6, "record_size past the end of the volume, and over 32 MiB", points=2, transports=ONCE)
 def record_size(ctx):
     img = sample_image(ctx)
     hello, readme = img.lookup("/bin/hello"), img.lookup("/readme.txt")
@@ -116,7 +116,7 @@ def record_size(ctx):
     r.expect_exit(0)
 
 
-@test(6, "a directory entry's name_len runs past the record", points=2)
+@test(6, "a directory entry's name_len runs past the record", points=2, transports=ONCE)
 def name_len(ctx):
     img = sample_image(ctx)
     ents = img.entries(1)
@@ -135,7 +135,8 @@ def name_len(ctx):
     r.expect_exit(0)
 
 
-@test(6, "a directory that contains itself: ls, tree, cd and dump terminate", points=2)
+@test(6, "a directory that contains itself: ls, tree, cd and dump terminate", points=2,
+      transports=ONCE)
 def self_loop(ctx):
     t = Node("dir", 0o755, 1700000000)
     t.kids["loop"] = loop = Node("dir", 0o755, 1700000000)
@@ -173,7 +174,7 @@ def self_loop(ctx):
     r.expect_exit(0)
 
 
-@test(6, "a symlink loop: too many levels of symbolic links", points=1)
+@test(6, "a symlink loop: too many levels of symbolic links", points=1, transports=ONCE)
 def symlink_loop(ctx):
     t = Node("dir", 0o755, 1700000000)
     t.kids["a"] = Node("symlink", 0o777, 1700000000, target="b")
@@ -196,7 +197,7 @@ def symlink_loop(ctx):
     r.expect_exit(0)
 
 
-@test(6, "paths that do not exist, and files used as directories", points=1)
+@test(6, "paths that do not exist, and files used as directories", points=1, transports=ONCE)
 def missing(ctx):
     _, path = sample(ctx)
     cases = [("cat /nope", "no such file or directory"),
@@ -295,7 +296,8 @@ def partial_last_block(ctx):
     r.expect_exit(0)
 
 
-@test(6, "a 300-byte name, a 5001-byte symlink target, a MODE that says directory", points=2)
+@test(6, "a 300-byte name, a 5001-byte symlink target, a MODE that says directory", points=2,
+      transports=ONCE)
 def hostile_fields(ctx):
     path = ctx.scratch("hostile.img")
     with open(path, "wb") as f:

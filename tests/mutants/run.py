@@ -37,12 +37,12 @@ sys.path.insert(0, HERE)
 from mutants import CAUGHT_BY, MUTANTS  # noqa: E402
 
 GRADE = os.path.join(ROOT, "tests", "grade", "grade.py")
-# What a handout needs to grade and to run the plain unit tests. The host
+# What a handout needs to grade and to run the UBSan-only unit tests. The host
 # tools and the sample disk stay the solution's, copied with its objects
 # (make -o keeps the disk, and so the tools, from being remade): they are
 # the course's, not code a student writes, and a handout's stubs would
 # remake them for nothing. `make test-slow` builds every handout whole.
-HANDOUT_TARGETS = ["-o", "build/sample.img", "kernel", "build/unit-tests-plain"]
+HANDOUT_TARGETS = ["-o", "build/sample.img", "kernel", "build/unit-tests-ubsan"]
 
 
 class MutantError(Exception):
@@ -63,7 +63,7 @@ def build_handout(n, out, targets=HANDOUT_TARGETS, root=ROOT):
         return False, r.stdout + r.stderr
     # objects keep their times: make rebuilds only what the stubs changed
     os.makedirs(os.path.join(out, "build"), exist_ok=True)
-    for d in ("kernel", "host-plain", "tools", "sample.img"):
+    for d in ("kernel", "host-ubsan", "tools", "sample.img"):
         src = os.path.join(root, "build", d)
         if os.path.exists(src):
             subprocess.run(["cp", "-a", src, os.path.join(out, "build", d)], check=True)
@@ -98,9 +98,9 @@ def copy_tree(base, work, mut):
     subprocess.run(["cp", "-al", base, work], check=True)
     rel = mut["file"][len("src/"):] if mut["file"].startswith("src/") else mut["file"]
     gone = [os.path.join("build", "kernel", rel + ".o"), os.path.join("build", "kernel", rel + ".d"),
-            os.path.join("build", "host-plain", mut["file"][:-2] + ".o"),
-            os.path.join("build", "host-plain", mut["file"][:-2] + ".d"),
-            os.path.join("build", "kernel.elf"), os.path.join("build", "unit-tests-plain")]
+            os.path.join("build", "host-ubsan", mut["file"][:-2] + ".o"),
+            os.path.join("build", "host-ubsan", mut["file"][:-2] + ".d"),
+            os.path.join("build", "kernel.elf"), os.path.join("build", "unit-tests-ubsan")]
     for g in gone:
         p = os.path.join(work, g)
         if os.path.exists(p):
@@ -124,7 +124,7 @@ def one_test(tree, mut, kind, text):
     "fail", "pass" or "missing" (no such test)."""
     lab = str(mut["lab"])
     if kind == "unit":  # straight from the binary
-        r = run([os.path.join(tree, "build", "unit-tests-plain"), "--filter", text], cwd=tree,
+        r = run([os.path.join(tree, "build", "unit-tests-ubsan"), "--filter", text], cwd=tree,
                 timeout=120)
         m = re.search(r"Tested: (\d+) \| Passing: \d+ \| Failing: (\d+) \| Crashing: (\d+)",
                       r.stdout + r.stderr)
@@ -185,7 +185,7 @@ def first_try(mut, base, work):
     lab = str(mut["lab"])
     if kind == "unit" and not re.fullmatch(rf"\w+/lab{lab}_\w+", text):
         raise MutantError(f"CAUGHT_BY names {text!r}, not a unit test of lab {lab}")
-    target = "build/unit-tests-plain" if kind == "unit" else "kernel"
+    target = "build/unit-tests-ubsan" if kind == "unit" else "kernel"
     r = run(["make", "-s", target], cwd=work)
     if r.returncode != 0:
         raise MutantError(f"the {target} build fails:\n" + (r.stdout + r.stderr)[-1500:])
@@ -208,11 +208,11 @@ def check(mut, base, work_root, keep):
             return "caught", caught
         stale = f" (CAUGHT_BY[{mut['id']!r}] did not catch it: update mutants.py)" \
             if mut["id"] in CAUGHT_BY else ""
-        r = run(["make", "-s", "build/unit-tests-plain"], cwd=work)
+        r = run(["make", "-s", "build/unit-tests-ubsan"], cwd=work)
         if r.returncode != 0:
             raise MutantError("the unit tests do not build:\n" + (r.stdout + r.stderr)[-1500:])
         r = run([sys.executable, GRADE, "--root", work, "--lab", lab, "--no-qemu",
-                 "--unit-binary", "unit-tests-plain", "--fail-fast", "-q"], cwd=work,
+                 "--unit-binary", "unit-tests-ubsan", "--fail-fast", "-q"], cwd=work,
                 timeout=300)
         s = summary(r.stdout)
         if s is None:
@@ -289,7 +289,7 @@ def main():
     # one compiler cache for the solution, its handouts and its mutants
     os.environ.setdefault("CCACHE_DIR", os.path.join(ROOT, "build", "ccache"))
     r = run(["make", "-s", "-j2", "kernel", "tools", "build/sample.img",
-             "build/unit-tests-plain"], cwd=ROOT)
+             "build/unit-tests-ubsan"], cwd=ROOT)
     if r.returncode != 0:
         sys.exit("mutants: the solution does not build:\n" + r.stdout + r.stderr)
     work_root = os.path.join(ROOT, "build", "mutants")

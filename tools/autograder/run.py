@@ -129,7 +129,7 @@ def main():
     notes += ["Every other file (graders, Makefile, tools) is the course's own copy."]
 
     # the kernel for the QEMU checks, the unit tests for the lab's host tests
-    status, out = run(["make", "-j2", "kernel", "build/sample.img", "build/unit-tests"],
+    status, out = run(["make", "-j2", "kernel", "build/sample.img", "build/unit-tests-ubsan"],
                       min(BUILD_TIMEOUT, left()), cwd=WORK)
     if status != 0:
         why = "the build timed out" if status is None else \
