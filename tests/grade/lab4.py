@@ -177,10 +177,15 @@ def read_error(ctx):
     bad = 10
     d = blkdebug_disk(ctx, [{"event": "read_aio", "errno": "5", "sector": bad}])
     cmds = [f"blk read {bad}", f"blk read {bad - 1}", f"blk read {bad + 1}",
-            f"blk read {bad - 2} 4", "blk read 500", "echo still-alive"]
+            f"blk read {bad - 2} 4", f"blk sum {bad - 2} 4", "blk read 500", "echo still-alive"]
     r = ctx.boot(cmds, disks=[d])
     failed(r, f"blk read {bad}", "I/O error", "QEMU fails every read of that sector")
     failed(r, f"blk read {bad - 2} 4", "I/O error", "the read covers the failing sector")
+    out = r.section(f"blk sum {bad - 2} 4")
+    if not re.search(rf"^blk sum: sector {bad - 2} count 4: .*I/O error", out, re.M) or \
+            re.search(r"^sector \d+: ", out, re.M):
+        raise Fail(f"`blk sum {bad - 2} 4` should fail like `blk read` does, with no digest: "
+                   f"{out.strip()[:200]!r}")
     expect_sectors(r, f"blk read {bad - 1}", bad - 1, pattern(bad - 1))
     expect_sectors(r, f"blk read {bad + 1}", bad + 1, pattern(bad + 1))
     expect_sectors(r, "blk read 500", 500, pattern(500))
@@ -192,8 +197,10 @@ def read_error(ctx):
 @test(4, "4096-byte logical blocks", points=2)
 def big_blocks(ctx):
     last = SECTORS - 1
+    # `blk sum 9 13` starts and ends inside 4 KiB blocks: the command reads
+    # whole blocks and must show only the sectors asked for
     cmds = ["blk read 16", "blk read 9", "blk read 30 4", f"blk read {last}",
-            f"blk read {SECTORS}"]
+            f"blk read {SECTORS}", "blk sum 9 13", "blk sum 0 65"]
     dev = ",logical_block_size=4096,physical_block_size=4096"
     r = ctx.boot(cmds, disks=[{"file": patterned(ctx), "dev_opts": dev}])
     r.expect(rf"^virtio-blk: capacity {SECTORS} sectors .*block size 4096",
@@ -203,6 +210,9 @@ def big_blocks(ctx):
     expect_sectors(r, "blk read 30 4", 30, pattern(30, 4))
     expect_sectors(r, f"blk read {last}", last, pattern(last))
     failed(r, f"blk read {SECTORS}", "out of range", "the sector is past the end")
+    expect_sectors(r, "blk sum 9 13", 9, pattern(9, 13))
+    if "usage: blk sum SECTOR [COUNT]" not in r.section("blk sum 0 65"):
+        raise Fail("`blk sum 0 65` asks for more than 64 sectors and should print its usage")
     r.expect_exit(0)
 
 
