@@ -43,6 +43,10 @@ GRADE = os.path.join(ROOT, "tests", "grade", "grade.py")
 # the course's, not code a student writes, and a handout's stubs would
 # remake them for nothing. `make test-slow` builds every handout whole.
 HANDOUT_TARGETS = ["-o", "build/sample.img", "kernel", "build/unit-tests-ubsan"]
+# A mutant's build, the same way: without -o, make saw the handout's
+# freshly written tool sources, rebuilt mkfs-eclipsefs, remade the sample
+# disk and with it the kernel's ramdisk, for every mutant caught in QEMU.
+MAKE = ["make", "-s", "-o", "build/sample.img"]
 
 
 class MutantError(Exception):
@@ -186,7 +190,7 @@ def first_try(mut, base, work):
     if kind == "unit" and not re.fullmatch(rf"\w+/lab{lab}_\w+", text):
         raise MutantError(f"CAUGHT_BY names {text!r}, not a unit test of lab {lab}")
     target = "build/unit-tests-ubsan" if kind == "unit" else "kernel"
-    r = run(["make", "-s", target], cwd=work)
+    r = run(MAKE + [target], cwd=work)
     if r.returncode != 0:
         raise MutantError(f"the {target} build fails:\n" + (r.stdout + r.stderr)[-1500:])
     if one_test(work, mut, kind, text) != "fail":
@@ -208,7 +212,7 @@ def check(mut, base, work_root, keep):
             return "caught", caught
         stale = f" (CAUGHT_BY[{mut['id']!r}] did not catch it: update mutants.py)" \
             if mut["id"] in CAUGHT_BY else ""
-        r = run(["make", "-s", "build/unit-tests-ubsan"], cwd=work)
+        r = run(MAKE + ["build/unit-tests-ubsan"], cwd=work)
         if r.returncode != 0:
             raise MutantError("the unit tests do not build:\n" + (r.stdout + r.stderr)[-1500:])
         r = run([sys.executable, GRADE, "--root", work, "--lab", lab, "--no-qemu",
@@ -220,7 +224,7 @@ def check(mut, base, work_root, keep):
                               r.stderr[-1000:])
         if s[1]:
             return "caught", caught_by(mut, base, first_failure(r.stdout)) + stale
-        r = run(["make", "-s", "kernel"], cwd=work)
+        r = run(MAKE + ["kernel"], cwd=work)
         if r.returncode != 0:
             raise MutantError("the kernel does not build:\n" + (r.stdout + r.stderr)[-1500:])
         r = run([sys.executable, GRADE, "--root", work, "--lab", lab, "--no-unit",
