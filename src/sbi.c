@@ -6,6 +6,7 @@
 #define SBI_EXT_BASE           0x10
 #define SBI_EXT_TIME           0x54494D45 // "TIME"
 #define SBI_EXT_SRST           0x53525354 // "SRST"
+#define SBI_EXT_HSM            0x48534D   // "HSM", hart state management
 
 static struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2)
 {
@@ -42,4 +43,9 @@ void sbi_shutdown(void)
 long sbi_spec_version(void)
 {
 	return sbi_call(SBI_EXT_BASE, 0, 0, 0, 0).value;
+}
+
+long sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque)
+{
+	return sbi_call(SBI_EXT_HSM, 0, (long)hartid, (long)start_addr, (long)opaque).error;
 }

@@ -229,6 +229,12 @@ def smp_any_hart(ctx):
         m = r.expect(r"^Eclipse RV: hart (\d+),", "the boot banner")
         hart = int(m.group(1))
         harts.append(hart)
+        # the other three wait in the kernel's wfi loop, not spinning in
+        # the firmware (src/harts.c); only one hart ever runs kmain
+        r.expect(rf"^boot: 3 other harts parked in wfi; the kernel runs on hart {hart}$",
+                 f"`boot: 3 other harts parked in wfi; ...` {where}")
+        if len(re.findall(r"^Eclipse RV: hart", r.output, re.M)) != 1:
+            raise Fail(f"more than one hart ran kmain {where}")
         c = r.expect(r"^irq: hart (\d+) takes PLIC context (\d+) \(from the device tree\)$",
                      f"the PLIC context read from the device tree {where}")
         if int(c.group(1)) != hart or int(c.group(2)) != 2 * hart + 1:
