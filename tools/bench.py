@@ -233,13 +233,32 @@ def host_timed(con, command, baseline, reps):
     return [max(t - b, 1e-6) for t in times]
 
 
+def idle_cpu(kernel, img, aio, smp, secs=2.0):
+    """Host CPU seconds QEMU spends per second while the shell waits at
+    its prompt with `-smp smp`: ~0 when the kernel and its spare harts
+    sleep in wfi, 1 per hart that spins (the shell polling the UART, or a
+    hart left in the firmware: src/harts.c)."""
+    def cpu(pid):  # utime + stime of every thread, in clock ticks
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    con = Console(qemu_cmd(kernel, img, aio, extra=("-smp", str(smp))), b"eclipse> ")
+    con.wait_prompt(60)
+    time.sleep(0.5)  # let the boot's last output drain
+    c0, t0 = cpu(con.p.pid), time.monotonic()
+    time.sleep(secs)
+    used = (cpu(con.p.pid) - c0) / (time.monotonic() - t0)
+    con.close()
+    return used
+
+
 def fmt_rate(bytes_, secs):
     return f"{bytes_ / secs / MIB:9.1f} MiB/s"
 
 
 # What --only may choose: the main boot, U-Boot, the packed/split side
 # runs, the transport comparison, the -icount boots.
-PARTS = ("main", "uboot", "packed", "transports", "instret")
+PARTS = ("main", "uboot", "packed", "transports", "instret", "idle")
 
 
 def main():
@@ -312,6 +331,8 @@ def main():
         for tag, more in (("+packed", None), ("+split", "packed=off")):
             instret.update(instret_run(kernel, img, aio, "modern", tag=tag,
                                        device_opts=",packed=on", append=more))
+
+    idle = {smp: idle_cpu(kernel, img, aio, smp) for smp in (1, 4)} if "idle" in only else {}
 
     print(f"\nbench: {args.reps} repetitions ({args.rounds} rounds of the transport "
           f"comparison), medians [min..max], aio={aio}, {args.transport}, "
@@ -390,6 +411,10 @@ def main():
          [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot and fs_host else [],
          None, None),
         ("fs_seq/seed_design", paired((mode, "fs_seq"), ("poll", "seq4k_qd1")), None, None),
+        # host CPU seconds a second of waiting at the prompt costs (no
+        # target in the spec: an idle machine should cost next to nothing)
+        ("idle_cpu/wall (-smp 1)", [idle[1]] if 1 in idle else [], 0.1, "max"),
+        ("idle_cpu/wall (-smp 4)", [idle[4]] if 4 in idle else [], 0.1, "max"),
     ]
     print(f"\nbench: ratios ({mode} mode unless named), median of the repetitions' own "
           f"ratios [min..max], target in brackets")
