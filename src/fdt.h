@@ -5,8 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-// cpu nodes remembered; QEMU virt has at most 512 harts, the course uses 1-8
-#define FDT_MAX_HARTS 16
+// cpu nodes remembered: QEMU virt's most (512 harts, 4 KiB of table).
+// Every hart must be known: harts.c parks each one the kernel does not
+// use, and a hart left out would spin in the firmware (-smp 20 left 4).
+#define FDT_MAX_HARTS 512
 
 // The flattened tree's header magic and structure tokens (devicetree
 // spec 0.4, 5.1 and 5.4.1), for every walker of the tree.
