@@ -4,6 +4,9 @@
 # prints a diff still gets one, from the libgit2 that
 # tests/unit/lazy_libgit2.c opens then. A tiny Criterion program, linked
 # the same way, whose one test fails with a two-line difference.
+# And the graded build's flags (UBSANFLAGS): undefined behaviour and a
+# write past a local array each fail their test, where by default UBSan
+# would print a report and let the test pass.
 set -eu
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d)
@@ -27,5 +30,22 @@ fi
 check "the failure prints the diff's removed line" 'grep -q -- "-\"line two\\\\n\"" "$tmp/out"'
 check "and its added line" 'grep -q -- "+\"line 2\\\\n\"" "$tmp/out"'
 check "and the test counts as failed, not crashed" 'grep -q "Failing: 1 | Crashing: 0" "$tmp/out"'
+
+flags=$(make -s --no-print-directory --eval 'print-%: ; @echo $($*)' print-UBSANFLAGS)
+printf '%s\n' '#include <criterion/criterion.h>' '#include <limits.h>' '#include <string.h>' \
+	'static volatile int big = INT_MAX;' \
+	'static void copy(const char *s, size_t n) { char v[8]; memcpy(v, s, n);' \
+	'	__asm__ volatile("" : : "r"(v) : "memory"); }' \
+	'Test(ub, lab0_signed_overflow) { int x = big + 1; cr_assert(x != 0); }' \
+	'Test(ub, lab0_stack_overflow) { copy("0123456789abcdefghijklmnopqrstuv", 32); }' \
+	'Test(ub, lab0_fine) { cr_assert(big > 0); }' >"$tmp/ub.c"
+# shellcheck disable=SC2086
+gcc $flags "$tmp/ub.c" tests/unit/lazy_libgit2.c $libs -static-libubsan -o "$tmp/ub"
+"$tmp/ub" >"$tmp/ub.out" 2>&1 || true
+check "UBSan's report fails the test that hits it (-fno-sanitize-recover)" \
+	'grep -q "signed integer overflow" "$tmp/ub.out" && grep -q "FAIL\] ub::lab0_signed_overflow" "$tmp/ub.out"'
+check "a write past a local array fails its test (stack canary)" \
+	'grep -q "ub::lab0_stack_overflow: CRASH" "$tmp/ub.out"'
+check "and a sound test still passes" 'grep -q "Tested: 3 | Passing: 1 | Failing: 2 |" "$tmp/ub.out"'
 echo "$pass passed, $fail failed$([ $skip = 0 ] || echo ", $skip skipped")"
 [ $fail = 0 ]
