@@ -27,6 +27,10 @@ void harts_park_others(const struct boot_info *bi)
 		if (h == bi->boot_hart)
 			continue;
 		long err = sbi_hart_start(h, (unsigned long)hart_park, 0);
+		if (err == SBI_ERR_NOT_SUPPORTED) { // an SBI before v0.2: once is enough
+			kprintf("boot: the firmware has no SBI HSM; the other harts stay in it\n");
+			return;
+		}
 		if (err == 0)
 			parked++;
 		else if (err == SBI_ERR_ALREADY_AVAILABLE) // it entered the kernel too

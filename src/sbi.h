@@ -19,6 +19,7 @@ long sbi_spec_version(void);
 // translation and interrupts off, a0 = its hart id, a1 = opaque.
 // Returns 0 or an SBI error (negative).
 long sbi_hart_start(unsigned long hartid, unsigned long start_addr, unsigned long opaque);
+#define SBI_ERR_NOT_SUPPORTED     (-2) // no such extension or function
 #define SBI_ERR_ALREADY_AVAILABLE (-6) // hart_start: the hart is running
 
 #endif
