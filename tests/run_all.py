@@ -66,7 +66,13 @@ PREREQS["all"] = PREREQS["slow"]
 
 
 def build(ph, tier):
-    r = run(["make", "-s", f"-j{os.cpu_count() or 2}"] + PREREQS[tier])
+    # The solution's own compiles skip ccache: nothing later looks them
+    # up. The handouts and mutants copy the solution's objects and
+    # compile only the files they change, whose text the solution never
+    # had (its marker comments are gone), so the cache serves them among
+    # themselves. A cold cache cost the build 13% more CPU (25.8 against
+    # 22.5 CPU-s), at the one point of the run where nothing else runs.
+    r = run(["make", "-s", f"-j{os.cpu_count() or 2}", "NO_CCACHE=1"] + PREREQS[tier])
     if r.returncode == 0:
         ph.count("passed", "the kernel, the host tools and the unit tests build with -Werror")
         return True
