@@ -46,7 +46,9 @@ HANDOUT_TARGETS = ["-o", "build/sample.img", "kernel", "build/unit-tests-ubsan"]
 # A mutant's build, the same way: without -o, make saw the handout's
 # freshly written tool sources, rebuilt mkfs-eclipsefs, remade the sample
 # disk and with it the kernel's ramdisk, for every mutant caught in QEMU.
-MAKE = ["make", "-s", "-o", "build/sample.img"]
+# Without ccache: the one file a mutant compiles has a text no other
+# build has, so a look-up could only miss and store.
+MAKE = ["make", "-s", "-o", "build/sample.img", "NO_CCACHE=1"]
 
 
 class MutantError(Exception):
