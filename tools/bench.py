@@ -238,10 +238,9 @@ def idle_cpu(kernel, img, aio, smp, secs=2.0):
     its prompt with `-smp smp`: ~0 when the kernel and its spare harts
     sleep in wfi, 1 per hart that spins (the shell polling the UART, or a
     hart left in the firmware: src/harts.c)."""
-    def cpu(pid):  # utime + stime of every thread, in clock ticks
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def cpu(pid):  # seconds, every thread's together
+        ticks = sum(t for _, t, _ in bench_transports.threads(pid).values())
+        return ticks / os.sysconf("SC_CLK_TCK")
     con = Console(qemu_cmd(kernel, img, aio, extra=("-smp", str(smp))), b"eclipse> ")
     con.wait_prompt(60)
     time.sleep(0.5)  # let the boot's last output drain
@@ -257,7 +256,7 @@ def fmt_rate(bytes_, secs):
 
 
 # What --only may choose: the main boot, U-Boot, the packed/split side
-# runs, the transport comparison, the -icount boots.
+# runs, the transport comparison, the -icount boots, the idle boots.
 PARTS = ("main", "uboot", "packed", "transports", "instret", "idle")
 
 
