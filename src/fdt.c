@@ -78,6 +78,7 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 	memset(bi, 0, sizeof(*bi));
 	bi->boot_hart = hartid;
 	bi->plic_s_context = -1;
+	bi->plic_base = 0x0c000000UL;
 	bi->ram_base = 0x80000000UL;
 	bi->ram_size = 128UL << 20;
 	bi->timebase_hz = 10000000;
@@ -92,6 +93,7 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 		return -EINVAL;
 	bi->fdt_addr = (uintptr_t)fdt;
 	bi->fdt_size = total;
+	bi->plic_base = 0; // a valid tree says where the PLIC is, or that there is none
 
 	const uint8_t *p = base + off_struct, *end = p + size_struct;
 	const char *path[4] = {0}; // node names by depth, enough for /cpus/cpu@0
@@ -129,10 +131,12 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			}
 			p += (len + 1 + 3) & ~3UL;
 		} else if (tok == FDT_END_NODE) {
-			if (depth == 2 && node_is_plic && ints) {
+			if (depth == 2 && node_is_plic && ints && !bi->plic_ints) {
 				bi->plic_ints = ints;
 				bi->plic_ints_len = ints_len;
 			}
+			if (depth == 2 && node_is_plic && node_reg && !bi->plic_base)
+				bi->plic_base = node_reg;
 			if (depth == 2 && node_is_uart && node_reg && !bi->uart_base)
 				bi->uart_base = node_reg;
 			depth--;
@@ -184,6 +188,9 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			           (stringlist_has(val, len, "riscv,plic0") ||
 			            stringlist_has(val, len, "sifive,plic-1.0.0"))) {
 				node_is_plic = 1;
+			} else if (depth == 2 && !strcmp(prop, "compatible") &&
+			           stringlist_has(val, len, "riscv,aplic")) {
+				bi->aplic = true;
 			} else if (depth == 2 && !strcmp(prop, "compatible") &&
 			           stringlist_has(val, len, "ns16550a")) {
 				node_is_uart = 1;

@@ -38,6 +38,12 @@ struct boot_info {
 	unsigned nharts;
 	const uint8_t *plic_ints;
 	uint32_t plic_ints_len;
+	// The PLIC's registers (its reg), 0 when the tree has no PLIC: with
+	// `-machine virt,aia=aplic` (or aplic-imsic) QEMU puts an APLIC where
+	// the PLIC was, and `aplic` says so. Without a valid tree, QEMU virt's
+	// 0x0c000000 is assumed, like the RAM.
+	uint64_t plic_base;
+	bool aplic;
 	// The first 16550 UART (compatible "ns16550a"), the serial line
 	// OpenSBI prints on: its registers' address, 0 when there is none.
 	uint64_t uart_base;

@@ -20,6 +20,11 @@ static int cmd_irq(int argc, char **argv)
 		if (irq_stats.per_irq[i])
 			kprintf("irq: source %u: %lu\n", i, (unsigned long)irq_stats.per_irq[i]);
 	// what the device tree says about every hart, ours marked
+	if (!boot_info.plic_base) {
+		kprintf("irq: no PLIC in the device tree%s\n",
+		        boot_info.aplic ? " (an APLIC instead, from QEMU's aia= option)" : "");
+		return 0;
+	}
 	for (unsigned i = 0; i < boot_info.nharts; i++) {
 		int ctx = fdt_plic_s_context(&boot_info, boot_info.harts[i].hart);
 		kprintf("irq: hart %u: S-mode PLIC context %d%s\n", boot_info.harts[i].hart, ctx,

@@ -27,8 +27,18 @@ static void start_interrupts(void)
 {
 	int first_irq = -ENODEV;
 	// interrupts go to the hart we boot on, whichever OpenSBI picked
-	unsigned ctx = plic_init(boot_info.plic_s_context, boot_info.boot_hart);
-	kprintf("irq: hart %lu takes PLIC context %u (%s)\n", (unsigned long)boot_info.boot_hart,
+	int ctx = plic_init(boot_info.plic_base, boot_info.plic_s_context, boot_info.boot_hart);
+	if (ctx < 0) {
+		// QEMU's -machine virt,aia=aplic (or aplic-imsic) has an APLIC
+		// instead, a different controller; the disks work without
+		// interrupts
+		kprintf("irq: no PLIC in the device tree%s; completions by polling\n",
+		        boot_info.aplic ? " (an APLIC instead, from QEMU's aia= option: this "
+		                          "kernel drives only the PLIC)"
+		                        : "");
+		return;
+	}
+	kprintf("irq: hart %lu takes PLIC context %d (%s)\n", (unsigned long)boot_info.boot_hart,
 	        ctx, boot_info.plic_s_context >= 0 ? "from the device tree" : "guessed: 2*hart+1");
 
 	// each disk's handler is registered with the disk as its argument;

@@ -1,31 +1,38 @@
-// QEMU virt's PLIC at 0x0c000000. Each interrupt source has a priority;
-// each context (a hart in one privilege mode) has enable bits, a priority
-// threshold and a claim/complete register. Which context is ours depends
-// on the hart OpenSBI started us on (with -smp 4 it may be any of them):
-// plic_init takes it from the device tree. On QEMU virt hart h has M-mode
-// context 2h (OpenSBI's) and S-mode context 2h + 1.
+// The PLIC (platform-level interrupt controller, PLIC spec 1.0), at
+// 0x0c000000 on QEMU virt. Each interrupt source has a priority; each
+// context (a hart in one privilege mode) has enable bits, a priority
+// threshold and a claim/complete register. Where the PLIC is, and which
+// context is ours, plic_init takes from the device tree: ours depends on
+// the hart OpenSBI started us on (with -smp 4 it may be any of them). On
+// QEMU virt hart h has M-mode context 2h (OpenSBI's) and S-mode context
+// 2h + 1.
 #include "errno.h"
 #include "hw/mmio.h"
 #include "plic.h"
 
-#define PLIC_BASE           0x0c000000UL
-#define PLIC_PRIORITY(irq)  (PLIC_BASE + 4 * (irq))
-#define PLIC_ENABLE(ctx)    (PLIC_BASE + 0x2000 + 0x80 * (ctx))
-#define PLIC_THRESHOLD(ctx) (PLIC_BASE + 0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx)     (PLIC_BASE + 0x200004 + 0x1000 * (ctx))
+#define PLIC_PRIORITY(irq)  (plic_base + 4 * (irq))
+#define PLIC_ENABLE(ctx)    (plic_base + 0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx) (plic_base + 0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)     (plic_base + 0x200004 + 0x1000 * (ctx))
 // the PLIC spec's limit: contexts 0..15871
 #define PLIC_MAX_CONTEXTS 15872
 
-// This hart's S-mode context; hart 0's until plic_init says otherwise.
+// The PLIC's registers and this hart's S-mode context, set by plic_init.
+static uintptr_t plic_base;
 static unsigned s_context = 1;
 
-unsigned plic_init(int fdt_context, unsigned long hart)
+int plic_init(uint64_t base, int fdt_context, unsigned long hart)
 {
+	// no PLIC (QEMU's aia= option puts an APLIC there): nothing may touch
+	// its addresses, where a store faults
+	if (base == 0)
+		return -ENODEV;
+	plic_base = (uintptr_t)base;
 	if (fdt_context >= 0 && fdt_context < PLIC_MAX_CONTEXTS)
 		s_context = (unsigned)fdt_context;
 	else if (hart < PLIC_MAX_CONTEXTS / 2)
 		s_context = 2 * (unsigned)hart + 1; // QEMU virt's numbering
-	return s_context;
+	return (int)s_context;
 }
 
 int plic_enable(unsigned irq)

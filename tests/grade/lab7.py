@@ -258,3 +258,35 @@ def smp_any_hart(ctx):
         if r.hexdump("blk read 3")[1] != sector_pattern(3):
             raise Fail(f"sector 3 read on hart {hart} differs from the disk {where}")
         r.expect_exit(0)
+
+
+@test(7, "without a PLIC (QEMU's aia=aplic, aia=aplic-imsic) the disk works by polling",
+      points=1, transports=("legacy",))
+def no_plic(ctx):
+    # `-machine virt,aia=...` replaces the PLIC with an APLIC: a kernel
+    # that writes to the PLIC's old address takes a store access fault.
+    # The device tree says which controller there is; without a PLIC the
+    # disk is polled. One boot a mode, the two at once.
+    disk = pattern_disk(ctx)
+    modes = ("aplic", "aplic-imsic")
+
+    def boot(aia):
+        return ctx.boot(["blk read 3", "blk", "irq", "echo still-alive"],
+                        disks=[{"file": disk, "readonly": True}],
+                        extra=["-machine", f"aia={aia}"])
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(boot, modes))
+    for aia, r in zip(modes, runs):
+        where = f"(-machine virt,aia={aia})"
+        r.reject(r"^trap: ", f"an exception {where}")
+        r.expect(r"^irq: no PLIC in the device tree \(an APLIC instead.*; completions by polling$",
+                 f"`irq: no PLIC in the device tree (an APLIC instead ...); completions by "
+                 f"polling` {where}")
+        used, mode = used_interrupts(r.section("blk"))
+        if mode != "polling":
+            raise Fail(f"`blk` says completions by {mode} {where}")
+        if r.hexdump("blk read 3")[1] != sector_pattern(3):
+            raise Fail(f"sector 3 differs from the disk {where}")
+        r.alive()
+        r.expect_exit(0)
