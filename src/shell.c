@@ -33,9 +33,27 @@ static int read_line(char *buf, int size)
 {
 	static int last_cr;
 	int n = 0, overflow = 0;
+	// A terminal sends a cursor key as an escape sequence: ESC [ A for up,
+	// ESC [ 1 ; 5 C for Ctrl-right, ESC O P for F1. There is no history or
+	// cursor to move, so the whole sequence is dropped, up to its final
+	// byte (0x40-0x7e); without this, up-arrow then Enter ran "[A".
+	enum { TEXT, ESC, CSI } state = TEXT;
 
 	for (;;) {
 		int c = uart_getc_wait();
+		if (state == ESC) {
+			state = c == '[' || c == 'O' ? CSI : TEXT;
+			continue;
+		}
+		if (state == CSI) {
+			if (c >= 0x40 && c <= 0x7e)
+				state = TEXT;
+			continue;
+		}
+		if (c == 0x1b) {
+			state = ESC;
+			continue;
+		}
 		// "\r\n" from a file or a terminal ends one line, not two
 		if (c == '\n' && last_cr) {
 			last_cr = 0;

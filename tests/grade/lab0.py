@@ -92,7 +92,9 @@ def long_lines(ctx):
     too_long = fits + "y"
     many = [f"{i}" for i in range(WORD_LIMIT - 1)]
     r = ctx.boot(["echo " + fits, "echo " + too_long, "echo " + " ".join(many),
-                  "echo " + " ".join(many + ["extra"]), "echo a\tb\t\tc", "echo alive"])
+                  "echo " + " ".join(many + ["extra"]), "echo a\tb\t\tc",
+                  # cursor keys, as a terminal sends them: up, Ctrl-right, F1
+                  "\x1b[A\x1b[1;5Cecho arrow\x1bOP", "echo alive"])
     if r.section("echo " + fits).strip() != fits:
         raise Fail(f"a {LINE_LIMIT}-byte line did not run whole")
     # the shell echoes what fits, so the refused line shows as a second
@@ -107,6 +109,9 @@ def long_lines(ctx):
              f"{WORD_LIMIT + 1} words refused with the limit")
     r.reject(r"^0 1 2 .* extra$", "the command with too many words to run")
     r.expect(r"^a b c$", "tabs to separate words like spaces")
+    if r.section("echo arrow").strip() != "arrow":
+        raise Fail("cursor keys (ESC [ A ...) typed around `echo arrow` should be dropped, "
+                   f"not run: it printed {r.section('echo arrow').strip()!r}")
     r.expect(r"^alive$", "the shell to go on")
     r.expect_exit(0)
 
