@@ -1,6 +1,6 @@
 // PCI on QEMU virt (lab 10): the host bridge the device tree describes, the
-// functions on its first bus, and the addresses and interrupts we give
-// them. No firmware has set anything up: every BAR starts unassigned and
+// functions on its first bus and behind its PCI-to-PCI bridges, and the
+// addresses and interrupts we give them. No firmware has set anything up: every BAR starts unassigned and
 // every function starts with decoding off.
 #ifndef PCI_PCI_H
 #define PCI_PCI_H
@@ -56,6 +56,20 @@ struct pci_func {
 	struct pci_bar bar[6];
 	bool enabled; // BARs placed, decoding and bus mastering on
 	bool claimed; // the virtio transport took it
+	// Behind a PCI-to-PCI bridge (pci_bridge.c): the bridge above, as an
+	// index into the enumeration's array (-1 on the root bus); where this
+	// function's INTx reaches the root bus (the root-bus bridge's address
+	// and the pin there, after every bridge's swizzle); and whether its
+	// memory BARs must stay below 4 GiB, where the bridges above forward.
+	int parent;
+	bool behind; // set by pci_bridge_route; the fields below mean something then
+	uint8_t route_bus, route_dev, route_fn, route_pin;
+	bool mem32_only;
+	// A bridge: its bus numbers, and for the functions behind it which
+	// root-bus pin each of its own pins (INTA..INTD, 1..4) becomes.
+	uint8_t secondary, subordinate;
+	uint8_t pinmap[5];
+	bool pref64; // its prefetchable window takes 64-bit addresses
 };
 
 // Configuration space header (PCI Local Bus 3.0, 6.1), type 0.
@@ -75,6 +89,11 @@ struct pci_func {
 #define PCI_INTERRUPT_LINE  0x3c
 #define PCI_INTERRUPT_PIN   0x3d
 #define PCI_BRIDGE_BUSES    0x18 // type 1: primary, secondary, subordinate
+#define PCI_BRIDGE_IO_BASE  0x1c // type 1: I/O window, 4 KiB units (+ limit at 0x1d)
+#define PCI_BRIDGE_MEM_BASE 0x20 // type 1: memory window, 1 MiB units (+ limit at 0x22)
+#define PCI_BRIDGE_PREF     0x24 // type 1: prefetchable window (+ limit, upper halves)
+#define PCI_BRIDGE_IO_UPPER 0x30 // type 1: I/O base and limit, bits 16-31
+#define PCI_MAX_DEPTH       8    // bridges below bridges we follow
 #define PCI_CMD_IO          0x1
 #define PCI_CMD_MEMORY      0x2
 #define PCI_CMD_MASTER      0x4
@@ -98,15 +117,31 @@ void pci_cfg_write16(const struct pci_func *f, unsigned off, uint16_t v);
 void pci_cfg_write32(const struct pci_func *f, unsigned off, uint32_t v);
 
 // Read the functions on bus h->bus_first into out (at most max), print
-// each, and return how many there are.
+// each, and return how many there are. Behind each PCI-to-PCI bridge the
+// next bus number is given and scanned too, depth first, so out holds a
+// bus's functions, then those behind its first bridge, and so on.
 int pci_enumerate(struct pci_host *h, struct pci_func *out, int max);
 
-// Size, place and program f's BARs, then turn on decoding and bus
-// mastering. A BAR that fits no window: -ENOSPC with a message naming the
-// function and the BAR, and f stays disabled.
+// Size, place and program f's BARs (a bridge has two), then turn on
+// decoding and bus mastering. A BAR that fits no window: -ENOSPC with a
+// message naming the function and the BAR, and f stays disabled.
 int pci_assign(struct pci_host *h, struct pci_func *f);
+// Every function of out[0..n) whose parent is `parent` (-1: the root
+// bus), and behind each bridge among them its functions, inside windows
+// the bridge is then programmed to forward (pci_bridge.c).
+void pci_assign_below(struct pci_host *h, struct pci_func *out, int n, int parent);
 
-// The PLIC source of (f, f->pin) from the interrupt map, or -1.
+// Bridges (pci_bridge.c). pci_bridge_open gives bridge b the bus number
+// `bus` (-ENOSPC when the host has no such bus, -ELOOP deeper than
+// PCI_MAX_DEPTH); pci_bridge_route records, for c found behind b, where
+// its INTx reaches the root bus; pci_bridge_close sets the last bus
+// behind b once everything below it is scanned.
+int pci_bridge_open(const struct pci_host *h, struct pci_func *b, unsigned bus, int depth);
+void pci_bridge_route(const struct pci_func *b, struct pci_func *c);
+void pci_bridge_close(struct pci_func *b, unsigned last_bus);
+
+// The PLIC source of (f, f->pin) from the interrupt map, or -1. Behind a
+// bridge, the lookup is the root-bus bridge's with the swizzled pin.
 int pci_intx_irq(const struct pci_host *h, const struct pci_func *f);
 
 // The capability list (PCI 3.0, 6.7): the offset of the next capability

@@ -103,13 +103,17 @@ static uint64_t take(struct pci_window *w, uint64_t size)
 // the 64-bit window if there is one and it fits, else below 4 GiB; a
 // 32-bit BAR only below 4 GiB. A prefetchable window takes only
 // prefetchable BARs (reads there may be merged or repeated).
-static struct pci_window *place(struct pci_host *h, struct pci_bar *b)
+// Behind a bridge a 64-bit address is forwarded only by its prefetchable
+// window (pci_bridge.c), so a BAR that is not prefetchable, or any BAR
+// behind a bridge without a 64-bit window, stays below 4 GiB.
+static struct pci_window *place(struct pci_host *h, const struct pci_func *f, struct pci_bar *b)
 {
 	struct pci_window *order[2] = {0, 0};
+	bool below_4g = f->mem32_only || (f->behind && !b->prefetch);
 
 	if (b->kind == PCI_BAR_IO)
 		order[0] = &h->io;
-	else if (b->kind == PCI_BAR_MEM64)
+	else if (b->kind == PCI_BAR_MEM64 && !below_4g)
 		order[0] = &h->mem64, order[1] = &h->mem32;
 	else
 		order[0] = &h->mem32;
@@ -135,15 +139,15 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 {
 	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 	bool io = false, mem = false;
+	// a bridge's header (type 1) has two BARs, then its bus numbers
+	int nbars = (f->header_type & 0x7f) == 1 ? 2 : 6;
 
-	// a bridge's windows would need programming too; we do not scan
-	// behind bridges, so we leave them (and their BARs) alone
-	if ((f->header_type & 0x7f) != 0)
-		return 0;
+	if ((f->header_type & 0x7f) > 1)
+		return 0; // a header we do not know: left alone
 	// no decoding while a BAR holds all ones: the device would answer at
 	// addresses nobody gave it
 	pci_cfg_write16(f, PCI_COMMAND, cmd & ~(PCI_CMD_IO | PCI_CMD_MEMORY | PCI_CMD_MASTER));
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < nbars; i++) {
 		struct pci_bar *b = &f->bar[i];
 		bool is64;
 		*b = (struct pci_bar){0};
@@ -156,7 +160,7 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 		}
 		if (size == 0)
 			continue;
-		if (!place(h, b)) {
+		if (!place(h, f, b)) {
 			kprintf("pci %02x:%02x.%x: BAR %d (%s, ", f->bus, f->dev, f->fn, i,
 			        kind_name(b));
 			print_size(b->size);
@@ -185,5 +189,13 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 	pci_cfg_write16(f, PCI_COMMAND, cmd);
 	f->irq = pci_intx_irq(h, f);
 	f->enabled = true;
+	if (f->pin >= 1 && f->pin <= 4) {
+		kprintf("pci %02x:%02x.%x: INT%c -> PLIC source %d", f->bus, f->dev, f->fn,
+		        'A' + f->pin - 1, f->irq);
+		if (f->behind)
+			kprintf(" (INT%c of %02x:%02x.%x on the root bus)", 'A' + f->route_pin - 1,
+			        f->route_bus, f->route_dev, f->route_fn);
+		kprintf("\n");
+	}
 	return 0;
 }

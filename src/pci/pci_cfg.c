@@ -83,8 +83,12 @@ int pci_intx_irq(const struct pci_host *h, const struct pci_func *f)
 {
 	if (f->pin < 1 || f->pin > 4)
 		return -1;
-	uint32_t spec[4] = {(uint32_t)f->bus << 16 | (uint32_t)f->dev << 11 | (uint32_t)f->fn << 8,
-	                    0, 0, f->pin};
+	// behind bridges: the root-bus bridge's address, and the pin the
+	// swizzles made of ours (pci_bridge.c)
+	bool routed = f->behind;
+	uint32_t bus = routed ? f->route_bus : f->bus, dev = routed ? f->route_dev : f->dev;
+	uint32_t fn = routed ? f->route_fn : f->fn, pin = routed ? f->route_pin : f->pin;
+	uint32_t spec[4] = {bus << 16 | dev << 11 | fn << 8, 0, 0, pin};
 
 	for (int i = 0; i < h->nintx; i++) {
 		int c = 0;

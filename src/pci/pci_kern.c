@@ -45,17 +45,17 @@ void pci_init(const void *fdt)
 	kprintf("pci: INTx routed by %d interrupt-map entries\n", pci_host.nintx);
 
 	pci_nfuncs = pci_enumerate(&pci_host, pci_funcs, PCI_MAX_FUNCS);
-	for (int i = 0; i < pci_nfuncs; i++) {
-		struct pci_func *f = &pci_funcs[i];
-		// the host bridge itself has nothing for us to place
-		if (f->class == 0x06 && f->subclass == 0x00)
-			continue;
-		if (pci_assign(&pci_host, f) == 0 && f->pin)
-			kprintf("pci %02x:%02x.%x: INT%c -> PLIC source %d\n", f->bus, f->dev,
-			        f->fn, 'A' + f->pin - 1, f->irq);
-	}
-	kprintf("pci: %d function%s on bus %02x\n", pci_nfuncs, pci_nfuncs == 1 ? "" : "s",
+	pci_assign_below(&pci_host, pci_funcs, pci_nfuncs, -1);
+	unsigned last_bus = pci_host.bus_first;
+	for (int i = 0; i < pci_nfuncs; i++)
+		if (pci_funcs[i].subordinate > last_bus)
+			last_bus = pci_funcs[i].subordinate;
+	kprintf("pci: %d function%s on bus %02x", pci_nfuncs, pci_nfuncs == 1 ? "" : "s",
 	        pci_host.bus_first);
+	if (last_bus != pci_host.bus_first)
+		kprintf(" and the buses behind its bridges, %02x-%02x", pci_host.bus_first + 1,
+		        last_bus);
+	kprintf("\n");
 }
 
 void pci_print_map(void)
@@ -70,7 +70,8 @@ void pci_print_map(void)
 		        f->device, pci_class_name(f->class, f->subclass),
 		        f->claimed                                ? "driven"
 		        : f->class == 0x06 && f->subclass == 0x00 ? "the bridge to the CPU"
-		        : f->enabled                              ? "no driver"
-		                                                  : "disabled");
+		        : f->secondary && f->enabled ? "forwarding to the buses behind it"
+		        : f->enabled                 ? "no driver"
+		                                     : "disabled");
 	}
 }

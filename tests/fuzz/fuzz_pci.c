@@ -111,6 +111,63 @@ static void fuzz_function(const uint8_t *data, size_t size)
 	virtio_pci_open(&vp, &funcs[0]);
 }
 
+// A tree of bridges from the input: segment s (1..7) behind a bridge in
+// an earlier segment, at device 16 + s there, each segment with up to
+// three functions of one or two BARs. After enumeration and assignment
+// every BAR the kernel placed must answer at its address through the
+// fake's bridges, which forward only what their windows and Command say.
+static void fuzz_bridges(const uint8_t *data, size_t size)
+{
+	static uint8_t tree[4096];
+	static struct pci_func funcs[PCI_MAX_FUNCS];
+	struct pci_host h;
+	struct fake_fdt_opts o = {0};
+
+	if (size < 4)
+		return;
+	o.no_mem64 = data[0] & 1;
+	check(fake_pci_fdt(tree, sizeof(tree), &o) > 0);
+	check(pci_host_from_fdt(tree, &h) == 0);
+	fake_pci_reset();
+	unsigned nseg = 1 + data[1] % 8;
+	for (unsigned s = 1; s < nseg; s++)
+		fake_pci_bridge(data[(s + 1) % size] % s, 16 + s, s, data[(s + 2) % size] & 1);
+	size_t at = 2;
+	for (unsigned s = 0; s < nseg && at + 3 <= size; s++) {
+		unsigned nfn = data[at++] % 4;
+		for (unsigned d = 0; d < nfn && at + 2 <= size; d++) {
+			struct fake_pci_fn *f =
+			    fake_pci_add_on(s, d, 0, 0x1af4, 0x1042, 0x01, 0x00);
+			f->cfg[PCI_INTERRUPT_PIN] = data[at] % 5;
+			for (int i = 0; i < 2; i++, at++) {
+				enum fake_bar_kind k = data[at] >> (4 * i) & 3;
+				unsigned log2 = 4 + (data[at] >> (4 * i + 2) & 3) * 4;
+				if (k == FAKE_BAR_MEM64 && i == 1)
+					k = FAKE_BAR_MEM32;
+				if (k != FAKE_BAR_NONE && (i == 0 || f->kind[0] != FAKE_BAR_MEM64))
+					fake_pci_bar(f, 2 * i, k, 1ull << log2, data[at] & 0x80);
+			}
+		}
+	}
+	host_log_clear();
+	int n = pci_enumerate(&h, funcs, PCI_MAX_FUNCS);
+	pci_assign_below(&h, funcs, n, -1);
+	for (int i = 0; i < n; i++) {
+		const struct pci_func *f = &funcs[i];
+		if (!f->enabled)
+			continue;
+		check(!f->behind || f->irq < 0 || (f->irq >= 32 && f->irq < 36));
+		for (int j = 0; j < 6; j++) {
+			const struct pci_bar *b = &f->bar[j];
+			if (!b->size)
+				continue;
+			int bar = -1;
+			struct fake_pci_fn *owner = fake_pci_owner(b->cpu, &bar);
+			check(owner && owner->dev == f->dev && owner->fn == f->fn && bar == j);
+		}
+	}
+}
+
 // QEMU's tree with bytes changed where the input says (offset, xor
 // pairs): near-valid trees, which random bytes almost never are.
 static void fuzz_qemu_tree(const uint8_t *data, size_t size)
@@ -129,10 +186,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0: fuzz_function(data + 1, size - 1); break;
 	case 1: fuzz_tree(data + 1, size - 1); break;
 	case 2: fuzz_qemu_tree(data + 1, size - 1); break;
+	case 3: fuzz_bridges(data + 1, size - 1); break;
 	}
 	return 0;
 }

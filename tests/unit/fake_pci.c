@@ -15,7 +15,9 @@
 #include "fake_pci.h"
 #include "pci/pci.h"
 
-static struct fake_pci_fn fns[32][8];
+static struct fake_pci_fn fns[FAKE_PCI_SEGS][32][8];
+// segment s > 0 sits behind this bridge (NULL: no such segment)
+static struct fake_pci_fn *bridge_to[FAKE_PCI_SEGS];
 
 static uint32_t get(const uint8_t *p, unsigned width)
 {
@@ -75,7 +77,9 @@ uint64_t fake_pci_bar_cpu(const struct fake_pci_fn *f, int i)
 // change change. BARs keep the bits their size leaves to software.
 static void cfg_write(struct fake_pci_fn *f, unsigned off, unsigned width, uint32_t v)
 {
-	if (off >= PCI_BAR0 && off < PCI_BAR0 + 24) {
+	// a bridge's header (type 1) has two BARs; its bus numbers follow
+	unsigned nbars = (f->cfg[PCI_HEADER_TYPE] & 0x7f) == 1 ? 2 : 6;
+	if (off >= PCI_BAR0 && off < PCI_BAR0 + 4 * nbars) {
 		int i = (off - PCI_BAR0) / 4;
 		if (width != 4 || off % 4)
 			fake_fail("BAR %d written with a %u-byte access", i, width);
@@ -93,6 +97,20 @@ static void cfg_write(struct fake_pci_fn *f, unsigned off, unsigned width, uint3
 		put(f->cfg + off, 4, (v & mask & ~(f->kind[i] == FAKE_BAR_IO ? 3u : 0xfu)) | flags);
 		return;
 	}
+	if ((f->cfg[PCI_HEADER_TYPE] & 0x7f) == 1 && off >= PCI_BRIDGE_BUSES && off < 0x34) {
+		// a bridge's bus numbers and windows; the low four bits of the
+		// I/O and prefetchable base and limit say their width, read-only
+		for (unsigned i = 0; i < width; i++) {
+			unsigned o = off + i;
+			uint8_t b = (uint8_t)(v >> (8 * i)), keep = 0;
+			if (o == 0x1c || o == 0x1d || o == 0x24 || o == 0x26)
+				keep = 0x0f;
+			if (o == 0x1b || o == 0x1e || o == 0x1f)
+				continue; // latency timer, secondary status
+			f->cfg[o] = (uint8_t)((b & ~keep) | (f->cfg[o] & keep));
+		}
+		return;
+	}
 	if (off == PCI_COMMAND && width == 2) {
 		put(f->cfg + off, 2, v & 0x0547);
 		return;
@@ -106,23 +124,82 @@ static void cfg_write(struct fake_pci_fn *f, unsigned off, unsigned width, uint3
 	// everything else is read-only to the kernel here
 }
 
+// The bus number segment seg answers at, or -1 while the bridges above
+// it do not route configuration cycles there.
+static int seg_bus(unsigned seg)
+{
+	if (seg == 0)
+		return 0;
+	const struct fake_pci_fn *b = bridge_to[seg];
+	if (!b)
+		return -1;
+	int up = seg_bus(b->seg);
+	if (up < 0 || b->cfg[0x18] != up)
+		return -1;
+	int sec = b->cfg[0x19], sub = b->cfg[0x1a];
+	if (sec == 0 || sec > sub)
+		return -1;
+	// the bridges above must forward sec too
+	for (const struct fake_pci_fn *a = bridge_to[b->seg]; a; a = bridge_to[a->seg])
+		if (sec < a->cfg[0x19] || sec > a->cfg[0x1a])
+			return -1;
+	return sec;
+}
+
+// Whether the bridges above segment seg forward a CPU access at addr.
+static bool forwarded(unsigned seg, uintptr_t addr, bool io)
+{
+	for (const struct fake_pci_fn *b = bridge_to[seg]; b; b = bridge_to[b->seg]) {
+		uint16_t cmd = fake_pci_command(b);
+		bool in = false;
+		if (io) {
+			uint64_t port = addr - FAKE_IO_CPU;
+			uint64_t base = (uint64_t)(b->cfg[0x1c] & 0xf0) << 8 |
+			                (uint64_t)get(b->cfg + 0x30, 2) << 16;
+			uint64_t limit = (uint64_t)(b->cfg[0x1d] & 0xf0) << 8 | 0xfff |
+			                 (uint64_t)get(b->cfg + 0x32, 2) << 16;
+			in = (cmd & PCI_CMD_IO) && port >= base && port <= limit;
+		} else {
+			uint64_t mb = (uint64_t)(get(b->cfg + 0x20, 2) & 0xfff0) << 16;
+			uint64_t ml = (uint64_t)(get(b->cfg + 0x22, 2) & 0xfff0) << 16 | 0xfffff;
+			uint64_t pb = (uint64_t)(get(b->cfg + 0x24, 2) & 0xfff0) << 16 |
+			              (uint64_t)get(b->cfg + 0x28, 4) << 32;
+			uint64_t pl = (uint64_t)(get(b->cfg + 0x26, 2) & 0xfff0) << 16 | 0xfffff |
+			              (uint64_t)get(b->cfg + 0x2c, 4) << 32;
+			in = (cmd & PCI_CMD_MEMORY) &&
+			     ((addr >= mb && addr <= ml) || (addr >= pb && addr <= pl));
+		}
+		if (!in)
+			return false;
+	}
+	return true;
+}
+
 static struct fake_pci_fn *bar_owner(uintptr_t addr, int *bar, uint32_t *off)
 {
-	for (int d = 0; d < 32; d++)
-		for (int fn = 0; fn < 8; fn++) {
-			struct fake_pci_fn *f = &fns[d][fn];
-			if (!f->present)
-				continue;
-			for (int i = 0; i < 6; i++) {
-				uint64_t cpu = fake_pci_bar_cpu(f, i);
-				if (cpu && addr >= cpu && addr - cpu < f->size[i]) {
-					*bar = i;
-					*off = addr - cpu;
-					return f;
+	for (unsigned seg = 0; seg < FAKE_PCI_SEGS; seg++)
+		for (int d = 0; d < 32; d++)
+			for (int fn = 0; fn < 8; fn++) {
+				struct fake_pci_fn *f = &fns[seg][d][fn];
+				if (!f->present)
+					continue;
+				for (int i = 0; i < 6; i++) {
+					uint64_t cpu = fake_pci_bar_cpu(f, i);
+					if (cpu && addr >= cpu && addr - cpu < f->size[i] &&
+					    forwarded(seg, addr, f->kind[i] == FAKE_BAR_IO)) {
+						*bar = i;
+						*off = addr - cpu;
+						return f;
+					}
 				}
 			}
-		}
 	return NULL;
+}
+
+struct fake_pci_fn *fake_pci_owner(uintptr_t addr, int *bar)
+{
+	uint32_t off;
+	return bar_owner(addr, bar, &off);
 }
 
 static int access(uintptr_t addr, unsigned width, int write, uint32_t *val)
@@ -133,7 +210,10 @@ static int access(uintptr_t addr, unsigned width, int write, uint32_t *val)
 		         off = rel & 0xfff;
 		if (off % width)
 			fake_fail("unaligned %u-byte configuration access at 0x%x", width, off);
-		struct fake_pci_fn *f = bus == 0 ? &fns[dev][fn] : NULL;
+		struct fake_pci_fn *f = NULL;
+		for (unsigned seg = 0; seg < FAKE_PCI_SEGS && !f; seg++)
+			if (seg_bus(seg) == (int)bus)
+				f = &fns[seg][dev][fn];
 		if (!f || !f->present) {
 			// nothing there: reads are all ones, writes vanish
 			if (!write)
@@ -166,16 +246,40 @@ static int access(uintptr_t addr, unsigned width, int write, uint32_t *val)
 void fake_pci_reset(void)
 {
 	memset(fns, 0, sizeof(fns));
+	memset(bridge_to, 0, sizeof(bridge_to));
 	fake_mmio_other = access;
 }
 
 struct fake_pci_fn *fake_pci_add(unsigned dev, unsigned fn, uint16_t vendor, uint16_t device,
                                  uint8_t class, uint8_t subclass)
 {
-	struct fake_pci_fn *f = &fns[dev][fn];
+	return fake_pci_add_on(0, dev, fn, vendor, device, class, subclass);
+}
+
+struct fake_pci_fn *fake_pci_bridge(unsigned seg, unsigned dev, unsigned behind, bool pref64)
+{
+	if (behind == 0 || behind >= FAKE_PCI_SEGS || bridge_to[behind])
+		fake_fail("fake_pci_bridge: segment %u is taken or out of range", behind);
+	struct fake_pci_fn *b = fake_pci_add_on(seg, dev, 0, 0x1b36, 0x0001, 0x06, 0x04);
+	b->cfg[PCI_HEADER_TYPE] = 1;
+	b->behind = behind;
+	b->cfg[0x1c] = b->cfg[0x1d] = 1; // 32-bit I/O addressing
+	if (pref64)
+		b->cfg[0x24] = b->cfg[0x26] = 1;
+	bridge_to[behind] = b;
+	return b;
+}
+
+struct fake_pci_fn *fake_pci_add_on(unsigned seg, unsigned dev, unsigned fn, uint16_t vendor,
+                                    uint16_t device, uint8_t class, uint8_t subclass)
+{
+	if (seg >= FAKE_PCI_SEGS)
+		fake_fail("fake_pci_add_on: no segment %u", seg);
+	struct fake_pci_fn *f = &fns[seg][dev][fn];
 
 	memset(f, 0, sizeof(*f));
 	f->present = true;
+	f->seg = seg;
 	f->dev = dev;
 	f->fn = fn;
 	put(f->cfg + PCI_VENDOR_ID, 2, vendor);

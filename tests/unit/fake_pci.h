@@ -39,8 +39,9 @@ enum fake_bar_kind { FAKE_BAR_NONE, FAKE_BAR_IO, FAKE_BAR_MEM32, FAKE_BAR_MEM64 
 
 struct fake_pci_fn {
 	bool present;
-	unsigned dev, fn;
-	uint8_t cfg[256]; // the header and the capabilities, little-endian
+	unsigned seg, dev, fn; // seg: which bus of the fake (0: the root bus)
+	unsigned behind;       // a bridge: the segment behind it
+	uint8_t cfg[256];      // the header and the capabilities, little-endian
 	enum fake_bar_kind kind[6];
 	bool prefetch[6];
 	uint64_t size[6];
@@ -62,9 +63,27 @@ struct fake_pci_fn {
 
 // Empty bus; hooks the fake into src/hw/mmio.h's host accessors.
 void fake_pci_reset(void);
-// A function with these IDs and class (header type 0, no BARs, no caps).
+// A function with these IDs and class (header type 0, no BARs, no caps),
+// on the root bus or (fake_pci_add_on) on segment seg, the bus behind a
+// bridge made by fake_pci_bridge.
 struct fake_pci_fn *fake_pci_add(unsigned dev, unsigned fn, uint16_t vendor, uint16_t device,
                                  uint8_t class, uint8_t subclass);
+struct fake_pci_fn *fake_pci_add_on(unsigned seg, unsigned dev, unsigned fn, uint16_t vendor,
+                                    uint16_t device, uint8_t class, uint8_t subclass);
+
+// Bridges (segments 1 .. FAKE_PCI_SEGS - 1). A PCI-to-PCI bridge at
+// seg:dev.0 leading to segment `behind`, with a 64-bit prefetchable
+// window when pref64 and 32-bit I/O addressing. As on real hardware,
+// nothing behind it answers until the kernel programs it: a configuration
+// access reaches segment `behind` only at the bus number written as its
+// secondary (and within secondary..subordinate of every bridge above),
+// and a BAR there answers only inside the windows of every bridge above,
+// with their I/O or memory forwarding on in Command.
+#define FAKE_PCI_SEGS 12
+struct fake_pci_fn *fake_pci_bridge(unsigned seg, unsigned dev, unsigned behind, bool pref64);
+// The function whose BAR the CPU reaches at addr (through the bridges),
+// or NULL.
+struct fake_pci_fn *fake_pci_owner(uintptr_t addr, int *bar);
 void fake_pci_bar(struct fake_pci_fn *f, int bar, enum fake_bar_kind kind, uint64_t size,
                   bool prefetch);
 // Append a capability (body starts with its ID; the next pointer is
