@@ -297,13 +297,24 @@ class Stopped(Exception):
     """The run was cut short by STOP."""
 
 
+# QEMU's own start-up is most of a short boot's cost, and much of that is
+# page faults as its allocator touches fresh heap pages one 4 KiB page at
+# a time. glibc (2.35 on) can ask for transparent huge pages for its heap
+# instead: on a 2-core host with THP in madvise mode that cut make grade's
+# CPU from 48 to 42 s, for about 3 MiB more memory a QEMU. Where THP is
+# off, or glibc is older, the setting is ignored; the guest sees no
+# difference.
+QEMU_ENV = dict(os.environ, GLIBC_TUNABLES=":".join(
+    filter(None, [os.environ.get("GLIBC_TUNABLES"), "glibc.malloc.hugetlb=1"])))
+
+
 def run_qemu(cmd, commands, timeout, wait_prompt=True, at_once=False):
     """Start QEMU, feed one command each time the prompt appears (or all of
     them at once), and collect everything it prints until it exits or
     `timeout` seconds pass."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, env=QEMU_ENV)
     out = bytearray()
     pending = list(commands)
     if at_once:
