@@ -54,21 +54,28 @@ static bool inside(const struct pci_window *w, const struct pci_bar *b)
 	return w->size && b->pci >= w->pci && b->pci - w->pci <= w->size - b->size;
 }
 
-static void fuzz_function(const uint8_t *data, size_t size)
+// QEMU virt's host bridge, with or without its 64-bit window, over an
+// empty fake bus.
+static void qemu_host(struct pci_host *h, bool no_mem64)
 {
 	static uint8_t tree[4096];
+	struct fake_fdt_opts o = {.no_mem64 = no_mem64};
+
+	check(fake_pci_fdt(tree, sizeof(tree), &o) > 0);
+	check(pci_host_from_fdt(tree, h) == 0);
+	fake_pci_reset();
+}
+
+static void fuzz_function(const uint8_t *data, size_t size)
+{
 	static struct pci_func funcs[4];
 	static struct virtio_pci vp;
 	struct pci_host h;
-	struct fake_fdt_opts o = {0};
 
 	// 6 BAR descriptions (kind, log2 size, prefetch), then the space
 	if (size < 12)
 		return;
-	o.no_mem64 = data[0] & 1;
-	check(fake_pci_fdt(tree, sizeof(tree), &o) > 0);
-	check(pci_host_from_fdt(tree, &h) == 0);
-	fake_pci_reset();
+	qemu_host(&h, data[0] & 1);
 	struct fake_pci_fn *f = fake_pci_add(1, 0, 0x1af4, 0x1042, 0x01, 0x00);
 	for (int i = 0; i < 6; i++) {
 		enum fake_bar_kind k = data[2 * i] >> 1 & 3;
@@ -118,17 +125,12 @@ static void fuzz_function(const uint8_t *data, size_t size)
 // fake's bridges, which forward only what their windows and Command say.
 static void fuzz_bridges(const uint8_t *data, size_t size)
 {
-	static uint8_t tree[4096];
 	static struct pci_func funcs[PCI_MAX_FUNCS];
 	struct pci_host h;
-	struct fake_fdt_opts o = {0};
 
 	if (size < 4)
 		return;
-	o.no_mem64 = data[0] & 1;
-	check(fake_pci_fdt(tree, sizeof(tree), &o) > 0);
-	check(pci_host_from_fdt(tree, &h) == 0);
-	fake_pci_reset();
+	qemu_host(&h, data[0] & 1);
 	unsigned nseg = 1 + data[1] % 8;
 	for (unsigned s = 1; s < nseg; s++)
 		fake_pci_bridge(data[(s + 1) % size] % s, 16 + s, s, data[(s + 2) % size] & 1);
