@@ -37,7 +37,7 @@ ONCE = ("legacy",)
 # every virtio device as a PCI function (lab 10), modern only or legacy only.
 ALL_TRANSPORTS = TRANSPORTS + ("modern-packed", "pci", "pci-legacy", "pci-packed")
 # `grade.py --transport modern-packed` runs each lab's modern tests again
-# on the variant (the graders of labs 3, 4, 5, 7 and 8 hold on either ring);
+# on the variant (the graders of labs 2, 3, 4, 5, 7 and 8 hold on either ring);
 # `--transport pci` runs the modern tests and `pci-legacy` the legacy ones
 # with every device moved to PCI; `pci-packed`, the modern tests on PCI
 # devices with the packed ring.

@@ -6,7 +6,7 @@ no FEATURES_OK step."""
 import re
 import subprocess
 
-from gradelib import QEMU, Fail, make_disk, test
+from gradelib import PACKED_TRANSPORTS, QEMU, Fail, make_disk, test
 
 # Feature bits by the names the kernel prints (spec 5.2.3 and 6).
 NAMES = {
@@ -30,8 +30,11 @@ WHITELIST = sum(1 << BIT[n] for n in ("VERSION_1", "SIZE_MAX", "SEG_MAX", "RO", 
 # below keeps it out.
 QEMU72_OFFERED = {"legacy": 0x31006ED4, "modern": (0x101 << 32) | 0x30006E54,
                   "pci-legacy": 0x71006ED4, "pci": (0x101 << 32) | 0x30006E54}
-QEMU72_OFFERED["modern-packed"] = QEMU72_OFFERED["modern"]
-QEMU72_OFFERED["pci-packed"] = QEMU72_OFFERED["pci"]
+# packed=on (the packed transports' devices) adds RING_PACKED, which the
+# virtqueue implements (spec 2.8) and accepts for every driver
+PACKED = 1 << BIT["RING_PACKED"]
+QEMU72_OFFERED["modern-packed"] = QEMU72_OFFERED["modern"] | PACKED
+QEMU72_OFFERED["pci-packed"] = QEMU72_OFFERED["pci"] | PACKED
 # What any QEMU virtio-blk offers: enough to tell a driver that reads the
 # wrong word, or only one of the two, from one that reads both.
 CORE = sum(1 << BIT[n] for n in ("SEG_MAX", "BLK_SIZE", "FLUSH", "RING_INDIRECT_DESC",
@@ -87,9 +90,13 @@ def negotiated(ctx, run, disabled=0, not_offered=0):
                    "always offers: is DeviceFeaturesSel written before each read?")
     if extra := accepted & ~offered:
         raise Fail(f"accepted features the device never offered: {names_of(extra)}")
-    if extra := accepted & ~WHITELIST:
+    implemented = WHITELIST | (PACKED if ctx.transport in PACKED_TRANSPORTS else 0)
+    if ctx.transport in PACKED_TRANSPORTS and not offered & PACKED:
+        raise Fail(f"offered 0x{offered:016x} lacks RING_PACKED, which a packed=on device "
+                   "offers in the high word")
+    if extra := accepted & ~implemented:
         raise Fail(f"accepted features this driver does not implement: {names_of(extra)}")
-    want = offered & WHITELIST & ~disabled
+    want = offered & implemented & ~disabled
     if ctx.legacy:
         want &= ~(1 << BIT["VERSION_1"])
     if accepted != want:
