@@ -6,6 +6,8 @@
 #include "errno.h"
 #include "lib/string.h"
 
+// as many as virtio-blk takes (VBLK_DEVICES in blk.c); the ramdisk stands
+// in only when there is none
 #define BLK_DEVICES 16
 
 static struct blkdev *root;

@@ -21,7 +21,7 @@
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_SPIN_US    0          // blk_spin_us=N: spin first (hybrid polling)
 #define DEFAULT_MAX_REQ    (1U << 20) // bytes per request when the device sets no limit
-#define VBLK_DEVICES       8          // disks the driver takes; more are listed, not used
+#define VBLK_DEVICES       16         // disks the driver takes; more are listed, not used
 
 static struct vblk vblks[VBLK_DEVICES];
 static int nvblks;

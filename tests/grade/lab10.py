@@ -216,3 +216,34 @@ def behind_bridges(ctx):
                        " ".join(l for l in out.split("\n") if "timeouts" in l or "completions" in l))
     r.expect_exit(0)
 
+
+@test(10, "sixteen disks over mmio and PCI are named and usable; a seventeenth is listed, not used",
+      transports=NO_TRANSPORT)
+def sixteen_disks(ctx):
+    # 8 mmio slots, then PCI functions 00:01-00:09: vda-vdh, vdi-vdp, and
+    # the ninth PCI disk is one too many. The sample image is the last one
+    # used, so the root rule (the first disk that holds EclipseFS) walks
+    # past fifteen empty disks to find it.
+    empty = [make_disk(ctx.scratch(f"e{i}.img"), 64 << 10) for i in range(16)]
+    extra = []
+    for i, path in enumerate(empty[8:15] + [sample(ctx)] + [empty[15]]):
+        extra += pci_disk(i, path, ",disable-legacy=on")
+    r = ctx.boot(["ls /", "blk vdp", "blk vdh read 1", "blk vdq"],
+                 disks=[{"file": p, "readonly": True} for p in empty[:8]], extra=extra,
+                 timeout=20)
+    r.expect(r"^virtio-blk: pci 00:09\.0: more than 16 disks; this one is not used$",
+             "the seventeenth disk (pci 00:09.0) listed as one too many")
+    r.expect(r"^fs: root is vdp \(virtio-blk \(pci 00:08\.0\)\): the first disk that holds "
+             r"EclipseFS$", "the root file system found on vdp, the sixteenth disk")
+    if "readme.txt" not in r.section("ls /"):
+        raise Fail("`ls /` should list the sample image's files, from vdp")
+    if "blk: vdp: virtio-blk (pci 00:08.0)" not in r.section("blk vdp"):
+        raise Fail("`blk vdp` should describe the sixteenth disk")
+    if r.hexdump("blk vdh read 1")[1] != bytes(512):
+        raise Fail("`blk vdh read 1` should read the eighth (empty) disk")
+    if not re.search(r'^blk: no block device named "vdq"; the devices are vda \(.*\), .*'
+                     r'vdp \(.*\)$', r.section("blk vdq"), re.M):
+        raise Fail("`blk vdq` should say there is no such disk and list vda to vdp: "
+                   + r.section("blk vdq")[:160])
+    r.expect_exit(0)
+
