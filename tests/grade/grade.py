@@ -149,7 +149,7 @@ def unit_tests(root, labs, binary, stop, text=None, leaks=False):
     if not leaks:
         env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
                                                      "detect_leaks=0"]))
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=env)
+    r = subprocess.CompletedProcess(cmd, *gradelib.run_criterion(cmd, cwd=root, env=env))
     try:
         with open(out, errors="replace") as f:
             tap = f.read().split("\n")

@@ -297,6 +297,38 @@ class Stopped(Exception):
     """The run was cut short by STOP."""
 
 
+# Criterion's runner talks to its test processes over a socket it names
+# /tmp/criterion_<its pid>.sock, whatever TMPDIR says. A runner that ends
+# by signal, as `--fail-fast` makes it end, leaves the file behind; on a
+# machine with several users, a later runner of another user that gets
+# the same pid cannot bind there and stops before running anything
+# ("Could not initialize the message server: Address already in use").
+# So the runner's own socket is removed after it, and a runner that
+# could not start is started again, with a new pid.
+CRITERION_BUSY = "Could not initialize the message server"
+
+
+def run_criterion(cmd, cwd=None, env=None, timeout=None, tries=3):
+    """Run a Criterion binary; returns (returncode, stdout, stderr)."""
+    for attempt in range(tries):
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        finally:
+            try:
+                os.unlink(f"/tmp/criterion_{proc.pid}.sock")
+            except OSError:
+                pass  # removed by the runner itself, or never made
+        if CRITERION_BUSY not in out + err or attempt == tries - 1:
+            return proc.returncode, out, err
+    raise AssertionError("unreachable")
+
+
 # QEMU's own start-up is most of a short boot's cost, and much of that is
 # page faults as its allocator touches fresh heap pages one 4 KiB page at
 # a time. glibc (2.35 on) can ask for transparent huge pages for its heap

@@ -336,6 +336,7 @@ CAUGHT_BY = {
     "ecam-legacy-shifts": "unit: pci/lab10_bar_larger_than_the_window_leaves_the_function_disabled",
     "enumeration-not-bounded": "unit: pci/lab10_enumeration_stops_at_the_array_size",
     "functions-1-7-never-scanned": "unit: pci/lab10_enumeration_finds_functions_bridges_and_multifunction",
+    "scan-bus-ignores-its-bus": "unit: pci/lab10_enumeration_finds_functions_bridges_and_multifunction",
     "last-capability-of-a-type-wins": "unit: pci_virtio/lab10_first_capability_of_each_type_it_can_use_wins",
     "notify-multiplier-not-read": "unit: pci_virtio/lab10_first_capability_of_each_type_it_can_use_wins",
     "avail-bits-ignore-wrap": "unit: packed/lab11_buffers_completed_in_random_order_come_back_each_once",

@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "grade"))
+import gradelib  # noqa: E402
 from mutants import CAUGHT_BY, MUTANTS  # noqa: E402
 
 GRADE = os.path.join(ROOT, "tests", "grade", "grade.py")
@@ -130,10 +132,11 @@ def one_test(tree, mut, kind, text):
     "fail", "pass" or "missing" (no such test)."""
     lab = str(mut["lab"])
     if kind == "unit":  # straight from the binary
-        r = run([os.path.join(tree, "build", "unit-tests-ubsan"), "--filter", text], cwd=tree,
-                timeout=120)
+        _, out, err = gradelib.run_criterion(
+            [os.path.join(tree, "build", "unit-tests-ubsan"), "--filter", text], cwd=tree,
+            timeout=120)
         m = re.search(r"Tested: (\d+) \| Passing: \d+ \| Failing: (\d+) \| Crashing: (\d+)",
-                      r.stdout + r.stderr)
+                      out + err)
         if not m or m.group(1) != "1":
             return "missing"
         return "fail" if m.group(2) != "0" or m.group(3) != "0" else "pass"

@@ -6,7 +6,11 @@
 # the same way, whose one test fails with a two-line difference.
 # And the graded build's flags (UBSANFLAGS): undefined behaviour and a
 # write past a local array each fail their test, where by default UBSan
-# would print a report and let the test pass.
+# would print a report and let the test pass. And gradelib.run_criterion,
+# through which the graders and the mutants run Criterion: a runner that
+# --fail-fast ends by signal leaves no /tmp/criterion_<pid>.sock behind
+# (another user's later runner with that pid could not start), and a
+# runner that could not start for that reason is run again.
 set -eu
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d)
@@ -47,5 +51,32 @@ check "UBSan's report fails the test that hits it (-fno-sanitize-recover)" \
 check "a write past a local array fails its test (stack canary)" \
 	'grep -q "ub::lab0_stack_overflow: CRASH" "$tmp/ub.out"'
 check "and a sound test still passes" 'grep -q "Tested: 3 | Passing: 1 | Failing: 2 |" "$tmp/ub.out"'
+
+touch "$tmp/mark"
+cat >"$tmp/busy.sh" <<'SH'
+#!/bin/sh
+# fails to start once, as a runner blocked by a stale socket does
+if [ ! -e "$1" ]; then
+	touch "$1"
+	echo "criterion: Could not initialize the message server: Address already in use." >&2
+	exit 1
+fi
+echo "Tested: 1 | Passing: 1 | Failing: 0 | Crashing: 0"
+SH
+chmod +x "$tmp/busy.sh"
+python3 - "$tmp" >"$tmp/rc.out" 2>&1 <<'PY'
+import sys
+sys.path.insert(0, "tests/grade")
+import gradelib
+tmp = sys.argv[1]
+rc, out, err = gradelib.run_criterion([f"{tmp}/t", "--fail-fast"])
+print("fail-fast rc", rc)
+rc, out, err = gradelib.run_criterion([f"{tmp}/busy.sh", f"{tmp}/started"])
+print("busy rc", rc, out.strip())
+PY
+check "a --fail-fast runner's socket is removed after it" \
+	'grep -q "fail-fast rc [1-9]" "$tmp/rc.out" && [ -z "$(find /tmp -maxdepth 1 -name "criterion_*.sock" -user "$(id -u)" -newer "$tmp/mark")" ]'
+check "a runner that could not bind its socket is run again" \
+	'grep -q "busy rc 0 Tested: 1 | Passing: 1" "$tmp/rc.out"'
 echo "$pass passed, $fail failed$([ $skip = 0 ] || echo ", $skip skipped")"
 [ $fail = 0 ]
