@@ -104,7 +104,10 @@ ifneq ($(filter pci pci-legacy,$(TRANSPORT)),)
 QEMU_DISK := -drive file=$(DISK_IMG),if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0,$(if \
              $(filter pci,$(TRANSPORT)),disable-legacy=on,disable-modern=on)
 endif
+# QEMU_EXTRA="..." adds options after ours (QEMU takes the last -m or -smp):
+# make qemu QEMU_EXTRA="-smp 4 -device virtio-rng-device"
 QEMU_RUN  := $(QEMU_BASE) -kernel $(KBUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
+QEMU_DISK += $(QEMU_EXTRA)
 
 # host tools (mkfs-eclipsefs, eclipsefs-dump), fuzzers and their rules live in mk/
 HOST_TOOLS :=
