@@ -102,6 +102,10 @@ void kmain(unsigned long hartid, void *dtb)
 	kprintf("boot: RAM %p..%p, %lu KiB free for pages, timebase %lu Hz\n",
 	        (void *)boot_info.ram_base, (void *)(boot_info.ram_base + boot_info.ram_size),
 	        free_pages * (PAGE_SIZE / 1024), boot_info.timebase_hz);
+	if (mem_unmanaged_bytes())
+		kprintf("boot: %lu MiB of RAM above the first 1 GiB past the kernel are not used "
+		        "(MAX_PAGES in mem.c)\n",
+		        (unsigned long)(mem_unmanaged_bytes() >> 20));
 	if (boot_info.bootargs[0])
 		kprintf("boot: arguments \"%s\"\n", boot_info.bootargs);
 

@@ -13,6 +13,7 @@ extern char __kernel_end[];
 
 static uint64_t pool_base;                 // address of page 0 of the pool
 static size_t pool_pages;                  // pages in the pool
+static uint64_t unmanaged;                 // RAM past the pool's last page
 static size_t free_pages;                  // pages not allocated
 static uint64_t used_bits[MAX_PAGES / 64]; // 1 = allocated or reserved
 static unsigned fail_countdown;            // see dma_fail_nth
@@ -37,8 +38,10 @@ void mem_init(const struct boot_info *bi)
 
 	pool_base = start;
 	pool_pages = end > start ? (end - start) / PAGE_SIZE : 0;
-	if (pool_pages > MAX_PAGES)
+	if (pool_pages > MAX_PAGES) {
+		unmanaged = (pool_pages - MAX_PAGES) * PAGE_SIZE;
 		pool_pages = MAX_PAGES;
+	}
 	free_pages = pool_pages;
 
 	// OpenSBI leaves the device tree somewhere in RAM (0x87e00000 with
@@ -104,6 +107,11 @@ void dma_free(void *p, size_t size)
 		page_mark(i, 0);
 		free_pages++;
 	}
+}
+
+uint64_t mem_unmanaged_bytes(void)
+{
+	return unmanaged;
 }
 
 void mem_stats(size_t *free_out, size_t *total_out)

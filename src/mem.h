@@ -10,6 +10,9 @@
 
 struct boot_info;
 void mem_init(const struct boot_info *bi);
+// Bytes of RAM past the kernel that mem_init left out of the pool: the
+// pool holds at most MAX_PAGES pages (1 GiB), so `-m 2G` leaves some.
+uint64_t mem_unmanaged_bytes(void);
 
 // Zeroed, page-aligned, physically contiguous memory of at least `size`
 // bytes, or NULL. Every caller must handle NULL.

@@ -18,6 +18,22 @@ def banner(ctx):
     r.expect_exit(0)
 
 
+@test(0, "with -m 2G the RAM comes from the device tree, and what is left unused is said",
+      points=1, transports=ONCE)
+def large_ram(ctx):
+    # the page pool holds 1 GiB at most (mem.c's MAX_PAGES): the rest of a
+    # larger RAM is named, not silently dropped
+    r = ctx.boot(memory="2G")
+    r.expect(r"^boot: RAM 0x80000000\.\.0x100000000, \d+ KiB free for pages, ",
+             "`boot: RAM 0x80000000..0x100000000, ...` (2 GiB, from the tree's /memory)")
+    m = r.expect(r"^boot: (\d+) MiB of RAM above the first 1 GiB past the kernel are not used",
+                 "the line saying how much RAM the page pool leaves out")
+    if not 1000 <= int(m.group(1)) <= 1024:
+        raise Fail(f"{m.group(1)} MiB left out of 2 GiB: expected 2048 MiB less the kernel "
+                   "and the pool's 1 GiB")
+    r.expect_exit(0)
+
+
 @test(0, "kprintf formats numbers, strings and padding", points=3, transports=ONCE)
 def formatting(ctx):
     r = ctx.boot(["fmt"])
