@@ -163,3 +163,20 @@ Test(pci_bridge, lab10_bridges_nested_too_deep_are_reported_not_followed)
 	          host_log());
 	pci_assign_below(&host, funcs, n, -1); // and nothing breaks after it
 }
+
+Test(pci_bridge, lab10_a_bridge_with_no_bus_number_left_is_reported_not_scanned)
+{
+	// a host bridge whose bus-range is 00-00: nothing to give the bridge
+	host.bus_last = host.bus_first;
+	fake_pci_bridge(0, 1, 1, true);
+	fake_pci_add_on(1, 0, 0, 0x1af4, 0x1042, 0x01, 0x00);
+	int n = pci_enumerate(&host, funcs, PCI_MAX_FUNCS);
+
+	cr_assert_eq(n, 1, "found %d\n%s", n, host_log());
+	cr_assert(host_log_has("pci 00:01.0: PCI-to-PCI bridge: no bus number left for it (buses "
+	                       "00-00); not scanned\n"),
+	          "%s", host_log());
+	cr_assert_eq(funcs[0].secondary, 0);
+	pci_assign_below(&host, funcs, n, -1); // its own BARs, no windows
+	cr_assert(funcs[0].enabled);
+}
