@@ -48,6 +48,10 @@ static void vm_set_features(struct virtio_dev *d, uint64_t features)
 {
 	vm_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	vm_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	// a legacy device has bits 0-31 only (4.2.4), and QEMU's reports a
+	// write to the second word as a guest error (-d guest_errors)
+	if (d->legacy)
+		return;
 	vm_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	vm_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
 }
