@@ -320,11 +320,19 @@ static void dev_write32(void *dev, uint32_t off, uint32_t val)
 			driver_bug(fv, "DriverFeatures written before DRIVER");
 		if (fv->status & (VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK))
 			driver_bug(fv, "DriverFeatures written after FEATURES_OK/DRIVER_OK");
-		if (fv->drv_feat_sel > 1 || (fv->version == 1 && fv->drv_feat_sel == 1)) {
+		if (fv->version == 1 && fv->drv_feat_sel != 0) {
+			// as QEMU: -d guest_errors logs it ("guest_features_sel > 0
+			// in legacy mode"); a legacy device has bits 0-31 only
+			driver_bug(fv,
+			           "DriverFeatures word %u written on a legacy device, which has "
+			           "only word 0",
+			           fv->drv_feat_sel);
+			return;
+		}
+		if (fv->drv_feat_sel > 1) {
 			if (val)
 				driver_bug(fv, "DriverFeatures word %u = 0x%x: no such features",
 				           fv->drv_feat_sel, val);
-			fv->drv_feat_written |= fv->drv_feat_sel == 1 ? 2 : 0;
 			return;
 		}
 		if (fv->drv_feat_sel == 0)
