@@ -168,14 +168,16 @@ def lab_numbers():
 # tests use no virtio device, and run once, on legacy mmio) on the full
 # solution over modern mmio, and adds virtio-pci for the labs whose code
 # runs over any transport (lab 10 is PCI itself; lab 0 boots with no
-# device), legacy PCI for the labs of device and queue set-up, and the
+# device), legacy PCI for labs 2-9 (lab 1 is about the mmio slots; legacy
+# queues keep the device's size, so tests that need a small one ask QEMU
+# for it), and the
 # packed ring, on mmio and on PCI, for the labs whose code drives a queue
 # (issue 12, 13; lab 9's rng and net too on PCI) and for lab 2, whose
 # negotiation must accept RING_PACKED there.
 SLOW_MATRIX = {
     "modern": range(1, 99),
     "pci": range(1, 10),
-    "pci-legacy": range(2, 6),
+    "pci-legacy": range(2, 10),
     "modern-packed": (2, 3, 4, 5, 7, 8),
     "pci-packed": (2, 3, 4, 5, 7, 8, 9),
 }

@@ -198,6 +198,13 @@ class Ctx:
         return self.transport in PCI_TRANSPORTS
 
     @property
+    def fixed_queue_size(self):
+        """Legacy PCI: a queue has the device's size, which the driver
+        cannot change (spec 4.1.4.8); a test that wants a small queue asks
+        QEMU for it with the device's queue-size option instead."""
+        return self.transport == "pci-legacy"
+
+    @property
     def interface(self):
         """The transport as the kernel names it: mmio-legacy, mmio-modern,
         pci-modern or pci-legacy (the packed ring is not a transport)."""

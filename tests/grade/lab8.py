@@ -35,7 +35,8 @@ def many_in_flight(ctx):
 
 @test(8, "a 16-entry queue without indirect descriptors waits when full", points=3)
 def small_queue(ctx):
-    size, slots, most = stress(ctx, append="vq_size=16 indirect=off")
+    size, slots, most = stress(ctx, append="vq_size=16 indirect=off",
+                               dev_opts=",queue-size=16" if ctx.fixed_queue_size else "")
     if size != 16 or slots != 5:
         raise Fail(f"queue size {size} with {slots} slots, expected 16 with 5 (3 descriptors each)")
     if most != 5:

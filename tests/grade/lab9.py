@@ -84,14 +84,18 @@ def arp_gateway(ctx):
     r.expect_exit(0)
 
 
-@test(9, "50 pings: rx buffers recycled, nothing dropped, the disk still reads", points=3)
+@test(9, "a ping burst wraps the rx queue: buffers recycled, nothing dropped, the disk reads",
+      points=3)
 def ping_burst(ctx):
     with open(ctx.path("disk", "readme.txt")) as f:
         first = f.readline().rstrip("\n")
-    r = ctx.boot(["ping -c 50 10.0.2.2", "net", "cat /readme.txt"], disks=[disk(ctx)],
+    # 50 replies wrap the driver's small rx queue; legacy PCI fixes it at
+    # the device's size, 256 at least for virtio-net, so 300 pings there
+    n = 300 if ctx.fixed_queue_size else 50
+    r = ctx.boot([f"ping -c {n} 10.0.2.2", "net", "cat /readme.txt"], disks=[disk(ctx)],
                  devices=[RNG], extra=NET, timeout=15)
-    out = r.section("ping -c 50 10.0.2.2")
-    if "ping: 50 sent, 50 received" not in out:
+    out = r.section(f"ping -c {n} 10.0.2.2")
+    if f"ping: {n} sent, {n} received" not in out:
         raise Fail("QEMU's gateway answers every ping; got: " + out.strip()[-200:])
     net = r.section("net")
     q = re.search(r"^net: rx queue (\d+) entries, (\d+) buffers", net, re.M)
@@ -102,8 +106,8 @@ def ping_burst(ctx):
     entries, rx = int(q.group(1)), int(c.group(1))
     if rx <= entries:
         raise Fail(f"{rx} frames received on a {entries}-entry queue: buffers were not reused")
-    if int(c.group(3)) < 50 or any(int(x) for x in d.groups()):
-        raise Fail("expected at least 50 frames sent and no drops: " + d.group(0))
+    if int(c.group(3)) < n or any(int(x) for x in d.groups()):
+        raise Fail(f"expected at least {n} frames sent and no drops: " + d.group(0))
     if first not in r.section("cat /readme.txt"):
         raise Fail("with the rng and the nic present, `cat /readme.txt` no longer reads")
     r.expect_exit(0)
