@@ -1,7 +1,7 @@
 // PCI on QEMU virt (lab 10): the host bridge the device tree describes, the
 // functions on its first bus and behind its PCI-to-PCI bridges, and the
-// addresses and interrupts we give them. No firmware has set anything up: every BAR starts unassigned and
-// every function starts with decoding off.
+// addresses and interrupts we give them. No firmware has set anything up:
+// every BAR starts unassigned and every function starts with decoding off.
 #ifndef PCI_PCI_H
 #define PCI_PCI_H
 

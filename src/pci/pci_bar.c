@@ -121,10 +121,6 @@ static struct pci_window *place(struct pci_host *h, const struct pci_func *f, st
 		struct pci_window *w = order[i];
 		if (!w || (w->prefetch && !b->prefetch))
 			continue;
-		// the I/O window starts at PCI address 0; ports below 0x1000 are
-		// the old ISA range, which we leave unused, as Linux does
-		if (w == &h->io && w->next < 0x1000 && w->pci + w->size > 0x1000)
-			w->next = 0x1000;
 		uint64_t addr = take(w, b->size);
 		if (addr) {
 			b->pci = addr;

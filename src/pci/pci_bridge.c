@@ -129,9 +129,6 @@ static void assign_bridge(struct pci_host *h, struct pci_func *out, int n, int i
 	align_window(&h->io, IO_GRAIN);
 	align_window(&h->mem32, MEM_GRAIN);
 	align_window(&h->mem64, MEM_GRAIN);
-	// ports below 0x1000 stay unused, as in pci_bar.c's place
-	if (h->io.size && h->io.next < IO_GRAIN && h->io.pci + h->io.size > IO_GRAIN)
-		h->io.next = IO_GRAIN;
 	uint64_t io0 = h->io.next, mem0 = h->mem32.next, pref0 = h->mem64.next;
 	pci_assign_below(h, out, n, i);
 	align_window(&h->io, IO_GRAIN);

@@ -224,6 +224,10 @@ static int parse_ranges(const struct host_scan *s, struct pci_host *h)
 		// where the tree gives two windows of one kind, keep the larger
 		if (w.size > slot->size) {
 			w.next = w.pci;
+			// the I/O window starts at PCI address 0; ports below 0x1000
+			// are the old ISA range, which we leave unused, as Linux does
+			if (slot == &h->io && w.next < 0x1000 && w.pci + w.size > 0x1000)
+				w.next = 0x1000;
 			*slot = w;
 		}
 	}

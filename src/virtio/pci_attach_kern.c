@@ -14,8 +14,8 @@ void virtio_pci_attach_all(void)
 	for (int i = 0; i < pci_nfuncs; i++) {
 		struct pci_func *f = &pci_funcs[i];
 		struct virtio_pci *vp = &vps[i];
-		if (f->class == 0x06 && (f->subclass == 0x00 || f->subclass == 0x04))
-			continue; // the host bridge, or a bridge pci_bridge.c set up
+		if ((f->class == 0x06 && f->subclass == 0x00) || (f->header_type & 0x7f) == 1)
+			continue; // the host bridge, or a PCI-to-PCI bridge (pci_bridge.c)
 		if (virtio_pci_open(vp, f) < 0) {
 			if (!virtio_pci_device_id(f->vendor, f->device, f->subsys_id))
 				kprintf("pci %02x:%02x.%x: %04x:%04x %s: no driver in this kernel, "

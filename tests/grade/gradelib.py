@@ -317,7 +317,9 @@ CRITERION_BUSY = "Could not initialize the message server"
 
 def run_criterion(cmd, cwd=None, env=None, timeout=None, tries=3):
     """Run a Criterion binary; returns (returncode, stdout, stderr)."""
-    for attempt in range(tries):
+    attempt = 0
+    while True:
+        attempt += 1
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
@@ -331,9 +333,8 @@ def run_criterion(cmd, cwd=None, env=None, timeout=None, tries=3):
                 os.unlink(f"/tmp/criterion_{proc.pid}.sock")
             except OSError:
                 pass  # removed by the runner itself, or never made
-        if CRITERION_BUSY not in out + err or attempt == tries - 1:
+        if CRITERION_BUSY not in out + err or attempt == tries:
             return proc.returncode, out, err
-    raise AssertionError("unreachable")
 
 
 # QEMU's own start-up is most of a short boot's cost, and much of that is
