@@ -186,9 +186,9 @@ def resize_while_running(ctx):
     # new line) is printed by QEMU's main loop while the guest prints the
     # message: under load the two interleave, mid-word. Without the
     # monitor's prompts and cursor moves, the kernel's line is whole.
-    kernel_only = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", r.output).replace("\n(qemu) ", "")
+    kernel_only = re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\n?\(qemu\) ", "", r.output)
     if not re.search(rf"virtio-blk: vda: capacity changed from {sectors} to {sectors // 2} "
-                     r"sectors$", kernel_only.replace("(qemu) ", ""), re.M):
+                     r"sectors$", kernel_only, re.M):
         raise Fail("expected the capacity change noticed "
                    f"(`virtio-blk: vda: capacity changed from {sectors} to {sectors // 2} "
                    "sectors`) in the kernel's output")
