@@ -6,7 +6,9 @@ Boots the kernel once with a 72 MiB EclipseFS disk (three 24 MiB files in
 `bench` command, which times every pattern inside the guest with the time
 CSR, for the driver (polling and interrupts) and for the bare loop
 (src/blk/bench_bare.c: the fastest the disk can be driven, the yardstick
-for the driver). Then, in the same run: U-Boot (Debian's u-boot-qemu) on
+for the driver) and for the floor loop (src/virtio/blk_floor.c: the least
+a driver that checks requests and answers can do, which shows how much of
+the distance to the bare loop any driver must keep). Then, in the same run: U-Boot (Debian's u-boot-qemu) on
 the same QEMU and image, its `virtio read` of the same 64 MiB timed from
 the host, the same way as our own `fsread`; the 4 KiB patterns (the bare
 loop's minimal_qd1 and minimal_qd32 among them) again in
@@ -406,6 +408,18 @@ def main():
          [ins("driver", 1) / ins("minimal", 1)] if ins("minimal", 1) else [], 1.5, "max"),
         ("instret_qd32/minimal_instret_qd32",
          [ins("driver", 32) / ins("minimal", 32)] if ins("minimal", 32) else [], None, None),
+        # the floor loop (src/virtio/blk_floor.c): what any driver that
+        # checks the caller's request and the device's answer must spend,
+        # so the part of the distance to the bare loop no driver can close
+        ("floor_instret_qd1/minimal_instret_qd1 (what checking costs at the least)",
+         [ins("floor", 1) / ins("minimal", 1)] if ins("floor", 1) and ins("minimal", 1) else [],
+         None, None),
+        ("instret_qd1/floor_instret_qd1 (this driver over the floor)",
+         [ins("driver", 1) / ins("floor", 1)] if ins("floor", 1) else [], None, None),
+        ("floor_qd32/minimal_qd32 (the floor, timed)",
+         paired(("bare", "floor_qd32"), ("bare", "minimal_qd32")), None, None),
+        ("rand4k_qd32/floor_qd32", paired((mode, "rand4k_qd32"), ("bare", "floor_qd32")), None,
+         None),
         ("fs_seq/uboot",
          [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot and fs_host else [],
          None, None),

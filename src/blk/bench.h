@@ -40,6 +40,15 @@ int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_
 int bare_run_packed(struct vblk *v, struct virtq *vq, struct vblk_io *io, int n, int depth,
                     struct bench_cost *cost);
 
+// The floor loop (src/virtio/blk_floor.c): the same transfers, with what
+// any complete driver must do per request and no more. Each request is
+// checked as vblk_run checks it, described in its own chain (header,
+// the caller's buffer, status), and every used entry and status byte is
+// checked as the driver checks them; each io gets its result. Split ring
+// only (-ENOTSUP on a packed one). Returns 0 or the first error; the
+// device is reset on a timeout or a protocol error.
+int floor_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost);
+
 // One request's header and status (the split loop indexes them by the
 // chain's head descriptor, the packed loop by buffer ID).
 struct bare_slot {

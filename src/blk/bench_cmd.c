@@ -111,6 +111,16 @@ static void bench_4k(struct bench_ctx *c, int p, int rep)
 		int err = bare_run(c->v, c->io, n, pat4k[p].depth, &cost);
 		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep, bytes,
 		       cost.ticks, err);
+		// and the floor loop (blk_floor.c), on the same sectors (it
+		// writes only the results)
+		const char *floor = pat4k[p].depth == 1 ? "floor_qd1" : "floor_qd32";
+		err = floor_run(c->v, c->io, n, pat4k[p].depth, &cost);
+		if (err == -ENOTSUP)
+			kprintf(
+			    "bench: bare %s rep %d skipped: the floor loop drives a split ring\n",
+			    floor, rep);
+		else
+			report("bare", floor, rep, bytes, cost.ticks, err);
 	}
 }
 

@@ -137,7 +137,8 @@ static int vblk_start(struct vblk *v)
 		err = -ENOSPC;
 		goto fail_queue;
 	}
-	v->slot_bytes = (sizeof(struct vblk_slot) + sizeof(struct vblk_io *)) * v->nslots;
+	v->slot_bytes =
+	    (sizeof(struct vblk_slot) + sizeof(struct vblk_io *) + sizeof(uint16_t)) * v->nslots;
 	v->slot_mem = dma_alloc(v->slot_bytes);
 	if (!v->slot_mem) {
 		kprintf("virtio-blk: no memory for %u request slots\n", v->nslots);
@@ -146,7 +147,14 @@ static int vblk_start(struct vblk *v)
 	}
 	v->slots = v->slot_mem;
 	v->slot_io = (struct vblk_io **)(v->slots + v->nslots);
+	v->free_slots = (uint16_t *)(v->slot_io + v->nslots);
 	v->in_flight = 0;
+	// every slot free, slot 0 on top: a request takes the slot on top and
+	// its completion puts it back there, so finding a free slot is one
+	// step however many are in flight and in whatever order they finish
+	v->nfree = v->nslots;
+	for (uint16_t i = 0; i < v->nslots; i++)
+		v->free_slots[i] = (uint16_t)(v->nslots - 1 - i);
 	// one chain per slot, kept built (virtq.h, slot mode)
 	if ((err = virtq_slots_init(&v->vq, v->nslots, v->max_segs)) < 0 ||
 	    (err = vblk_slots_build(v)) < 0) {

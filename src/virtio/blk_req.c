@@ -8,40 +8,10 @@
 #include "hw/instret.h"
 #include "hw/time.h"
 #include "mem.h"
+#include "virtio/blk_checks.h"
 #include "virtio/blk_state.h"
 
-#define STATUS_UNWRITTEN 0xff // what we put in status, so a device that never writes it is seen
-
 static uint64_t idle_instret; // see vblk_wait and vblk_idle_instret
-
-// Whether the device may be asked to do io. The common case, a read or
-// a write, is tested first. blk_size is a power of two (read_config), so
-// "len and the byte offset are multiples of the block size" is one mask:
-// with 4096-byte blocks, sector 8 (byte 4096) and len 8192 pass, sector
-// 1 (byte 512) or len 512 do not.
-static int check_io(const struct vblk *v, const struct vblk_io *io)
-{
-	uint32_t type = io->type;
-
-	if (type != VIRTIO_BLK_T_IN && type != VIRTIO_BLK_T_OUT) {
-		if (type == VIRTIO_BLK_T_FLUSH)
-			return 0;
-		if (type == VIRTIO_BLK_T_GET_ID)
-			return io->buf && io->len == VIRTIO_BLK_ID_BYTES ? 0 : -EINVAL;
-		return -EINVAL;
-	}
-	if (io->len == 0 || ((io->len | (io->sector * SECTOR_SIZE)) & (v->blk_size - 1)))
-		return -EINVAL;
-	if (io->len > v->max_req)
-		return -E2BIG;
-	if (io->sector > v->capacity || io->len / SECTOR_SIZE > v->capacity - io->sector)
-		return -ERANGE;
-	if (type == VIRTIO_BLK_T_OUT && v->read_only)
-		return -EROFS;
-	if (!io->buf || !dma_addressable(io->buf, io->len))
-		return -EFAULT;
-	return 0;
-}
 
 int vblk_slots_build(struct vblk *v)
 {
@@ -75,7 +45,7 @@ static int vblk_submit(struct vblk *v, struct vblk_io *io, uint16_t slot)
 	s->type = io->type;
 	s->reserved = 0;
 	s->sector = io->type == VIRTIO_BLK_T_IN || io->type == VIRTIO_BLK_T_OUT ? io->sector : 0;
-	s->status = STATUS_UNWRITTEN;
+	s->status = VBLK_STATUS_UNWRITTEN;
 	if (io->type != VIRTIO_BLK_T_FLUSH) {
 		// the data, in segments of at most seg_size bytes (one, unless
 		// the device set size_max): check_io kept len within max_req
@@ -98,6 +68,7 @@ static int vblk_submit(struct vblk *v, struct vblk_io *io, uint16_t slot)
 		return err;
 	io->result = 1; // not finished
 	v->slot_io[slot] = io;
+	v->nfree--; // slot was the top of the free stack (vblk_run)
 	v->in_flight++;
 	if (v->in_flight > v->max_in_flight)
 		v->max_in_flight = v->in_flight;
@@ -124,19 +95,7 @@ static int vblk_collect(struct vblk *v)
 		// the status byte was written by the device: read it once, after
 		// the used entry that says it is there
 		uint8_t status = READ_ONCE(v->slots[slot].status);
-		uint32_t expect = io->type == VIRTIO_BLK_T_IN ? io->len + 1 : 1;
-
-		if (status == VIRTIO_BLK_S_OK && written < expect &&
-		    io->type != VIRTIO_BLK_T_GET_ID)
-			io->result = -EIO; // the device says OK but wrote less than asked
-		else if (status == VIRTIO_BLK_S_OK)
-			io->result = 0;
-		else if (status == VIRTIO_BLK_S_IOERR)
-			io->result = -EIO;
-		else if (status == VIRTIO_BLK_S_UNSUPP)
-			io->result = -ENOTSUP;
-		else
-			io->result = -EPROTO; // never written, or a value the spec does not have
+		io->result = vblk_status_result(io, status, written);
 		if (io->result < 0) {
 			v->errors++;
 			kprintf(
@@ -146,6 +105,7 @@ static int vblk_collect(struct vblk *v)
 			    errstr(io->result));
 		}
 		*slot_io = 0;
+		v->free_slots[v->nfree++] = slot;
 		v->in_flight--;
 		got++;
 	}
@@ -209,7 +169,6 @@ static int vblk_wait(struct vblk *v)
 int vblk_run(struct vblk *v, struct vblk_io *io, int n, int depth)
 {
 	int next = 0, first_err = 0;
-	uint16_t slot = 0;
 
 	if (!vblk_present(v))
 		return -ENODEV;
@@ -232,10 +191,10 @@ int vblk_run(struct vblk *v, struct vblk_io *io, int n, int depth)
 	for (;;) {
 		// start as many as the queue and the depth allow
 		while (next < n && v->in_flight < most) {
-			int err = check_io(v, &io[next]);
+			int err = vblk_check_io(v, &io[next]);
 			if (err == 0) {
-				while (v->slot_io[slot]) // a free slot exists: in_flight < nslots
-					slot = slot + 1 == v->nslots ? 0 : (uint16_t)(slot + 1);
+				// the free stack is not empty: fewer than nslots in flight
+				uint16_t slot = v->free_slots[v->nfree - 1];
 				err = vblk_submit(v, &io[next], slot);
 				if (err == -ENOSPC)
 					break; // full: wait for a completion, then go on

@@ -50,10 +50,12 @@ struct vblk {
 	struct virtq vq;
 	struct vblk_slot *slots;  // DMA: nslots request headers and statuses
 	struct vblk_io **slot_io; // the transfer each busy slot carries, or NULL
-	void *slot_mem;           // one allocation for both arrays above
+	uint16_t *free_slots;     // the slots not in flight: a stack, nfree deep
+	void *slot_mem;           // one allocation for the three arrays above
 	size_t slot_bytes;
-	uint16_t nslots; // requests that fit in the queue at once
-	uint16_t in_flight;
+	uint16_t nslots;    // requests that fit in the queue at once
+	uint16_t nfree;     // slots not in flight
+	uint16_t in_flight; // nslots - nfree: kept, as the loops test it
 
 	uint64_t capacity;     // 512-byte sectors (config, checked)
 	uint32_t blk_size;     // logical block size in bytes, >= 512
