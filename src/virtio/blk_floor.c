@@ -19,6 +19,7 @@
 // bare loop it takes the driver's queue while idle, split ring only, and
 // hands it back as the driver would have left it.
 #include "blk/bench.h"
+#include "blk/bench_ring.h"
 #include "errno.h"
 #include "hw/barrier.h"
 #include "hw/instret.h"
@@ -37,30 +38,6 @@ struct floor_head {
 	struct vblk_io *io; // the caller's transfer; NULL: not in flight
 	uint32_t writable;  // bytes the device may write into the chain
 };
-
-// Publish the entries added since `old` and notify if the device wants to
-// hear (spec 2.7.13.3, 2.7.13.4, and with EVENT_IDX 2.7.10): as the bare
-// loop does.
-static void publish(struct virtq *vq, uint16_t old)
-{
-	// descriptors, headers and ring entries before the index
-	virt_wmb();
-	WRITE_ONCE(vq->avail->idx, vq->avail_idx);
-	// the index before we read whether the device wants a notification
-	virt_mb();
-	bool notify;
-	if (vq->use_event_idx) {
-		// avail_event, the u16 after the used ring's entries (2.7.8)
-		uint16_t event =
-		    *(volatile uint16_t *)((uint8_t *)vq->used + 4 + 8 * (size_t)vq->num);
-		notify = (uint16_t)(vq->avail_idx - event - 1) < (uint16_t)(vq->avail_idx - old);
-	} else {
-		notify = !(READ_ONCE(vq->used->flags) & VIRTQ_USED_F_NO_NOTIFY);
-	}
-	if (notify)
-		vdev_notify(vq->dev, vq->index);
-	vq->kicked_idx = vq->avail_idx;
-}
 
 // Describe the caller's transfer in head h's chain and put it in the
 // available ring. The floor handles what the bench sends, a read or a
@@ -176,7 +153,7 @@ int floor_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench
 			sent++;
 		}
 		if (vq->avail_idx != old)
-			publish(vq, old);
+			bench_publish(vq, old);
 		if (!in_flight)
 			continue; // everything left was refused
 		// waiting is the device's cost, as in the bare loop: from the

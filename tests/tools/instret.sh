@@ -18,10 +18,11 @@
 #     frame pointer, 552 before the slot chains of issue 16; so about 4% of
 #     headroom): a commit that slows the hot path fails here, and one that
 #     speeds it up should lower the bound,
-#   - and within RATIO_MAX times the bare loop's (3.98 now; issue 16 aims
-#     at 1.5, the floor loop shows that no driver that checks what ours
-#     checks gets below about 2.1, and README.md, "Measured", says what
-#     else bounds it).
+#   - and within RATIO_MAX times the bare loop's (4.40 now: the bare loop
+#     fell from 93.12 to 84.11 when its publish step became the inline one
+#     it shares with the floor loop, 3.98 before; issue 16 aims at 1.5, the
+#     floor loop shows that no driver that checks what ours checks gets
+#     below about 2.3, and README.md, "Measured", says what else bounds it).
 # Depth 32 is printed, not checked: how many completions one look at the
 # used ring finds depends on the device's timing, so its figure moves by a
 # few instructions from run to run.
@@ -36,7 +37,7 @@ sys.path.insert(0, "tests/grade")
 import gradelib
 
 DRIVER_QD1_MAX = 385.0
-RATIO_MAX = 4.15
+RATIO_MAX = 4.6
 kernel = os.path.join(sys.argv[1], "kernel.elf")
 passed = failed = 0
 
