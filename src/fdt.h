@@ -68,4 +68,12 @@ bool bootarg_is_off(const char *key);
 
 extern struct boot_info boot_info;
 
+// Whose sources the tree's interrupt numbers are, for messages: the
+// PLIC's, or, with QEMU's aia= option, an APLIC's (which this kernel does
+// not drive: it polls there, main.c).
+static inline const char *irq_chip_name(void)
+{
+	return boot_info.aplic ? "APLIC" : "PLIC";
+}
+
 #endif

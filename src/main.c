@@ -26,6 +26,15 @@ uint64_t time_hz = 10000000;
 static void start_interrupts(void)
 {
 	int first_irq = -ENODEV;
+	if (boot_info.plic_base && boot_info.plic_ints && boot_info.plic_s_context < 0) {
+		// the tree lists the PLIC's contexts and none is this hart's
+		// S-mode one: a guess (QEMU's 2*hart+1) would enable sources on
+		// a context the tree gives to someone else
+		kprintf("irq: the device tree's PLIC has no S-mode context for hart %lu; "
+		        "completions by polling\n",
+		        (unsigned long)boot_info.boot_hart);
+		return;
+	}
 	// interrupts go to the hart we boot on, whichever OpenSBI picked
 	int ctx = plic_init(boot_info.plic_base, boot_info.plic_s_context, boot_info.boot_hart);
 	if (ctx < 0) {

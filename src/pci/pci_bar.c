@@ -12,6 +12,7 @@
 // mastering (the device may then read and write our memory: the rings).
 #include "console.h"
 #include "errno.h"
+#include "fdt.h"
 #include "pci/pci.h"
 
 static const char *kind_name(const struct pci_bar *b)
@@ -186,8 +187,8 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 	f->irq = pci_intx_irq(h, f);
 	f->enabled = true;
 	if (f->pin >= 1 && f->pin <= 4) {
-		kprintf("pci %02x:%02x.%x: INT%c -> PLIC source %d", f->bus, f->dev, f->fn,
-		        'A' + f->pin - 1, f->irq);
+		kprintf("pci %02x:%02x.%x: INT%c -> %s source %d", f->bus, f->dev, f->fn,
+		        'A' + f->pin - 1, irq_chip_name(), f->irq);
 		if (f->behind)
 			kprintf(" (INT%c of %02x:%02x.%x on the root bus)", 'A' + f->route_pin - 1,
 			        f->route_bus, f->route_dev, f->route_fn);

@@ -2,6 +2,7 @@
 // registered virtio device, after the mmio slots, in bus order; a
 // function nobody drives is listed by name.
 #include "console.h"
+#include "fdt.h"
 #include "pci/pci.h"
 #include "virtio/pci.h"
 #include "virtio/pci_regs.h"
@@ -26,9 +27,9 @@ void virtio_pci_attach_all(void)
 			continue;
 		}
 		f->claimed = true;
-		kprintf("virtio: %s: %s device, %s, INTx on PLIC source %d\n", vp->vdev.name,
+		kprintf("virtio: %s: %s device, %s, INTx on %s source %d\n", vp->vdev.name,
 		        virtio_device_name(vp->vdev.device_id), vdev_transport(&vp->vdev),
-		        vp->vdev.irq);
+		        irq_chip_name(), vp->vdev.irq);
 		virtio_dev_register(&vp->vdev);
 	}
 }

@@ -4,9 +4,11 @@ exception is reported and ends QEMU with a failure status."""
 
 import os
 import re
+import struct
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from gradelib import Fail, make_disk, sector_pattern, test
+from gradelib import QEMU, Fail, make_disk, sector_pattern, test
 
 
 
@@ -267,29 +269,73 @@ def smp_any_hart(ctx):
         r.expect_exit(0)
 
 
-@test(7, "without a PLIC (QEMU's aia=aplic, aia=aplic-imsic) the disk works by polling",
-      points=1, transports=("legacy",))
+def without_s_context(path):
+    """QEMU virt's device tree (128 MiB, one hart) with the PLIC's S-mode
+    context taken away: every <intc 9> pair of its interrupts-extended
+    becomes <intc 10>, in place (same length, so nothing moves). The PLIC
+    is still there; the tree just gives the hart no S-mode context on it."""
+    subprocess.run([QEMU, "-machine", f"virt,dumpdtb={path}", "-smp", "1", "-m", "128M",
+                    "-nographic"], capture_output=True, check=True)
+    b = bytearray(open(path, "rb").read())
+    be32 = lambda o: struct.unpack_from(">I", b, o)[0]
+    p, strings, nodes, changed = be32(8), be32(12), [], 0
+    while (tok := be32(p)) != 9:  # FDT_END
+        p += 4
+        if tok == 1:  # FDT_BEGIN_NODE: a name, NUL, padding to 4
+            end = b.index(b"\0", p)
+            nodes.append(b[p:end].decode())
+            p = (end + 4) & ~3
+        elif tok == 2:  # FDT_END_NODE
+            nodes.pop()
+        elif tok == 3:  # FDT_PROP: length, name offset, value
+            size, name = be32(p), be32(p + 4)
+            p += 8
+            name = b[strings + name:b.index(b"\0", strings + name)].decode()
+            if name == "interrupts-extended" and nodes[-1].startswith("plic@"):
+                for i in range(p, p + size, 8):
+                    if be32(i + 4) == 9:
+                        struct.pack_into(">I", b, i + 4, 10)
+                        changed += 1
+            p = (p + size + 3) & ~3
+    if not changed:
+        raise Fail("QEMU's device tree has no PLIC S-mode context to take away")
+    open(path, "wb").write(b)
+    return path
+
+
+@test(7, "without a PLIC (QEMU's aia=aplic, aia=aplic-imsic), or without a PLIC context for "
+      "the hart, the disk works by polling", points=1, transports=("legacy",))
 def no_plic(ctx):
     # `-machine virt,aia=...` replaces the PLIC with an APLIC: a kernel
     # that writes to the PLIC's old address takes a store access fault.
     # The device tree says which controller there is; without a PLIC the
-    # disk is polled. One boot a mode, the two at once.
+    # disk is polled. A tree whose PLIC lists no S-mode context for the
+    # boot hart gets polling too, not a guessed context. One boot a case,
+    # all at once.
     disk = pattern_disk(ctx)
-    modes = ("aplic", "aplic-imsic")
+    dtb = without_s_context(ctx.scratch("no-s-context.dtb"))
+    cases = {"aplic": ["-machine", "aia=aplic"],
+             "aplic-imsic": ["-machine", "aia=aplic-imsic"],
+             "no-s-context": ["-dtb", dtb]}
+    no_plic_line = (r"^irq: no PLIC in the device tree \(an APLIC instead.*; completions by "
+                    r"polling$", "`irq: no PLIC in the device tree (an APLIC instead ...); "
+                    "completions by polling`")
+    said = {"aplic": no_plic_line, "aplic-imsic": no_plic_line,
+            "no-s-context": (r"^irq: the device tree's PLIC has no S-mode context for hart 0; "
+                             r"completions by polling$", "`irq: the device tree's PLIC has no "
+                             "S-mode context for hart 0; completions by polling`")}
 
-    def boot(aia):
+    def boot(case):
         return ctx.boot(["blk read 3", "blk", "irq", "echo still-alive"],
-                        disks=[{"file": disk, "readonly": True}],
-                        extra=["-machine", f"aia={aia}"])
+                        disks=[{"file": disk, "readonly": True}], extra=cases[case])
 
-    with ThreadPoolExecutor(2) as pool:
-        runs = list(pool.map(boot, modes))
-    for aia, r in zip(modes, runs):
-        where = f"(-machine virt,aia={aia})"
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(boot, cases))
+    for case, r in zip(cases, runs):
+        where = f"(-machine virt,aia={case})" if case.startswith("aplic") else \
+            "(a device tree whose PLIC has no S-mode context for the hart)"
         r.reject(r"^trap: ", f"an exception {where}")
-        r.expect(r"^irq: no PLIC in the device tree \(an APLIC instead.*; completions by polling$",
-                 f"`irq: no PLIC in the device tree (an APLIC instead ...); completions by "
-                 f"polling` {where}")
+        r.expect(said[case][0], f"{said[case][1]} {where}")
         used, mode = used_interrupts(r.section("blk"))
         if mode != "polling":
             raise Fail(f"`blk` says completions by {mode} {where}")

@@ -6,6 +6,7 @@
 #include "errno.h"
 #include "fake_mmio.h"
 #include "fake_pci.h"
+#include "fdt.h"
 #include "host_kernel.h"
 #include "pci/pci.h"
 
@@ -19,6 +20,7 @@ static void setup(void)
 	fake_pci_reset();
 	host_log_clear();
 	memset(&host, 0, sizeof(host));
+	boot_info.aplic = false;
 }
 
 TestSuite(pci, .init = setup);
@@ -189,6 +191,25 @@ Test(pci, lab10_bars_are_sized_placed_aligned_and_decoding_enabled)
 	cr_assert(host_log_has("pci 00:01.0: BAR 4: 64-bit prefetchable memory at 0x400000000, "
 	                       "16 KiB"),
 	          "%s", host_log());
+}
+
+// The numbers the interrupt-map gives are the interrupt controller's
+// sources: with QEMU's aia=aplic, an APLIC's, and the messages say so.
+Test(pci, lab10_intx_lines_name_the_interrupt_controller)
+{
+	for (int aplic = 0; aplic < 2; aplic++) {
+		setup();
+		boot_info.aplic = aplic;
+		cr_assert_eq(qemu_host(), 0);
+		fake_pci_bar(fake_pci_add(1, 0, 0x1af4, 0x1001, 0x01, 0x00), 1, FAKE_BAR_MEM32,
+		             0x1000, false);
+		cr_assert_eq(pci_enumerate(&host, funcs, PCI_MAX_FUNCS), 1);
+		cr_assert_eq(pci_assign(&host, &funcs[0]), 0);
+		cr_assert(host_log_has(aplic ? "pci 00:01.0: INTA -> APLIC source 33\n"
+		                             : "pci 00:01.0: INTA -> PLIC source 33\n"),
+		          "%s", host_log());
+	}
+	boot_info.aplic = false;
 }
 
 Test(pci, lab10_sixty_four_bit_bar_falls_back_below_4g_without_a_64_bit_window)
