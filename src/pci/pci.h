@@ -72,6 +72,20 @@ struct pci_func {
 	bool pref64; // its prefetchable window takes 64-bit addresses
 };
 
+// The host bridge's own function (class 06, subclass 00; QEMU's is at
+// 00:00.0): nothing to place, nothing for a driver.
+static inline bool pci_is_host_bridge(const struct pci_func *f)
+{
+	return f->class == 0x06 && f->subclass == 0x00;
+}
+
+// A PCI-to-PCI bridge, known by its header's layout (type 1) whatever
+// class it reports.
+static inline bool pci_is_bridge(const struct pci_func *f)
+{
+	return (f->header_type & 0x7f) == 1;
+}
+
 // Configuration space header (PCI Local Bus 3.0, 6.1), type 0.
 #define PCI_VENDOR_ID       0x00
 #define PCI_DEVICE_ID       0x02

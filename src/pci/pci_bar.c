@@ -137,7 +137,7 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 	uint16_t cmd = pci_cfg_read16(f, PCI_COMMAND);
 	bool io = false, mem = false;
 	// a bridge's header (type 1) has two BARs, then its bus numbers
-	int nbars = (f->header_type & 0x7f) == 1 ? 2 : 6;
+	int nbars = pci_is_bridge(f) ? 2 : 6;
 
 	if ((f->header_type & 0x7f) > 1)
 		return 0; // a header we do not know: left alone

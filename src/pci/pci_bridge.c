@@ -157,9 +157,9 @@ void pci_assign_below(struct pci_host *h, struct pci_func *out, int n, int paren
 		if (f->parent != parent)
 			continue;
 		// the host bridge itself has nothing for us to place
-		if (f->class == 0x06 && f->subclass == 0x00)
+		if (pci_is_host_bridge(f))
 			continue;
-		if ((f->header_type & 0x7f) == 1 && f->secondary)
+		if (pci_is_bridge(f) && f->secondary)
 			assign_bridge(h, out, n, i);
 		else
 			pci_assign(h, f);

@@ -99,7 +99,7 @@ static int scan_below(struct pci_host *h, struct pci_func *out, int first, int e
 	int n = end;
 
 	for (int i = first; i < end; i++) {
-		if ((out[i].header_type & 0x7f) != 1)
+		if (!pci_is_bridge(&out[i]))
 			continue;
 		if (pci_bridge_open(h, &out[i], *next_bus, depth) < 0)
 			continue;

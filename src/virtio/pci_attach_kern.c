@@ -15,7 +15,7 @@ void virtio_pci_attach_all(void)
 	for (int i = 0; i < pci_nfuncs; i++) {
 		struct pci_func *f = &pci_funcs[i];
 		struct virtio_pci *vp = &vps[i];
-		if ((f->class == 0x06 && f->subclass == 0x00) || (f->header_type & 0x7f) == 1)
+		if (pci_is_host_bridge(f) || pci_is_bridge(f))
 			continue; // the host bridge, or a PCI-to-PCI bridge (pci_bridge.c)
 		if (virtio_pci_open(vp, f) < 0) {
 			if (!virtio_pci_device_id(f->vendor, f->device, f->subsys_id))
