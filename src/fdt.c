@@ -150,7 +150,9 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			const char *prop = (const char *)base + off_strings + nameoff;
 			p = val + ((len + 3) & ~3U);
 
-			if (depth == 0 && !strcmp(prop, "#address-cells") && len == 4)
+			if (depth == 0 && !strcmp(prop, "compatible"))
+				bi->qemu_virt = stringlist_has(val, len, "riscv-virtio");
+			else if (depth == 0 && !strcmp(prop, "#address-cells") && len == 4)
 				addr_cells = be32(val);
 			else if (depth == 0 && !strcmp(prop, "#size-cells") && len == 4)
 				size_cells = be32(val);

@@ -47,6 +47,9 @@ struct boot_info {
 	// The first 16550 UART (compatible "ns16550a"), the serial line
 	// OpenSBI prints on: its registers' address, 0 when there is none.
 	uint64_t uart_base;
+	// The board is QEMU's virt machine (root compatible "riscv-virtio"):
+	// uart.c relies on how QEMU models its 16550 only there.
+	bool qemu_virt;
 };
 
 // The S-mode PLIC context of any hart listed in the tree, or -1.

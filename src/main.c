@@ -102,9 +102,10 @@ void kmain(unsigned long hartid, void *dtb)
 	trap_init(); // from here on, a stray exception is reported, not a hang
 	if (fdt_read(dtb, hartid, &boot_info) < 0)
 		kprintf("boot: no valid device tree at %p; assuming 128 MiB of RAM\n", dtb);
-	uart_init(boot_info.uart_base); // the console leaves SBI for the UART
-	harts_park_others(&boot_info);  // -smp N: the other harts idle, not spin
 	time_hz = boot_info.timebase_hz;
+	// the console leaves SBI for the UART
+	uart_init(boot_info.uart_base, boot_info.qemu_virt);
+	harts_park_others(&boot_info); // -smp N: the other harts idle, not spin
 	mem_init(&boot_info);
 	size_t free_pages, total_pages;
 	mem_stats(&free_pages, &total_pages);

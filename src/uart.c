@@ -8,19 +8,21 @@
 // SBI and 0.65 s written here, and the graders print a lot.
 //
 // We never set the line up: OpenSBI already has, for its banner, and we
-// must not do it again. Any write to FCR that enables or clears the FIFO
-// makes QEMU drop what is waiting in it, that is, what a script sent
-// before the prompt.
+// must not do it again. Any write to FCR that turns the FIFO on or off,
+// or clears it, makes QEMU drop what is waiting in it, that is, what a
+// script sent before the prompt.
 //
-// One byte is lost before we ever run, and nothing here can bring it
-// back: `printf 'help\n' | qemu-system-riscv64 ...` gives QEMU input
-// before the firmware starts; the UART, its FIFO still off, takes the
-// first byte into its receive register, and OpenSBI's UART set-up then
-// turns the FIFO on (FCR = 1), which QEMU treats as a FIFO reset: the
-// byte is gone, the rest waits in QEMU's character buffer and arrives
-// intact. (Seen with -trace 'serial_*': the FCR write comes first, and
-// the first receive-register read already returns the second byte.) A
-// script that cannot wait for the prompt should begin with an empty line.
+// The first byte typed before the firmware runs needs one such write, on
+// QEMU's virt board only (take_early_input below). `printf 'help\n' |
+// qemu-system-riscv64 ...` gives QEMU input before the firmware starts;
+// the UART, its FIFO still off, takes the first byte into its receive
+// register and QEMU holds the rest back (one byte at a time without a
+// FIFO). OpenSBI's UART set-up then turns the FIFO on (FCR = 1), which
+// QEMU treats as a FIFO reset: "no data ready", though the byte is still
+// in the receive register, where QEMU reads it from only while the FIFO
+// is off. The rest arrives intact in the FIFO. (Seen with -trace
+// 'serial_*': the FCR write comes first, and the first receive-register
+// read returns the second byte.)
 #include "hw/cpu.h"
 #include "hw/mmio.h"
 #include "hw/time.h"
@@ -30,6 +32,9 @@
 // Registers, at byte offsets (reg-shift 0 on QEMU virt)
 #define UART_RBR 0    // receive buffer (read)
 #define UART_THR 0    // transmit holding register (write)
+#define UART_FCR 2    // FIFO control (write)
+#define UART_MCR 4    // modem control
+#define MCR_LOOP 0x10 // loopback: the transmitter feeds the receiver
 #define UART_LSR 5    // line status
 #define LSR_DR   0x01 // a received byte is waiting in RBR
 #define LSR_THRE 0x20 // THR can take a byte
@@ -41,9 +46,66 @@
 
 static uintptr_t uart_base;
 
-void uart_init(uint64_t base)
+// Input taken before the shell asked for it (take_early_input), handed
+// out first: what a 16-byte FIFO can hold, the early byte, and a byte
+// QEMU may hand over as the FIFO goes off.
+#define EARLY_MAX 4096
+static uint8_t early[EARLY_MAX + 2];
+static unsigned early_next, early_len;
+
+// Without a FIFO, QEMU passes the next byte only once the last one is
+// read, a round trip through its main loop: after a byte, uart_getc_wait
+// polls for this long before it sleeps, or a pasted line would arrive a
+// byte per timer tick.
+#define BURST_US 300
+static uint64_t last_rx; // time of the last byte received
+
+static bool rx_ready(void)
+{
+	return mmio_read8(uart_base + UART_LSR) & LSR_DR;
+}
+
+// QEMU virt only: take back the byte typed before OpenSBI turned the
+// FIFO on. The FIFO goes off for good: the UART works the same without
+// it, and QEMU then loses nothing, as it holds input back until the guest
+// has read the last byte. How QEMU feeds its FIFO matters here: with the
+// trigger level OpenSBI leaves (FCR = 1: one byte), QEMU puts the next
+// byte in only once the FIFO is empty, and a read of the receive register
+// wakes its main loop to do so. So, in order, as close together as we can:
+//   1. read what waits in the FIFO (one byte, the way QEMU fills it);
+//   2. FIFO off, which empties the FIFO: a byte QEMU put in since step 1
+//      would be lost, but its main loop has had a few nanoseconds to wake
+//      up, and from here on QEMU hands bytes over one at a time;
+//   3. read the receive register: the byte from before the firmware, or
+//      0 (QEMU's reset value) when nothing was typed then. If "data
+//      ready" is set, a new byte has already replaced it: a real one,
+//      read in order, and the early byte is gone, as it always was.
+// Worked example, `printf 'help\n' | qemu ...`: step 1 reads 'e' ("lp\n"
+// waits in QEMU), step 3 reads 'h', and the shell gets "help\n".
+static void take_early_input(void)
+{
+	mmio_write8(uart_base + UART_MCR, MCR_LOOP);
+	while (rx_ready() && early_len < EARLY_MAX)
+		early[early_len++] = mmio_read8(uart_base + UART_RBR);
+	mmio_write8(uart_base + UART_FCR, 0);
+	mmio_write8(uart_base + UART_MCR, 0);
+	bool fresh = rx_ready();
+	uint8_t b = mmio_read8(uart_base + UART_RBR);
+	if (fresh) {
+		early[early_len++] = b;
+	} else if (b != 0) {
+		for (unsigned i = early_len; i > 0; i--)
+			early[i] = early[i - 1];
+		early[0] = b;
+		early_len++;
+	}
+}
+
+void uart_init(uint64_t base, bool qemu_virt)
 {
 	uart_base = (uintptr_t)base;
+	if (uart_base && qemu_virt)
+		take_early_input();
 }
 
 bool uart_ready(void)
@@ -61,8 +123,11 @@ void uart_putc(char c)
 
 int uart_getc(void)
 {
-	if (!uart_base || !(mmio_read8(uart_base + UART_LSR) & LSR_DR))
+	if (early_next < early_len)
+		return early[early_next++];
+	if (!uart_base || !rx_ready())
 		return -1;
+	last_rx = time_now();
 	return mmio_read8(uart_base + UART_RBR);
 }
 
@@ -83,6 +148,8 @@ int uart_getc_wait(void)
 		int c = uart_getc();
 		if (c >= 0)
 			return c;
+		if (time_now() - last_rx < time_us_to_ticks(BURST_US))
+			continue; // more of a pasted line is on its way
 		// masked, so the tick ends the wfi without running the trap
 		// handler (which would count it in `irq`); see hw/cpu.h
 		unsigned long was_on = cpu_intr_off();

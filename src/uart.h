@@ -6,8 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-// Use the UART at base (from the device tree; 0 leaves it unused).
-void uart_init(uint64_t base);
+// Use the UART at base (from the device tree; 0 leaves it unused). On
+// QEMU's virt board (qemu_virt), also take back what was typed before
+// the firmware set the UART up (uart.c says how).
+void uart_init(uint64_t base, bool qemu_virt);
 
 // Whether uart_init found one: until then output goes through SBI.
 bool uart_ready(void);
