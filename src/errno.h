@@ -7,6 +7,7 @@
 #define ENOENT       2   // no such file or directory
 #define EIO          5   // the device reported an I/O error
 #define ENXIO        6   // no such device or address
+#define EAGAIN       11  // not yet: the device has not answered, try again
 #define E2BIG        7   // request larger than the device accepts
 #define ENOMEM       12  // out of (DMA) memory
 #define EFAULT       14  // buffer address the device cannot use

@@ -10,6 +10,7 @@ const char *errstr(int err)
 	case ENOENT: return "no such file or directory";
 	case EIO: return "I/O error reported by the device";
 	case ENXIO: return "no such device or address";
+	case EAGAIN: return "no answer yet, try again";
 	case E2BIG: return "request too large for the device";
 	case ENOMEM: return "out of memory";
 	case EFAULT: return "bad buffer address";

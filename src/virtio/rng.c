@@ -18,7 +18,7 @@
 
 #define RNG_QUEUE_SIZE 4      // one request at a time: a tiny queue does
 #define RNG_CHUNK      256    // bytes asked for in one request
-#define RNG_TIMEOUT_US 500000 // a request unanswered for 0.5 s: give up
+#define RNG_TIMEOUT_US 500000 // how long one rng_read waits for the device
 
 // The driver's state. The device can write only `vq`'s used ring and
 // `chunk`; how many bytes of `chunk` it filled is its word, checked.
@@ -27,6 +27,12 @@ static struct vrng {
 	struct virtio_dev *dev; // the transport's, found in the registry
 	struct virtq vq;
 	uint8_t *chunk; // DMA: RNG_CHUNK bytes, device-writable
+	// The device holds `chunk` (a request it has not answered yet). A
+	// slow device is not a broken one: QEMU's max-bytes and period
+	// options, which libvirt sets for its guests, let it answer only so
+	// many bytes a period. So an unanswered request stays with the
+	// device, and the next read waits for that one rather than resetting.
+	bool posted;
 	uint64_t requests, bytes, short_reads, timeouts, resets;
 } vrng;
 
@@ -64,20 +70,26 @@ static int vrng_recover(int why)
 	vrng.resets++;
 	kprintf("virtio-rng: %s: resetting the device\n", errstr(why));
 	vrng_stop();
+	vrng.posted = false; // the reset took the buffer back
 	vrng.present = vrng_start() == 0;
 	return why;
 }
 
-// One request: give the device `want` bytes of `chunk`, wait for them.
-// Returns the bytes it wrote (possibly fewer, even 0: spec 5.4.6 lets the
-// device fill only part of a buffer), or -errno.
-static int vrng_request(uint32_t want)
+// One request: give the device `want` bytes of `chunk` (unless it still
+// holds the buffer of an earlier request: then that one is waited for)
+// and wait until `deadline`. Returns the bytes it wrote (possibly fewer
+// than asked, even 0: spec 5.4.6 lets the device fill only part of a
+// buffer), -EAGAIN if it has not answered by the deadline (it keeps the
+// buffer), or -errno.
+static int vrng_request(uint32_t want, uint64_t deadline)
 {
 	struct virtq_buf buf;
 	void *token;
 	uint32_t written;
 	int r;
 
+	if (vrng.posted)
+		goto wait;
 	/* BEGIN LAB 9 SOLUTION */
 	// a chain of one device-writable buffer: the whole request (5.4.6)
 	buf = (struct virtq_buf){virt_to_phys(vrng.chunk), want, true};
@@ -93,17 +105,19 @@ static int vrng_request(uint32_t want)
 	return -ENOSYS;
 	END LAB 9 STUB */
 	vrng.requests++;
-	uint64_t deadline = time_now() + time_us_to_ticks(RNG_TIMEOUT_US);
+	vrng.posted = true;
+wait:
 	while ((r = virtq_get_used(&vrng.vq, &token, &written)) == 0) {
 		if (time_now() > deadline) {
 			vrng.timeouts++;
-			return vrng_recover(-ETIMEDOUT);
+			return -EAGAIN;
 		}
 	}
 	if (r < 0)
 		return vrng_recover(r);
-	// virtq_get_used has checked written <= want (the chain's writable
-	// bytes), so it is safe to copy that much
+	vrng.posted = false;
+	// virtq_get_used has checked that written is within the chain's
+	// writable bytes, which are within `chunk`
 	return (int)written;
 }
 
@@ -117,21 +131,24 @@ int rng_read(void *buf, size_t len)
 		return -ENODEV;
 	if (len > 0x7fffffff)
 		return -EINVAL;
-	while (done < len) {
+	// a device that answers slowly, or keeps answering with nothing, must
+	// not hold us past the deadline: what came by then is the answer
+	while (done < len && time_now() <= deadline) {
 		uint32_t want = len - done < RNG_CHUNK ? (uint32_t)(len - done) : RNG_CHUNK;
-		int got = vrng_request(want);
+		int got = vrng_request(want, deadline);
+		if (got == -EAGAIN)
+			break;
 		if (got < 0)
 			return got;
 		if ((uint32_t)got < want)
 			vrng.short_reads++;
-		memcpy(out + done, vrng.chunk, (size_t)got);
-		done += (size_t)got;
-		vrng.bytes += (uint64_t)got;
-		// a device that keeps answering with nothing must not hold us
-		if (done < len && time_now() > deadline)
-			return -ETIMEDOUT;
+		// an earlier, larger request may have brought more than we want
+		size_t take = (size_t)got < len - done ? (size_t)got : len - done;
+		memcpy(out + done, vrng.chunk, take);
+		done += take;
+		vrng.bytes += take;
 	}
-	return (int)done;
+	return done > 0 || len == 0 ? (int)done : -ETIMEDOUT;
 }
 
 int rng_probe(void)

@@ -10,8 +10,10 @@
 int rng_probe(void);
 bool rng_present(void);
 
-// Fill buf with len random bytes from the device. Returns len, or -errno:
-// -ENODEV without the device, -ETIMEDOUT if it gave too little in time.
+// Fill buf with up to len random bytes from the device, waiting at most
+// half a second. Returns how many it gave (len, or fewer when the device
+// went quiet: a rate-limited one gives only so many bytes a period), or
+// -errno: -ENODEV without the device, -ETIMEDOUT if it gave none in time.
 int rng_read(void *buf, size_t len);
 
 // For tests: reset the device and free its queue.

@@ -21,12 +21,23 @@ static int cmd_random(int argc, char **argv)
 		return 1;
 	}
 	int got = rng_read(buf, n);
+	if (got == -ETIMEDOUT) {
+		kprintf("random: the device gave no bytes within half a second (a rate-limited "
+		        "source, as with QEMU's max-bytes and period options?)\n");
+		return 1;
+	}
 	if (got < 0) {
 		kprintf("random: %s\n", errstr(got));
 		return 1;
 	}
 	for (int i = 0; i < got; i++)
 		kprintf("%02x%s", buf[i], i % 32 == 31 || i == got - 1 ? "\n" : "");
+	if ((unsigned long)got < n) {
+		kprintf("random: %d of %lu bytes: the device gave no more within half a second "
+		        "(a rate-limited source, as with QEMU's max-bytes and period options?)\n",
+		        got, n);
+		return 1;
+	}
 	return 0;
 }
 SHELL_COMMAND("random", "[N]", "print N random bytes (default 16) from virtio-rng", cmd_random);

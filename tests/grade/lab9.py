@@ -54,6 +54,29 @@ def random_bytes(ctx):
     r.expect_exit(0)
 
 
+@test(9, "a rate-limited rng (QEMU's max-bytes, period; libvirt sets them): what it gives, "
+      "and why not more, without a reset", points=1)
+def rate_limited_rng(ctx):
+    # 16 bytes a minute: `random 64` gets the first 16, then the device is
+    # quiet for the rest of the boot. Slow is not broken: the driver says
+    # how many bytes came and keeps its request with the device instead of
+    # resetting it over and over.
+    r = ctx.boot(["random 64", "random 8", "echo still-alive"], disks=[disk(ctx)],
+                 devices=[RNG + ",rng=r0,max-bytes=16,period=60000"],
+                 extra=["-object", "rng-builtin,id=r0"], timeout=15)
+    out = r.section("random 64")
+    got = hex_bytes("\n".join(l for l in out.splitlines() if not l.startswith("random:")))
+    if len(got) != 16:
+        raise Fail(f"`random 64` on a device that gives 16 bytes printed {len(got)} bytes")
+    if not re.search(r"^random: 16 of 64 bytes: ", out, re.M):
+        raise Fail("`random 64` should end with `random: 16 of 64 bytes: ...` (why not more)")
+    if "random: the device gave no bytes" not in r.section("random 8"):
+        raise Fail("`random 8` on the quiet device should say it gave no bytes")
+    r.reject(r"resetting the device", "a reset of a device that was only slow")
+    r.alive()
+    r.expect_exit(0)
+
+
 @test(9, "without the devices, random and net say so plainly", points=1)
 def no_devices(ctx):
     r = ctx.boot(["random 8", "net", "arp 10.0.2.2"], disks=[disk(ctx)], timeout=10)
