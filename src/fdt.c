@@ -7,6 +7,46 @@
 
 struct boot_info boot_info;
 
+extern char __kernel_start[]; // kernel.ld: where the kernel was loaded
+
+// RAM ranges remembered (QEMU virt: one per NUMA node, at most 8).
+#define FDT_MAX_RAM 16
+struct ram_range {
+	uint64_t base, size;
+};
+
+// PLIC nodes remembered (QEMU virt: one per NUMA node).
+#define FDT_MAX_PLICS 8
+struct plic_node {
+	uint32_t phandle;
+	uint64_t base;
+	const uint8_t *ints; // interrupts-extended, in the tree
+	uint32_t ints_len;
+};
+
+// The PLIC the kernel drives: the one the virtio-mmio nodes name as their
+// interrupt parent, where the disks' interrupts go, else the first. With
+// QEMU's -numa each node has a PLIC serving its own harts, and the devices
+// are wired to one of them, e.g. with two nodes
+//   plic@c000000 (phandle 6): hart 0's contexts; the UART's parent
+//   plic@c600000 (phandle 5): hart 1's contexts; the virtio devices' parent
+// so the kernel drives plic@c600000, and a kernel on hart 0 polls.
+static void choose_plic(const struct plic_node *plics, unsigned n, uint32_t devices_parent,
+                        struct boot_info *bi)
+{
+	const struct plic_node *c = n ? &plics[0] : 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (devices_parent && plics[i].phandle == devices_parent)
+			c = &plics[i];
+	if (!c)
+		return;
+	bi->plic_base = c->base;
+	bi->plic_phandle = c->phandle;
+	bi->plic_ints = c->ints;
+	bi->plic_ints_len = c->ints_len;
+}
+
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -71,8 +111,42 @@ int fdt_plic_s_context(const struct boot_info *bi, unsigned long hart)
 	return -1;
 }
 
+// The RAM the kernel may use: the range it was loaded into, joined with
+// the ranges that continue it without a gap. With QEMU's -numa each node's
+// RAM is a memory node of its own, in no promised order, e.g.
+//   memory@88000000 <0x88000000 128M>, memory@80000000 <0x80000000 128M>
+// gives 0x80000000..0x90000000, as one node of 256 MiB would. A range
+// beyond a hole is left out: nothing may be allocated in the hole.
+static void ram_around_kernel(struct ram_range *ram, unsigned n, struct boot_info *bi)
+{
+	uint64_t k = (uint64_t)(uintptr_t)__kernel_start;
+	unsigned first = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (ram[i].base <= k && k - ram[i].base < ram[i].size)
+			first = i;
+	uint64_t lo = ram[first].base, hi = lo + ram[first].size;
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (unsigned i = 0; i < n; i++) {
+			if (ram[i].size && ram[i].base == hi) {
+				hi += ram[i].size;
+				grew = true;
+			} else if (ram[i].size && ram[i].base + ram[i].size == lo) {
+				lo = ram[i].base;
+				grew = true;
+			}
+		}
+	}
+	bi->ram_base = lo;
+	bi->ram_size = hi - lo;
+}
+
 int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 {
+	struct ram_range ram[FDT_MAX_RAM];
+	unsigned nram = 0;
+
 	const uint8_t *base = fdt;
 
 	memset(bi, 0, sizeof(*bi));
@@ -110,6 +184,12 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 	// if its compatible says ns16550a (the two come in either order)
 	uint64_t node_reg = 0;
 	int node_is_uart = 0;
+	// for choosing the PLIC: every PLIC node, and the interrupt parent
+	// of the first virtio-mmio node (its own, or the root's)
+	struct plic_node plics[FDT_MAX_PLICS];
+	unsigned nplics = 0;
+	uint32_t node_phandle = 0, node_parent = 0, root_parent = 0, devices_parent = 0;
+	int node_is_virtio = 0;
 
 	while (p + 4 <= end) {
 		uint32_t tok = be32(p);
@@ -128,15 +208,16 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 				node_is_plic = 0;
 				node_reg = 0;
 				node_is_uart = 0;
+				node_phandle = node_parent = 0;
+				node_is_virtio = 0;
 			}
 			p += (len + 1 + 3) & ~3UL;
 		} else if (tok == FDT_END_NODE) {
-			if (depth == 2 && node_is_plic && ints && !bi->plic_ints) {
-				bi->plic_ints = ints;
-				bi->plic_ints_len = ints_len;
-			}
-			if (depth == 2 && node_is_plic && node_reg && !bi->plic_base)
-				bi->plic_base = node_reg;
+			if (depth == 2 && node_is_plic && node_reg && nplics < FDT_MAX_PLICS)
+				plics[nplics++] =
+				    (struct plic_node){node_phandle, node_reg, ints, ints_len};
+			if (depth == 2 && node_is_virtio && !devices_parent)
+				devices_parent = node_parent ? node_parent : root_parent;
 			if (depth == 2 && node_is_uart && node_reg && !bi->uart_base)
 				bi->uart_base = node_reg;
 			depth--;
@@ -152,6 +233,12 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 
 			if (depth == 0 && !strcmp(prop, "compatible"))
 				bi->qemu_virt = stringlist_has(val, len, "riscv-virtio");
+			else if (depth == 0 && !strcmp(prop, "interrupt-parent") && len == 4)
+				root_parent = be32(val);
+			else if (depth == 2 && !strcmp(prop, "interrupt-parent") && len == 4)
+				node_parent = be32(val);
+			else if (depth == 2 && !strcmp(prop, "phandle") && len == 4)
+				node_phandle = be32(val);
 			else if (depth == 0 && !strcmp(prop, "#address-cells") && len == 4)
 				addr_cells = be32(val);
 			else if (depth == 0 && !strcmp(prop, "#size-cells") && len == 4)
@@ -159,8 +246,16 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			else if (depth == 1 && node_is(path[1], "memory") && !strcmp(prop, "reg") &&
 			         addr_cells <= 2 && size_cells <= 2 &&
 			         len >= 4 * (addr_cells + size_cells)) {
-				bi->ram_base = be_cells(val, addr_cells);
-				bi->ram_size = be_cells(val + 4 * addr_cells, size_cells);
+				// every <base size> pair of every memory node
+				uint32_t pair = 4 * (addr_cells + size_cells);
+				for (uint32_t at = 0; at + pair <= len && nram < FDT_MAX_RAM;
+				     at += pair) {
+					uint64_t b = be_cells(val + at, addr_cells);
+					uint64_t s =
+					    be_cells(val + at + 4 * addr_cells, size_cells);
+					if (s > 0 && s <= ~0ULL - b) // empty or past 2^64: not RAM
+						ram[nram++] = (struct ram_range){b, s};
+				}
 			} else if (depth == 1 && node_is(path[1], "cpus") &&
 			           !strcmp(prop, "timebase-frequency") && len == 4) {
 				uint32_t hz = be32(val);
@@ -196,6 +291,9 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			} else if (depth == 2 && !strcmp(prop, "compatible") &&
 			           stringlist_has(val, len, "ns16550a")) {
 				node_is_uart = 1;
+			} else if (depth == 2 && !strcmp(prop, "compatible") &&
+			           stringlist_has(val, len, "virtio,mmio")) {
+				node_is_virtio = 1;
 			} else if (depth == 2 && !strcmp(prop, "reg") && addr_cells <= 2 &&
 			           len >= 4 * addr_cells) {
 				// (the cells of /soc, which QEMU gives as the root's)
@@ -209,6 +307,9 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 			return -EINVAL;
 		}
 	}
+	choose_plic(plics, nplics, devices_parent, bi);
 	bi->plic_s_context = fdt_plic_s_context(bi, hartid);
+	if (nram)
+		ram_around_kernel(ram, nram, bi);
 	return 0;
 }

@@ -38,11 +38,13 @@ struct boot_info {
 	unsigned nharts;
 	const uint8_t *plic_ints;
 	uint32_t plic_ints_len;
-	// The PLIC's registers (its reg), 0 when the tree has no PLIC: with
+	// The PLIC's registers (its reg), 0 when the tree has no PLIC (of
+	// several, the one the virtio devices interrupt through: fdt.c): with
 	// `-machine virt,aia=aplic` (or aplic-imsic) QEMU puts an APLIC where
 	// the PLIC was, and `aplic` says so. Without a valid tree, QEMU virt's
 	// 0x0c000000 is assumed, like the RAM.
 	uint64_t plic_base;
+	uint32_t plic_phandle; // its phandle: PCI's interrupt-map names it too
 	bool aplic;
 	// The first 16550 UART (compatible "ns16550a"), the serial line
 	// OpenSBI prints on: its registers' address, 0 when there is none.

@@ -30,7 +30,8 @@ static void start_interrupts(void)
 		// the tree lists the PLIC's contexts and none is this hart's
 		// S-mode one: a guess (QEMU's 2*hart+1) would enable sources on
 		// a context the tree gives to someone else
-		kprintf("irq: the device tree's PLIC has no S-mode context for hart %lu; "
+		kprintf("irq: the device tree's PLIC has no S-mode context for hart %lu (with "
+		        "QEMU's -numa, the devices' PLIC serves another node's harts); "
 		        "completions by polling\n",
 		        (unsigned long)boot_info.boot_hart);
 		return;
@@ -47,14 +48,23 @@ static void start_interrupts(void)
 		                        : "");
 		return;
 	}
-	kprintf("irq: hart %lu takes PLIC context %d (%s)\n", (unsigned long)boot_info.boot_hart,
-	        ctx, boot_info.plic_s_context >= 0 ? "from the device tree" : "guessed: 2*hart+1");
+	kprintf("irq: hart %lu takes PLIC context %d (%s), PLIC at %p\n",
+	        (unsigned long)boot_info.boot_hart, ctx,
+	        boot_info.plic_s_context >= 0 ? "from the device tree" : "guessed: 2*hart+1",
+	        (void *)boot_info.plic_base);
 
 	// each disk's handler is registered with the disk as its argument;
 	// PCI sources may be shared, and the handler asks its device first
 	for (struct vblk *v = vblk_next(0); v; v = vblk_next(v)) {
 		int irq = vblk_irq(v);
-		int err = irq < 0 ? irq : irq_register((unsigned)irq, vblk_interrupt, v);
+		if (irq < 0) {
+			// a PCI line wired to another interrupt controller (pci_cfg.c)
+			kprintf("irq: %s has no interrupt line to this PLIC; completions by "
+			        "polling\n",
+			        vblk_blkdev(v)->id);
+			return;
+		}
+		int err = irq_register((unsigned)irq, vblk_interrupt, v);
 		if (err < 0) {
 			kprintf("irq: PLIC source %d not set up (%s); completions by polling\n",
 			        irq, errstr(err));

@@ -21,9 +21,11 @@ struct pci_window {
 };
 
 // One interrupt-map entry: a masked (phys.hi, phys.mid, phys.lo, pin)
-// child specifier and the PLIC source it is wired to.
+// child specifier, the interrupt controller it is wired to (its phandle)
+// and the source there.
 struct pci_intx_entry {
 	uint32_t child[4];
+	uint32_t parent;
 	uint32_t irq;
 };
 
@@ -34,6 +36,9 @@ struct pci_host {
 	uint32_t intx_mask[4]; // interrupt-map-mask
 	struct pci_intx_entry intx[PCI_MAX_INTX];
 	int nintx;
+	// The interrupt controller the kernel drives (its phandle; 0: any).
+	// An INTx line wired to another one is no interrupt for us.
+	uint32_t irq_parent;
 };
 
 enum pci_bar_kind { PCI_BAR_NONE, PCI_BAR_IO, PCI_BAR_MEM32, PCI_BAR_MEM64 };

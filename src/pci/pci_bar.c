@@ -186,7 +186,11 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 	pci_cfg_write16(f, PCI_COMMAND, cmd);
 	f->irq = pci_intx_irq(h, f);
 	f->enabled = true;
-	if (f->pin >= 1 && f->pin <= 4) {
+	if (f->pin >= 1 && f->pin <= 4 && f->irq < 0) {
+		kprintf("pci %02x:%02x.%x: INT%c -> an interrupt controller this kernel does not "
+		        "drive (polled)\n",
+		        f->bus, f->dev, f->fn, 'A' + f->pin - 1);
+	} else if (f->pin >= 1 && f->pin <= 4) {
 		kprintf("pci %02x:%02x.%x: INT%c -> %s source %d", f->bus, f->dev, f->fn,
 		        'A' + f->pin - 1, irq_chip_name(), f->irq);
 		if (f->behind)

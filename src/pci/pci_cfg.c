@@ -94,6 +94,8 @@ int pci_intx_irq(const struct pci_host *h, const struct pci_func *f)
 		int c = 0;
 		while (c < 4 && (spec[c] & h->intx_mask[c]) == h->intx[i].child[c])
 			c++;
+		if (c == 4 && h->irq_parent && h->intx[i].parent != h->irq_parent)
+			return -1; // wired to an interrupt controller we do not drive
 		if (c == 4)
 			return (int)h->intx[i].irq;
 	}

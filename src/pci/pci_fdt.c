@@ -266,6 +266,7 @@ static int parse_intx(const void *fdt, const struct host_scan *s, struct pci_hos
 		struct pci_intx_entry *x = &h->intx[h->nintx++];
 		for (int c = 0; c < 4; c++)
 			x->child[c] = be32(e + 4 * c);
+		x->parent = phandle;
 		// the first cell of the parent's specifier is the source number
 		// (the PLIC has one cell; an APLIC adds the trigger type)
 		x->irq = be32(e + 20 + 4 * ps.acells);

@@ -3,6 +3,7 @@
 // transport (src/virtio/pci*.c) then takes the virtio functions.
 #include "console.h"
 #include "errno.h"
+#include "fdt.h"
 #include "lib/errstr.h"
 #include "pci/pci.h"
 
@@ -37,6 +38,7 @@ void pci_init(const void *fdt)
 		return;
 	}
 	have_host = true;
+	pci_host.irq_parent = boot_info.plic_phandle;
 	kprintf("pci: host bridge pci-host-ecam-generic, ECAM at 0x%lx, buses %02x-%02x\n",
 	        (unsigned long)pci_host.ecam, pci_host.bus_first, pci_host.bus_last);
 	print_window("I/O", &pci_host.io);

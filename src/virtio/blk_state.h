@@ -70,6 +70,7 @@ struct vblk {
 
 	uint64_t requests, irqs, irq_completions, errors, timeouts, resets;
 	uint16_t max_in_flight; // the most requests the device held at once
+	unsigned lost_irqs;     // completions in a row found without an interrupt
 	bool needs_reset;       // the device said DEVICE_NEEDS_RESET
 };
 

@@ -272,6 +272,14 @@ class Ctx:
             raise Fail(message)
 
 
+# QEMU options for two NUMA nodes of 128 MiB and one hart each (boot with
+# memory="256M"): each node gets its own memory node in the tree and its
+# own PLIC.
+NUMA2 = ["-smp", "2", "-object", "memory-backend-ram,id=m0,size=128M",
+         "-object", "memory-backend-ram,id=m1,size=128M",
+         "-numa", "node,memdev=m0,cpus=0", "-numa", "node,memdev=m1,cpus=1"]
+
+
 # virtio-pci (lab 10): "pci" and "pci-legacy" run a test with each virtio
 # device as a PCI function instead, modern only or legacy only.
 PCI_TRANSPORTS = {"pci": ",disable-legacy=on", "pci-legacy": ",disable-modern=on",

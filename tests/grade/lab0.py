@@ -3,7 +3,7 @@ panic ending QEMU with a failure status."""
 
 import re
 
-from gradelib import ONCE, Fail, test
+from gradelib import NUMA2, ONCE, Fail, test
 
 # Lab 0 touches no virtio device, so its tests run once (gradelib.ONCE).
 
@@ -31,6 +31,19 @@ def large_ram(ctx):
     if not 1000 <= int(m.group(1)) <= 1024:
         raise Fail(f"{m.group(1)} MiB left out of 2 GiB: expected 2048 MiB less the kernel "
                    "and the pool's 1 GiB")
+    r.expect_exit(0)
+
+
+@test(0, "two NUMA nodes (-numa): one RAM range of both nodes' memory", points=1,
+      transports=ONCE)
+def numa_nodes(ctx):
+    # With -numa QEMU describes each node's RAM as a memory node of its
+    # own. Taking one of them (the last one read) left the kernel's own
+    # node out of the RAM it believed in, and every buffer there looked
+    # unreachable by DMA.
+    r = ctx.boot(memory="256M", extra=NUMA2)
+    r.expect(r"^boot: RAM 0x80000000\.\.0x90000000, ",
+             "`boot: RAM 0x80000000..0x90000000, ...` (both nodes' 128 MiB, one range)")
     r.expect_exit(0)
 
 
