@@ -87,14 +87,7 @@ int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_
 		put(vq, slot, (uint16_t)(3 * next), io[next].sector);
 	bench_publish(vq, old);
 	while (done < n) {
-		// waiting for the device is not the loop's cost: the look that
-		// ends the wait is left out too, so every request's share is
-		// the same however long the device took
-		uint64_t w = instret_now();
-		uint16_t used;
-		while ((used = READ_ONCE(vq->used->idx)) == seen && time_now() <= deadline)
-			;
-		idle += instret_now() - w;
+		uint16_t used = bench_wait_used(vq, seen, deadline, &idle);
 		if (used == seen) {
 			err = -ETIMEDOUT;
 			break;

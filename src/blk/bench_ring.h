@@ -1,14 +1,33 @@
-// The split ring's publish step as the bench's loops take it (the bare
-// loop, bench_bare.c, and the floor loop, src/virtio/blk_floor.c): inline
-// and the same in both, so neither pays a call the other does not.
+// The split ring's publish and wait steps as the bench's loops take them
+// (the bare loop, bench_bare.c, and the floor loop, src/virtio/blk_floor.c):
+// inline and the same in both, so neither pays a call the other does not.
 #ifndef BLK_BENCH_RING_H
 #define BLK_BENCH_RING_H
 
 #include <stddef.h>
 
 #include "hw/barrier.h"
+#include "hw/instret.h"
+#include "hw/time.h"
 #include "virtio/virtio_dev.h"
 #include "virtio/virtq.h"
+
+// Wait for the used index to move past `seen`, until `deadline`; returns
+// it (still `seen`: the device did not answer in time). Waiting is the
+// device's cost, not the loop's: its instructions, the look that ends
+// the wait included, go to *idle, so every request's share is the same
+// however long the device took.
+static inline uint16_t bench_wait_used(struct virtq *vq, uint16_t seen, uint64_t deadline,
+                                       uint64_t *idle)
+{
+	uint64_t w = instret_now();
+	uint16_t used;
+
+	while ((used = READ_ONCE(vq->used->idx)) == seen && time_now() <= deadline)
+		;
+	*idle += instret_now() - w;
+	return used;
+}
 
 /* BEGIN LAB 4 SOLUTION */
 // Publish the entries added since `old` and notify if the device wants to

@@ -156,13 +156,7 @@ int floor_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench
 			bench_publish(vq, old);
 		if (!in_flight)
 			continue; // everything left was refused
-		// waiting is the device's cost, as in the bare loop: from the
-		// look that ends the wait on, the loop's own
-		uint64_t w = instret_now();
-		uint16_t used;
-		while ((used = READ_ONCE(vq->used->idx)) == seen && time_now() <= deadline)
-			;
-		idle += instret_now() - w;
+		uint16_t used = bench_wait_used(vq, seen, deadline, &idle);
 		if (used == seen) {
 			err = -ETIMEDOUT;
 			break;
