@@ -116,31 +116,15 @@ static int array_crc(const struct efs_location *loc, uint64_t off, uint64_t len,
 	return 0;
 }
 
-static int find_in_gpt(struct efs_location *loc)
+// The GPT whose header `sec` holds, read from LBA 1 with LBAs of `lba`
+// bytes: find the partition that starts with the magic.
+static int parse_gpt(struct efs_location *loc, uint8_t *sec, uint32_t lba)
 {
-	uint8_t sec[GPT_SECTOR];
-	uint64_t sectors = loc->disk.size / GPT_SECTOR;
+	uint64_t sectors = loc->disk.size / lba;
 	uint32_t hsize, stored, count, esize, acrc;
 	uint64_t alba, alen;
 	int r;
 
-	if (sectors < 3)
-		return nothing(loc, -ENOENT,
-		               "disk does not start with ECLIPSEFS and is too small for a GPT");
-	r = disk_read(loc, 0, sec, sizeof(sec));
-	if (r < 0)
-		return r;
-	if (!protective_mbr(sec))
-		return nothing(loc, -ENOENT,
-		               "disk does not start with ECLIPSEFS and has no protective MBR");
-
-	// UEFI 5.3.2: the GPT header at LBA 1, its CRC32 taken over
-	// header_size bytes with the CRC field itself zeroed.
-	r = disk_read(loc, GPT_SECTOR, sec, sizeof(sec));
-	if (r < 0)
-		return r;
-	if (memcmp(sec + offsetof(struct gpt_header, signature), "EFI PART", 8) != 0)
-		return nothing(loc, -EBADMSG, "protective MBR but no GPT header at LBA 1");
 	hsize = HDR32(sec, header_size);
 	if (hsize < sizeof(struct gpt_header) || hsize > GPT_SECTOR)
 		return nothing(loc, -EBADMSG, "GPT header_size is not between 92 and 512");
@@ -161,9 +145,9 @@ static int find_in_gpt(struct efs_location *loc)
 	if (count > GPT_ENTRIES_MAX)
 		return nothing(loc, -EBADMSG, "GPT has more than 1024 partition entries");
 	alen = (uint64_t)count * esize;
-	if (alba < 2 || alba >= sectors || alen > loc->disk.size - alba * GPT_SECTOR)
+	if (alba < 2 || alba >= sectors || alen > loc->disk.size - alba * lba)
 		return nothing(loc, -EBADMSG, "GPT partition entry array lies outside the disk");
-	r = array_crc(loc, alba * GPT_SECTOR, alen, &stored);
+	r = array_crc(loc, alba * lba, alen, &stored);
 	if (r < 0)
 		return r;
 	if (stored != acrc)
@@ -176,7 +160,7 @@ static int find_in_gpt(struct efs_location *loc)
 		uint8_t e[offsetof(struct gpt_entry, attributes)];
 		uint64_t first, last;
 
-		r = disk_read(loc, alba * GPT_SECTOR + (uint64_t)i * esize, e, sizeof(e));
+		r = disk_read(loc, alba * lba + (uint64_t)i * esize, e, sizeof(e));
 		if (r < 0)
 			return r;
 		if (memcmp(e + offsetof(struct gpt_entry, partition_type_guid), unused,
@@ -186,15 +170,51 @@ static int find_in_gpt(struct efs_location *loc)
 		last = ENT64(e, ending_lba);
 		if (first > last || last >= sectors)
 			return nothing(loc, -EBADMSG, "a GPT partition lies outside the disk");
-		r = has_magic(loc, first * GPT_SECTOR);
+		r = has_magic(loc, first * lba);
 		if (r < 0)
 			return r;
 		if (r) {
-			found(loc, first * GPT_SECTOR, (last - first + 1) * GPT_SECTOR, i + 1);
+			found(loc, first * lba, (last - first + 1) * lba, i + 1);
 			return 0;
 		}
 	}
 	return nothing(loc, -ENOENT, "no GPT partition starts with ECLIPSEFS");
+}
+
+// UEFI 5.3.1: an LBA is the disk's logical block, so the GPT header (LBA
+// 1) is at byte 512, or at byte 4096 on a disk of 4096-byte blocks that
+// was partitioned as one (a 4Kn disk). A table made on a 512-byte image
+// and then served with 4096-byte blocks still has it at 512; either is
+// found, 512 first.
+static int find_in_gpt(struct efs_location *loc)
+{
+	static const uint32_t lba_sizes[] = {GPT_SECTOR, 4096};
+	uint8_t sec[GPT_SECTOR];
+	int r;
+
+	if (loc->disk.size / GPT_SECTOR < 3)
+		return nothing(loc, -ENOENT,
+		               "disk does not start with ECLIPSEFS and is too small for a GPT");
+	r = disk_read(loc, 0, sec, sizeof(sec));
+	if (r < 0)
+		return r;
+	if (!protective_mbr(sec))
+		return nothing(loc, -ENOENT,
+		               "disk does not start with ECLIPSEFS and has no protective MBR");
+
+	// 5.3.2: the GPT header at LBA 1, its CRC32 taken over header_size
+	// bytes with the CRC field itself zeroed (parse_gpt)
+	for (size_t i = 0; i < sizeof(lba_sizes) / sizeof(lba_sizes[0]); i++) {
+		if (loc->disk.size / lba_sizes[i] < 3)
+			break;
+		r = disk_read(loc, lba_sizes[i], sec, sizeof(sec));
+		if (r < 0)
+			return r;
+		if (memcmp(sec + offsetof(struct gpt_header, signature), "EFI PART", 8) == 0)
+			return parse_gpt(loc, sec, lba_sizes[i]);
+	}
+	return nothing(loc, -EBADMSG,
+	               "protective MBR but no GPT header at LBA 1 (byte 512 or 4096)");
 }
 
 int efs_find_volume(const struct efs_io *disk, struct efs_location *loc)

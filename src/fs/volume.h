@@ -63,7 +63,7 @@ _Static_assert(sizeof(struct mbr) == 512, "the MBR is one sector");
 _Static_assert(sizeof(struct gpt_header) == 92, "UEFI 5.3.2: 92 bytes");
 _Static_assert(sizeof(struct gpt_entry) == 128, "UEFI 5.3.3: 128 bytes");
 
-#define GPT_SECTOR         512 // this reader assumes 512-byte logical blocks
+#define GPT_SECTOR         512 // the usual LBA; volume.c also tries 4096
 #define GPT_ENTRIES_MAX    1024
 #define GPT_ENTRY_SIZE_MAX 4096
 

@@ -25,6 +25,8 @@ import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 
 from gradelib import ONCE, PCI_TRANSPORTS, Fail, Skip, make_disk, test
 from lab6_image import efs_image, load
@@ -161,6 +163,25 @@ def gpt_disk(ctx):
         raise Fail(f"`ls /` should print {names}; it printed {lines_of(r, 'ls /')}")
     for p, n in files:
         check_sha(r, f"sha256 {q(p)}", n.data, p)
+    r.expect_exit(0)
+
+
+@test(6, "a GPT made on a 4Kn disk (4096-byte LBAs, header at byte 4096) on a disk of "
+      "4096-byte blocks", points=1, transports=ONCE)
+def gpt_4kn(ctx):
+    # UEFI counts a GPT's LBAs in the disk's logical blocks: partitioned
+    # as a 4Kn disk, the header is at byte 4096 and partition 1 at LBA 16
+    # is byte 65536. (A table made on a 512-byte image is still found at
+    # byte 512 when the disk is served with 4096-byte blocks.)
+    disk = ctx.scratch("gpt4k.img")
+    subprocess.run([sys.executable, ctx.path("tests", "tools", "gpt.py"), "wrap",
+                    ctx.path("build", "sample.img"), disk, "16", "4096"], check=True)
+    r = ctx.boot(["cat /readme.txt"], disks=[{
+        "file": disk, "dev_opts": ",logical_block_size=4096,physical_block_size=4096"}])
+    r.expect(r"^fs: EclipseFS volume on .*, GPT partition 1, at byte offset 65536$",
+             "`fs: EclipseFS volume on ..., GPT partition 1, at byte offset 65536`")
+    if "Welcome to Eclipse RV" not in r.section("cat /readme.txt"):
+        raise Fail("`cat /readme.txt` did not print the sample disk's readme")
     r.expect_exit(0)
 
 

@@ -4,8 +4,11 @@
   gpt.py check DISK           verify the protective MBR, both GPT headers and
                               both partition arrays (CRC32 via zlib), print
                               "N FIRST_LBA LAST_LBA NAME" for each partition
-  gpt.py wrap VOL OUT [LBA]   write OUT: a small GPT disk whose partition 1
-                              holds VOL, starting at LBA (default 64)
+  gpt.py wrap VOL OUT [LBA [BYTES]]
+                              write OUT: a small GPT disk whose partition 1
+                              holds VOL, starting at LBA (default 64), with
+                              LBAs of BYTES (default 512; 4096 for a table
+                              made on a 4Kn disk)
 """
 import struct
 import sys
@@ -53,12 +56,13 @@ def check(path):
         print(*p)
 
 
-def wrap(vol_path, out_path, start=64):
+def wrap(vol_path, out_path, start=64, lba=SECTOR):
     with open(vol_path, "rb") as f:
         vol = f.read()
-    vol_sectors = (len(vol) + SECTOR - 1) // SECTOR
-    sectors = start + vol_sectors + 33
-    disk = bytearray(sectors * SECTOR)
+    vol_sectors = (len(vol) + lba - 1) // lba
+    arr_lbas = (128 * 128 + lba - 1) // lba  # the partition array
+    sectors = start + vol_sectors + arr_lbas + 1
+    disk = bytearray(sectors * lba)
     disk[446 + 4] = 0xEE
     struct.pack_into("<II", disk, 446 + 8, 1, sectors - 1)
     disk[510:512] = b"\x55\xaa"
@@ -71,17 +75,19 @@ def wrap(vol_path, out_path, start=64):
     def header(my, alt, arr_lba):
         h = bytearray(92)
         h[:8] = b"EFI PART"
-        struct.pack_into("<IIIIQQQQ", h, 8, 0x10000, 92, 0, 0, my, alt, 34, sectors - 34)
+        struct.pack_into("<IIIIQQQQ", h, 8, 0x10000, 92, 0, 0, my, alt, 2 + arr_lbas,
+                         sectors - 2 - arr_lbas)
         h[56:72] = bytes(range(33, 49))
         struct.pack_into("<QIII", h, 72, arr_lba, 128, 128, zlib.crc32(arr))
         struct.pack_into("<I", h, 16, zlib.crc32(h))
         return h
 
-    disk[SECTOR:SECTOR + 92] = header(1, sectors - 1, 2)
-    disk[2 * SECTOR:2 * SECTOR + len(arr)] = arr
-    disk[(sectors - 33) * SECTOR:(sectors - 1) * SECTOR] = arr
-    disk[(sectors - 1) * SECTOR:(sectors - 1) * SECTOR + 92] = header(sectors - 1, 1, sectors - 33)
-    disk[start * SECTOR:start * SECTOR + len(vol)] = vol
+    backup_arr = sectors - 1 - arr_lbas
+    disk[lba:lba + 92] = header(1, sectors - 1, 2)
+    disk[2 * lba:2 * lba + len(arr)] = arr
+    disk[backup_arr * lba:backup_arr * lba + len(arr)] = arr
+    disk[(sectors - 1) * lba:(sectors - 1) * lba + 92] = header(sectors - 1, 1, backup_arr)
+    disk[start * lba:start * lba + len(vol)] = vol
     with open(out_path, "wb") as f:
         f.write(disk)
 
@@ -90,7 +96,7 @@ if __name__ == "__main__":
     try:
         if len(sys.argv) == 3 and sys.argv[1] == "check":
             check(sys.argv[2])
-        elif len(sys.argv) in (4, 5) and sys.argv[1] == "wrap":
+        elif len(sys.argv) in (4, 5, 6) and sys.argv[1] == "wrap":
             wrap(sys.argv[2], sys.argv[3], *(int(a) for a in sys.argv[4:]))
         else:
             sys.exit(__doc__)

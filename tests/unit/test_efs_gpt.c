@@ -134,6 +134,60 @@ Test(eclipsefs_gpt, lab6_partition_starting_with_the_magic_is_found)
 	cr_assert_str_eq(buf, "Hello, EclipseFS!");
 }
 
+// A GPT made on a disk of 4096-byte blocks (a 4Kn disk): every LBA is
+// 4096 bytes, so the header is at byte 4096, the entries at LBA 2 (byte
+// 8192) and the volume at LBA 8. UEFI 5.3.1; Linux reads it so on such a
+// disk.
+Test(eclipsefs_gpt, lab6_gpt_with_4096_byte_lbas_is_found)
+{
+	enum { L = 4096, PART = 8, ENTRIES = 4 };
+	struct efs_location loc;
+	struct efs_volume v;
+	struct efs_inode n;
+	char buf[32] = {0};
+	uint8_t *h = efs_t_disk + L, *e = efs_t_disk + 2 * L;
+
+	efs_t_sample();
+	uint64_t vol_lbas = (efs_t_len + L - 1) / L;
+	memset(efs_t_disk, 0, sizeof(efs_t_disk));
+	efs_t_disk_len = (PART + vol_lbas + 4) * L;
+	cr_assert_leq(efs_t_disk_len, sizeof(efs_t_disk));
+	efs_t_disk[MBR_TYPE0] = 0xEE;
+	efs_t_disk[MBR(signature)] = 0x55;
+	efs_t_disk[MBR(signature) + 1] = 0xAA;
+	memcpy(h + offsetof(struct gpt_header, signature), "EFI PART", 8);
+	efs_t_put_le(h + offsetof(struct gpt_header, revision), 0x00010000, 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, header_size), sizeof(struct gpt_header), 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, my_lba), 1, 8);
+	efs_t_put_le(h + offsetof(struct gpt_header, partition_entry_lba), 2, 8);
+	efs_t_put_le(h + offsetof(struct gpt_header, number_of_partition_entries), ENTRIES, 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, size_of_partition_entry),
+	             sizeof(struct gpt_entry), 4);
+	memset(e + offsetof(struct gpt_entry, partition_type_guid), 0x33, 16);
+	efs_t_put_le(e + offsetof(struct gpt_entry, starting_lba), PART, 8);
+	efs_t_put_le(e + offsetof(struct gpt_entry, ending_lba), PART + vol_lbas - 1, 8);
+	memcpy(efs_t_disk + PART * L, efs_t_img, efs_t_len);
+	efs_t_put_le(h + offsetof(struct gpt_header, partition_entry_array_crc32),
+	             crc32_update(0, e, ENTRIES * sizeof(struct gpt_entry)), 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, header_crc32),
+	             crc32_update(0, h, sizeof(struct gpt_header)), 4);
+
+	cr_assert_eq(efs_t_find(&loc), 0, "%s", loc.error);
+	cr_assert_eq(loc.partition, 1);
+	cr_assert_eq(loc.offset, PART * L, "the volume at LBA 8 of 4096 bytes, got byte %lu",
+	             (unsigned long)loc.offset);
+	cr_assert_eq(loc.io.size, vol_lbas * L);
+	cr_assert_eq(efs_mount(&v, &loc.io), 0);
+	cr_assert_eq(efs_lookup(&v, "/bin/sh", &n), 0);
+	cr_assert_eq(efs_read(&v, &n, 0, buf, sizeof(buf)), 17);
+	cr_assert_str_eq(buf, "Hello, EclipseFS!");
+
+	// a header at neither place is named as such
+	memset(h, 0, 8);
+	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
+	cr_assert_str_eq(loc.error, "protective MBR but no GPT header at LBA 1 (byte 512 or 4096)");
+}
+
 Test(eclipsefs_gpt, lab0_volume_reader_refuses_reads_past_the_partition)
 {
 	struct efs_location loc;
