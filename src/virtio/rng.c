@@ -75,21 +75,13 @@ static int vrng_recover(int why)
 	return why;
 }
 
-// One request: give the device `want` bytes of `chunk` (unless it still
-// holds the buffer of an earlier request: then that one is waited for)
-// and wait until `deadline`. Returns the bytes it wrote (possibly fewer
-// than asked, even 0: spec 5.4.6 lets the device fill only part of a
-// buffer), -EAGAIN if it has not answered by the deadline (it keeps the
-// buffer), or -errno.
-static int vrng_request(uint32_t want, uint64_t deadline)
+// Give the device `want` bytes of `chunk` to fill: one request.
+// Returns 0 or -errno.
+static int vrng_request(uint32_t want)
 {
 	struct virtq_buf buf;
-	void *token;
-	uint32_t written;
 	int r;
 
-	if (vrng.posted)
-		goto wait;
 	/* BEGIN LAB 9 SOLUTION */
 	// a chain of one device-writable buffer: the whole request (5.4.6)
 	buf = (struct virtq_buf){virt_to_phys(vrng.chunk), want, true};
@@ -101,12 +93,25 @@ static int vrng_request(uint32_t want, uint64_t deadline)
 	// TODO(lab 9): describe vrng.chunk (want bytes, device-writable) in
 	// buf, put it on the queue and kick. Read lab-guides/lab9-devices.md,
 	// "Step 1: asking for random bytes".
-	(void)buf, (void)want;
+	(void)buf, (void)want, (void)r;
 	return -ENOSYS;
 	END LAB 9 STUB */
 	vrng.requests++;
 	vrng.posted = true;
-wait:
+	return 0;
+}
+
+// Wait until `deadline` for the request the device holds. Returns the
+// bytes it wrote (possibly fewer than asked, even 0: spec 5.4.6 lets the
+// device fill only part of a buffer), -EAGAIN if it has not answered by
+// the deadline (it keeps the buffer, and the next read waits for it), or
+// -errno.
+static int vrng_answer(uint64_t deadline)
+{
+	void *token;
+	uint32_t written;
+	int r;
+
 	while ((r = virtq_get_used(&vrng.vq, &token, &written)) == 0) {
 		if (time_now() > deadline) {
 			vrng.timeouts++;
@@ -135,7 +140,11 @@ int rng_read(void *buf, size_t len)
 	// not hold us past the deadline: what came by then is the answer
 	while (done < len && time_now() <= deadline) {
 		uint32_t want = len - done < RNG_CHUNK ? (uint32_t)(len - done) : RNG_CHUNK;
-		int got = vrng_request(want, deadline);
+		// an earlier request the device has not answered is waited for
+		// instead of a new one
+		int got = vrng.posted ? 0 : vrng_request(want);
+		if (got == 0)
+			got = vrng_answer(deadline);
 		if (got == -EAGAIN)
 			break;
 		if (got < 0)
