@@ -21,6 +21,8 @@ EFS = "src/fs/eclipsefs.c"
 ENUM = "src/pci/pci_enum.c"
 CAPS = "src/virtio/pci_caps.c"
 PACKED = "src/virtio/virtq_packed.c"
+RNG = "src/virtio/rng.c"
+NET = "src/virtio/net.c"
 
 
 def m(id, lab, file, old, new, why, transport="legacy"):
@@ -29,6 +31,25 @@ def m(id, lab, file, old, new, why, transport="legacy"):
 
 
 MUTANTS = [
+    # --- lab 0: booting, printing, leaving ------------------------------------------------
+    m("zero-prints-nothing", 0, "src/lib/format.c",
+      "\tdo {\n\t\ttmp[sizeof(tmp) - 1 - len++] = digits[v % base];\n\t\tv /= base;\n"
+      "\t} while (v);",
+      "\twhile (v) {\n\t\ttmp[sizeof(tmp) - 1 - len++] = digits[v % base];\n"
+      "\t\tv /= base;\n\t}",
+      "the digit loop tests before its first digit, so 0 prints as nothing"),
+    m("digits-reversed", 0, "src/lib/format.c",
+      "\t\ttmp[sizeof(tmp) - 1 - len++] = digits[v % base];\n\t\tv /= base;\n\t} while (v);\n"
+      "\treturn emit_padded(putc, ctx, tmp + sizeof(tmp) - len, len, sp, negative);",
+      "\t\ttmp[len++] = digits[v % base];\n\t\tv /= base;\n\t} while (v);\n"
+      "\treturn emit_padded(putc, ctx, tmp, len, sp, negative);",
+      "digits stored in the order they are computed, least significant first: 123 "
+      "prints as 321"),
+    m("exit-status-not-shifted", 0, "src/power.c",
+      "mmio_write32(SIFIVE_TEST, code << 16 | SIFIVE_TEST_FAIL);",
+      "mmio_write32(SIFIVE_TEST, code | SIFIVE_TEST_FAIL);",
+      "the exit status written into the low half, where the command goes, not the high half"),
+
     # --- lab 1: finding devices ------------------------------------------------------
     m("magic-byte-swapped", 1, "src/virtio/scan.c",
       "if (s->magic != VIRTIO_MMIO_MAGIC) {", "if (s->magic != 0x76697274) {",
@@ -210,6 +231,30 @@ MUTANTS = [
       "\th->token = 0;\n\tvq->last_used++;", "\tvq->last_used++;",
       "a completed head keeps its token, so a repeated used id is taken twice"),
 
+    # --- lab 9: entropy and network ---------------------------------------------------
+    m("rng-buffer-device-readable", 9, RNG,
+      "buf = (struct virtq_buf){virt_to_phys(vrng.chunk), want, true};",
+      "buf = (struct virtq_buf){virt_to_phys(vrng.chunk), want, false};",
+      "the entropy buffer is described as one the device reads, so it has nowhere to write"),
+    m("rng-never-kicked", 9, RNG,
+      "\t\treturn r;\n\tvirtq_kick(&vrng.vq);\n", "\t\treturn r;\n",
+      "the request is put on the queue but the device is never notified"),
+    m("net-header-10-bytes-with-version-1", 9, NET,
+      "return vdev_has(d, VIRTIO_F_VERSION_1) || vdev_has(d, VIRTIO_NET_F_MRG_RXBUF) ? 12 : 10;",
+      "return vdev_has(d, VIRTIO_NET_F_MRG_RXBUF) ? 12 : 10;",
+      "the 10-byte legacy header on a VERSION_1 device, which always has num_buffers "
+      "(spec 5.1.6): every frame is off by two bytes", transport="modern"),
+    m("rx-chain-device-readable", 9, NET,
+      "bufs[0] = (struct virtq_buf){virt_to_phys(b->hdr), vnet.hdr_len, true};\n"
+      "\tbufs[1] = (struct virtq_buf){virt_to_phys(b->frame), VNET_FRAME_BUF, true};",
+      "bufs[0] = (struct virtq_buf){virt_to_phys(b->hdr), vnet.hdr_len, false};\n"
+      "\tbufs[1] = (struct virtq_buf){virt_to_phys(b->frame), VNET_FRAME_BUF, false};",
+      "receive buffers the device may only read: it has nowhere to put a frame"),
+    m("tx-frame-device-writable", 9, NET,
+      "bufs[1] = (struct virtq_buf){virt_to_phys(b->frame), (uint32_t)n, false};",
+      "bufs[1] = (struct virtq_buf){virt_to_phys(b->frame), (uint32_t)n, true};",
+      "the frame to send is described as a buffer for the device to write"),
+
     # --- lab 10: virtio-pci ----------------------------------------------------------
     m("ecam-legacy-shifts", 10, ENUM,
       "probe.cfg = pci_ecam_addr(h, bus, dev, fn);",
@@ -287,6 +332,9 @@ MUTANTS = [
 # "qemu: text" the grader test whose name contains the text. Both must be
 # the mutant's own lab's.
 CAUGHT_BY = {
+    "digits-reversed": "unit: format/lab0_decimal_signed_and_unsigned",
+    "exit-status-not-shifted": "qemu: poweroff leaves QEMU with the status asked for",
+    "zero-prints-nothing": "unit: format/lab0_decimal_signed_and_unsigned",
     "device-id-read-from-vendor": "unit: scan/lab1_full_scan_finds_two_devices_including_the_last_slot",
     "empty-slot-is-a-device": "unit: scan/lab1_full_scan_finds_two_devices_including_the_last_slot",
     "magic-byte-swapped": "unit: scan/lab1_full_scan_finds_two_devices_including_the_last_slot",
@@ -323,6 +371,11 @@ CAUGHT_BY = {
     "read-not-clipped-to-size": "unit: eclipsefs/lab6_lookup_finds_nested_file_and_reads_it",
     "size-content-mismatch-accepted": "unit: eclipsefs/lab6_size_disagreeing_with_content_is_ebadmsg",
     "unknown-tlv-tag-refused": "unit: eclipsefs/lab6_unknown_tags_are_skipped",
+    "rng-buffer-device-readable": "qemu: random 64 twice: 64 varied bytes, different each time",
+    "rng-never-kicked": "qemu: random 64 twice: 64 varied bytes, different each time",
+    "net-header-10-bytes-with-version-1": "qemu: arp 10.0.2.2 gets QEMU's gateway MAC",
+    "rx-chain-device-readable": "qemu: arp 10.0.2.2 gets QEMU's gateway MAC",
+    "tx-frame-device-writable": "qemu: arp 10.0.2.2 gets QEMU's gateway MAC",
     "lost-wake-up": "unit: virtio_blk_errors/lab7_event_idx_and_interrupts_work_together",
     "no-interrupt-ack": "unit: virtio_blk_errors/lab7_interrupt_handler_acknowledges_what_the_device_raised",
     "no-plic-complete": "qemu: completions arrive by interrupt, one per request at depth 1",

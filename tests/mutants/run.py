@@ -224,6 +224,8 @@ def check(mut, base, work_root, keep):
                  "--unit-binary", "unit-tests-ubsan", "--fail-fast", "-q"], cwd=work,
                 timeout=300)
         s = summary(r.stdout)
+        if s is None and "no tests for the labs asked for" in r.stdout + r.stderr:
+            s = (0, 0)  # the lab has no unit tests (lab 9): its grader decides
         if s is None:
             raise MutantError("the unit tests printed no summary:\n" + r.stdout[-1000:] +
                               r.stderr[-1000:])
