@@ -227,6 +227,18 @@ MUTANTS = [
     m("busy-slot-reused", 8, REQ,
       "\tv->nfree--; // slot was the top of the free stack (vblk_run)\n", "",
       "a request slot still in flight is given to the next request"),
+    # lab 4's slots written so that only one request in flight works: at
+    # depth 1 the same slot comes back every time, so lab 4's grader cannot
+    # see it; lab 8's, with requests side by side, must
+    m("one-status-byte-for-every-slot", 8, REQ,
+      "(struct virtq_buf){virt_to_phys(&s->status), 1, true});",
+      "(struct virtq_buf){virt_to_phys(&v->slots[0].status), 1, true});",
+      "every request slot's chain points at slot 0's status byte"),
+    m("one-header-for-every-slot", 8, REQ,
+      "err = virtq_slot_set(&v->vq, i, (struct virtq_buf){virt_to_phys(s), 16, false},",
+      "err = virtq_slot_set(&v->vq, i, (struct virtq_buf){virt_to_phys(v->slots), 16, false},",
+      "every request slot's chain points at slot 0's header, so requests side by side "
+      "all read slot 0's sector"),
     m("token-not-cleared", 4, VQ,
       "\th->token = 0;\n\tvq->last_used++;", "\tvq->last_used++;",
       "a completed head keeps its token, so a repeated used id is taken twice"),
@@ -376,6 +388,8 @@ CAUGHT_BY = {
     "net-header-10-bytes-with-version-1": "qemu: arp 10.0.2.2 gets QEMU's gateway MAC",
     "rx-chain-device-readable": "qemu: arp 10.0.2.2 gets QEMU's gateway MAC",
     "tx-frame-device-writable": "qemu: arp 10.0.2.2 gets QEMU's gateway MAC",
+    "one-header-for-every-slot": "unit: virtio_blk_errors/lab8_full_queue_waits_for_completions_instead_of_failing",
+    "one-status-byte-for-every-slot": "unit: virtio_blk_errors/lab8_full_queue_waits_for_completions_instead_of_failing",
     "lost-wake-up": "unit: virtio_blk_errors/lab7_event_idx_and_interrupts_work_together",
     "no-interrupt-ack": "unit: virtio_blk_errors/lab7_interrupt_handler_acknowledges_what_the_device_raised",
     "no-plic-complete": "qemu: completions arrive by interrupt, one per request at depth 1",
