@@ -185,6 +185,12 @@ int rng_probe(void)
 	return 0;
 }
 
+void rng_counters(struct rng_counters *out)
+{
+	*out = (struct rng_counters){vrng.requests, vrng.bytes, vrng.short_reads, vrng.timeouts,
+	                             vrng.resets};
+}
+
 bool rng_present(void)
 {
 	return vrng.present;

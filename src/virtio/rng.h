@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 // Find the first virtio-rng device and start it. Without one, prints a
 // single line and returns -ENODEV; the rest of the kernel does not care.
@@ -15,6 +16,14 @@ bool rng_present(void);
 // went quiet: a rate-limited one gives only so many bytes a period), or
 // -errno: -ENODEV without the device, -ETIMEDOUT if it gave none in time.
 int rng_read(void *buf, size_t len);
+
+// What the driver has done since it started (`random stats`): requests
+// put on the queue, bytes handed to callers, answers shorter than asked,
+// waits that ran out with a request still with the device, and resets.
+struct rng_counters {
+	uint64_t requests, bytes, short_reads, timeouts, resets;
+};
+void rng_counters(struct rng_counters *out);
 
 // For tests: reset the device and free its queue.
 void rng_remove(void);

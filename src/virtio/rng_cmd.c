@@ -1,6 +1,7 @@
 // The `random` command: bytes from the virtio entropy device, in hex.
 #include "console.h"
 #include "errno.h"
+#include "lib/string.h"
 #include "shell.h"
 #include "virtio/rng.h"
 
@@ -11,14 +12,26 @@ static int cmd_random(int argc, char **argv)
 	static unsigned char buf[RANDOM_MAX];
 	unsigned long n = 16;
 
-	if (argc > 2 || (argc == 2 && (parse_u64(argv[1], &n) < 0 || n == 0 || n > RANDOM_MAX))) {
-		kprintf("usage: random [N], 1 <= N <= %d\n", RANDOM_MAX);
+	bool stats = argc == 2 && !strcmp(argv[1], "stats");
+	if (argc > 2 ||
+	    (argc == 2 && !stats && (parse_u64(argv[1], &n) < 0 || n == 0 || n > RANDOM_MAX))) {
+		kprintf("usage: random [N | stats], 1 <= N <= %d\n", RANDOM_MAX);
 		return 1;
 	}
 	if (!rng_present()) {
 		kprintf("random: no virtio-rng device (start QEMU with -device "
 		        "virtio-rng-device)\n");
 		return 1;
+	}
+	if (stats) {
+		struct rng_counters c;
+		rng_counters(&c);
+		kprintf("random: %lu requests, %lu bytes, %lu short answers, %lu waits ran out, "
+		        "%lu resets\n",
+		        (unsigned long)c.requests, (unsigned long)c.bytes,
+		        (unsigned long)c.short_reads, (unsigned long)c.timeouts,
+		        (unsigned long)c.resets);
+		return 0;
 	}
 	int got = rng_read(buf, n);
 	if (got == -ETIMEDOUT) {
@@ -40,4 +53,5 @@ static int cmd_random(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_COMMAND("random", "[N]", "print N random bytes (default 16) from virtio-rng", cmd_random);
+SHELL_COMMAND("random", "[N | stats]",
+              "print N random bytes (default 16) from virtio-rng, or its counters", cmd_random);
