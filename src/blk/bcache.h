@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #define BCACHE_ENTRIES 64
+#define BCACHE_WAYS    4 // entries a unit may live in: unit n in set n % BCACHE_SETS
+#define BCACHE_SETS    (BCACHE_ENTRIES / BCACHE_WAYS)
 #define BCACHE_UNIT    4096 // bytes per entry, or the device's block size if larger
 
 struct blkdev;
@@ -26,7 +28,9 @@ struct bcache {
 	// the unit; a unit holds at most 4096 / 512 = 8 blocks). Only reads
 	// that need such a block fail, and they ask the device again first.
 	uint8_t bad[BCACHE_ENTRIES];
-	uint32_t writes_seen; // dev->writes when the cache was last valid
+	uint64_t last_use[BCACHE_ENTRIES]; // `clock` at the entry's last use; 0 = never
+	uint64_t clock;                    // counts uses, to find a set's least recent
+	uint32_t writes_seen;              // dev->writes when the cache was last valid
 	uint64_t hits, misses, direct_bytes;
 };
 

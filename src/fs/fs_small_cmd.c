@@ -322,9 +322,10 @@ static int cmd_mount(int argc, char **argv)
 	kprintf("inode table at volume offset %lu (%lu bytes), records from %lu\n",
 	        (unsigned long)v->table_off, (unsigned long)v->table_size,
 	        (unsigned long)v->nodes_start);
-	kprintf("cache: %lu hits, %lu misses, %lu bytes read around it (%u entries of %u bytes)\n",
+	kprintf("cache: %lu hits, %lu misses, %lu bytes read around it (%u entries of %u bytes, "
+	        "%u-way)\n",
 	        (unsigned long)c->hits, (unsigned long)c->misses, (unsigned long)c->direct_bytes,
-	        BCACHE_ENTRIES, c->unit);
+	        BCACHE_ENTRIES, c->unit, BCACHE_WAYS);
 	return 0;
 }
 SHELL_COMMAND("mount", "[DEV]",

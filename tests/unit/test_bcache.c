@@ -7,9 +7,10 @@
 #include "blk/blkdev.h"
 #include "errno.h"
 
-#define DISK_SECTORS 64
+#define DISK_SECTORS     64
+#define DISK_MAX_SECTORS 1024 // 128 units of 4 KiB: room for units a set apart
 
-static uint8_t disk[DISK_SECTORS * SECTOR_SIZE];
+static uint8_t disk[DISK_MAX_SECTORS * SECTOR_SIZE];
 static long bad_sector = -1; // the sector every covering request fails on
 static int requests;
 
@@ -121,5 +122,36 @@ Test(bcache, lab0_bad_block_in_a_big_block_unit)
 	expect_bytes(0, 16);
 	cr_assert_eq(bcache_read(&cache, 8 * 512, buf, 8), -EIO);
 	expect_bytes(16 * 512, 16);
+	bcache_release(&cache);
+}
+
+// Units BCACHE_SETS apart share a set. Direct-mapped, units 1 and 65
+// (the inode table's and a 256 KiB file's end, say) took turns in one
+// entry and each read of one sent the other back to the disk.
+Test(bcache, lab0_units_of_one_set_stay_cached_least_recently_used_leaves)
+{
+	const uint64_t u = BCACHE_UNIT, s = BCACHE_SETS;
+
+	setup_disk(DISK_MAX_SECTORS, 512);
+	cr_assert_eq(BCACHE_WAYS, 4, "the test fills a set of four");
+	expect_bytes(1 * u + 8, 16);
+	expect_bytes((1 + 4 * s) * u + 8, 16);
+	int before = requests;
+	expect_bytes(1 * u + 8, 16);
+	expect_bytes((1 + 4 * s) * u + 8, 16);
+	cr_assert_eq(requests, before, "two units of one set did not both stay cached");
+
+	// the set full: 1, 1 + 4s, 1 + s, 1 + 2s; then 1 is used again, so the
+	// least recently used is 1 + 4s (first in, first out would pick 1)
+	expect_bytes((1 + s) * u, 16);
+	expect_bytes((1 + 2 * s) * u, 16);
+	expect_bytes(1 * u + 8, 16);
+	before = requests;
+	expect_bytes((1 + 3 * s) * u, 16);
+	cr_assert_eq(requests, before + 1);
+	expect_bytes(1 * u + 8, 16);
+	cr_assert_eq(requests, before + 1, "the unit used last was the one replaced");
+	expect_bytes((1 + 4 * s) * u + 8, 16);
+	cr_assert_eq(requests, before + 2, "the least recently used unit was not the one replaced");
 	bcache_release(&cache);
 }
