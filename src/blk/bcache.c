@@ -58,12 +58,6 @@ static int read_blocks(struct bcache *c, unsigned e, uint64_t start, uint8_t *p,
 	return first_err;
 }
 
-// The cache entry holding unit n, filled from the device if needed, for a
-// read of bytes [in, in + len) of the unit. One bad sector must not make
-// its neighbours unreadable (the first unit of an EclipseFS volume holds
-// the superblock and often the whole inode table): when the unit as a
-// whole fails with an I/O error, it is read again block by block, and
-// only a read that needs a failed block fails.
 _Static_assert(BCACHE_ENTRIES % BCACHE_WAYS == 0, "the sets share the entries out evenly");
 
 // The entry of unit n's set that holds it (*hit set), or else the one to
@@ -86,6 +80,12 @@ static unsigned entry_for(const struct bcache *c, uint64_t n, int *hit)
 	return victim;
 }
 
+// The cache entry holding unit n, filled from the device if needed, for a
+// read of bytes [in, in + len) of the unit. One bad sector must not make
+// its neighbours unreadable (the first unit of an EclipseFS volume holds
+// the superblock and often the whole inode table): when the unit as a
+// whole fails with an I/O error, it is read again block by block, and
+// only a read that needs a failed block fails.
 static int unit_get(struct bcache *c, uint64_t n, size_t in, size_t len, uint8_t **out)
 {
 	int hit;
