@@ -61,7 +61,8 @@ def rate_limited_rng(ctx):
     # quiet for the rest of the boot. Slow is not broken: the driver says
     # how many bytes came and keeps its request with the device instead of
     # resetting it over and over.
-    r = ctx.boot(["random 64", "random 8", "random stats", "echo still-alive"],
+    bad = ["random 0", "random 1025", "random 12x", "random stats now"]
+    r = ctx.boot(["random 64", "random 8"] + bad + ["random stats", "echo still-alive"],
                  disks=[disk(ctx)],
                  devices=[RNG + ",rng=r0,max-bytes=16,period=60000"],
                  extra=["-object", "rng-builtin,id=r0"], timeout=15)
@@ -74,9 +75,14 @@ def rate_limited_rng(ctx):
     if "random: the device gave no bytes" not in r.section("random 8"):
         raise Fail("`random 8` on the quiet device should say it gave no bytes")
     r.reject(r"resetting the device", "a reset of a device that was only slow")
-    # two requests: the first answered with 16 bytes, the second still
-    # with the device when both reads gave up on it (a driver that posts
-    # a new request every read would count three)
+    for c in bad:
+        if "usage: random [N | stats], 1 <= N <= 1024" not in r.section(c):
+            raise Fail(f"`{c}` should print the usage line; it printed "
+                       + repr(r.section(c).strip()[:200]))
+    # Two requests, since bad arguments ask the device for nothing: the
+    # first answered with 16 bytes, the second still with the device when
+    # both reads gave up on it (a driver that posts a new request every
+    # read would count three)
     want = "random: 2 requests, 16 bytes, 1 short answers, 2 waits ran out, 0 resets"
     if want not in r.section("random stats"):
         raise Fail(f"`random stats` should say `{want}`; it printed "
