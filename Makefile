@@ -243,10 +243,10 @@ unit: $(BUILD)/unit-tests ## run the host unit tests (Criterion, ASan, UBSan; LA
 
 # run_all.py builds what it needs itself (make -j, timed as a phase), so
 # the time it prints is the whole run's.
-test: | deps ## the fast checks (<= 100 s): unit tests, graders, handout and mutation proofs
+test: | deps ## the fast checks (<= 100 s): unit tests, legacy graders, handout proofs, the QEMU graders' mutation proof
 	$(PYTHON) tests/run_all.py
 
-test-slow: | deps ## the slow checks: PCI and packed-ring graders, fuzzing, bundle, web pages, gdb
+test-slow: | deps ## the slow checks: modern, PCI and packed-ring graders, handouts whole and the unit tests' mutation proof, fuzzing, bundle, web pages, gdb
 	$(PYTHON) tests/run_all.py --tier slow
 
 check: | deps ## make test and make test-slow in one run, one tally
