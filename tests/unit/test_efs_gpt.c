@@ -44,19 +44,52 @@ static void efs_t_disk_le(uint64_t off, uint64_t v, int bytes)
 	efs_t_put_le(efs_t_disk + off, v, bytes);
 }
 
-// Recompute both CRCs after a test has changed the header or the array.
-static void efs_t_gpt_seal(void)
+// Recompute both CRCs of the GPT whose LBAs are `lba` bytes, after a
+// test has changed the header (at LBA 1) or the array (from LBA 2).
+static void efs_t_gpt_seal_lba(uint32_t lba)
 {
-	uint32_t count = (uint32_t)efs_t_get_le(efs_t_disk + HDR(number_of_partition_entries), 4);
-	uint32_t esize = (uint32_t)efs_t_get_le(efs_t_disk + HDR(size_of_partition_entry), 4);
+	uint8_t *h = efs_t_disk + lba;
+	uint32_t count =
+	    (uint32_t)efs_t_get_le(h + offsetof(struct gpt_header, number_of_partition_entries), 4);
+	uint32_t esize =
+	    (uint32_t)efs_t_get_le(h + offsetof(struct gpt_header, size_of_partition_entry), 4);
 
 	if (esize <= 4096 && count <= 1024 &&
-	    2 * EFS_T_SECTOR + (uint64_t)count * esize <= sizeof(efs_t_disk))
-		efs_t_disk_le(HDR(partition_entry_array_crc32),
-		              crc32_update(0, efs_t_disk + 2 * EFS_T_SECTOR, count * esize), 4);
-	efs_t_disk_le(HDR(header_crc32), 0, 4);
-	efs_t_disk_le(HDR(header_crc32),
-	              crc32_update(0, efs_t_disk + HDR(signature), sizeof(struct gpt_header)), 4);
+	    2 * lba + (uint64_t)count * esize <= sizeof(efs_t_disk))
+		efs_t_put_le(h + offsetof(struct gpt_header, partition_entry_array_crc32),
+		             crc32_update(0, efs_t_disk + 2 * lba, count * esize), 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, header_crc32), 0, 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, header_crc32),
+	             crc32_update(0, h, sizeof(struct gpt_header)), 4);
+}
+
+static void efs_t_gpt_seal(void)
+{
+	efs_t_gpt_seal_lba(EFS_T_SECTOR);
+}
+
+// A zeroed disk of `lbas` LBAs of `lba` bytes with a protective MBR and a
+// GPT header at LBA 1 that lists `entries` entries from LBA 2. The entries
+// and the CRCs (efs_t_gpt_seal_lba) are the caller's. Returns the header.
+static uint8_t *efs_t_gpt_start(uint32_t lba, uint64_t lbas, uint32_t entries)
+{
+	uint8_t *h = efs_t_disk + lba;
+
+	memset(efs_t_disk, 0, sizeof(efs_t_disk));
+	efs_t_disk_len = lbas * lba;
+	cr_assert_leq(efs_t_disk_len, sizeof(efs_t_disk));
+	efs_t_disk[MBR_TYPE0] = 0xEE;
+	efs_t_disk[MBR(signature)] = 0x55;
+	efs_t_disk[MBR(signature) + 1] = 0xAA;
+	memcpy(h + offsetof(struct gpt_header, signature), "EFI PART", 8);
+	efs_t_put_le(h + offsetof(struct gpt_header, revision), 0x00010000, 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, header_size), sizeof(struct gpt_header), 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, my_lba), 1, 8);
+	efs_t_put_le(h + offsetof(struct gpt_header, partition_entry_lba), 2, 8);
+	efs_t_put_le(h + offsetof(struct gpt_header, number_of_partition_entries), entries, 4);
+	efs_t_put_le(h + offsetof(struct gpt_header, size_of_partition_entry),
+	             sizeof(struct gpt_entry), 4);
+	return h;
 }
 
 // A GPT disk: partition 1 (no magic) at LBA 40, partition 2 holding the
@@ -67,20 +100,7 @@ static void efs_t_gpt(void)
 
 	efs_t_sample();
 	vol_sectors = (efs_t_len + EFS_T_SECTOR - 1) / EFS_T_SECTOR;
-	memset(efs_t_disk, 0, sizeof(efs_t_disk));
-	efs_t_disk_len = (EFS_T_PART + vol_sectors + 40) * EFS_T_SECTOR;
-	cr_assert_leq(efs_t_disk_len, sizeof(efs_t_disk));
-
-	efs_t_disk[MBR_TYPE0] = 0xEE;
-	efs_t_disk[MBR(signature)] = 0x55;
-	efs_t_disk[MBR(signature) + 1] = 0xAA;
-	memcpy(efs_t_disk + HDR(signature), "EFI PART", 8);
-	efs_t_disk_le(HDR(revision), 0x00010000, 4);
-	efs_t_disk_le(HDR(header_size), sizeof(struct gpt_header), 4);
-	efs_t_disk_le(HDR(my_lba), 1, 8);
-	efs_t_disk_le(HDR(partition_entry_lba), 2, 8);
-	efs_t_disk_le(HDR(number_of_partition_entries), 128, 4);
-	efs_t_disk_le(HDR(size_of_partition_entry), sizeof(struct gpt_entry), 4);
+	efs_t_gpt_start(EFS_T_SECTOR, EFS_T_PART + vol_sectors + 40, 128);
 	memset(efs_t_disk + ENT(0, partition_type_guid), 0x11, 16); // any non-zero type GUID
 	efs_t_disk_le(ENT(0, starting_lba), 40, 8);
 	efs_t_disk_le(ENT(0, ending_lba), 63, 8);
@@ -145,32 +165,16 @@ Test(eclipsefs_gpt, lab6_gpt_with_4096_byte_lbas_is_found)
 	struct efs_volume v;
 	struct efs_inode n;
 	char buf[32] = {0};
-	uint8_t *h = efs_t_disk + L, *e = efs_t_disk + 2 * L;
+	uint8_t *e = efs_t_disk + 2 * L;
 
 	efs_t_sample();
 	uint64_t vol_lbas = (efs_t_len + L - 1) / L;
-	memset(efs_t_disk, 0, sizeof(efs_t_disk));
-	efs_t_disk_len = (PART + vol_lbas + 4) * L;
-	cr_assert_leq(efs_t_disk_len, sizeof(efs_t_disk));
-	efs_t_disk[MBR_TYPE0] = 0xEE;
-	efs_t_disk[MBR(signature)] = 0x55;
-	efs_t_disk[MBR(signature) + 1] = 0xAA;
-	memcpy(h + offsetof(struct gpt_header, signature), "EFI PART", 8);
-	efs_t_put_le(h + offsetof(struct gpt_header, revision), 0x00010000, 4);
-	efs_t_put_le(h + offsetof(struct gpt_header, header_size), sizeof(struct gpt_header), 4);
-	efs_t_put_le(h + offsetof(struct gpt_header, my_lba), 1, 8);
-	efs_t_put_le(h + offsetof(struct gpt_header, partition_entry_lba), 2, 8);
-	efs_t_put_le(h + offsetof(struct gpt_header, number_of_partition_entries), ENTRIES, 4);
-	efs_t_put_le(h + offsetof(struct gpt_header, size_of_partition_entry),
-	             sizeof(struct gpt_entry), 4);
+	uint8_t *h = efs_t_gpt_start(L, PART + vol_lbas + 4, ENTRIES);
 	memset(e + offsetof(struct gpt_entry, partition_type_guid), 0x33, 16);
 	efs_t_put_le(e + offsetof(struct gpt_entry, starting_lba), PART, 8);
 	efs_t_put_le(e + offsetof(struct gpt_entry, ending_lba), PART + vol_lbas - 1, 8);
 	memcpy(efs_t_disk + PART * L, efs_t_img, efs_t_len);
-	efs_t_put_le(h + offsetof(struct gpt_header, partition_entry_array_crc32),
-	             crc32_update(0, e, ENTRIES * sizeof(struct gpt_entry)), 4);
-	efs_t_put_le(h + offsetof(struct gpt_header, header_crc32),
-	             crc32_update(0, h, sizeof(struct gpt_header)), 4);
+	efs_t_gpt_seal_lba(L);
 
 	cr_assert_eq(efs_t_find(&loc), 0, "%s", loc.error);
 	cr_assert_eq(loc.partition, 1);
