@@ -59,7 +59,7 @@ struct pci_func {
 	int irq;     // PLIC source from interrupt-map, -1 when none
 	uintptr_t cfg;
 	struct pci_bar bar[6];
-	bool enabled; // BARs placed, decoding and bus mastering on
+	bool enabled; // BARs placed and decoding on (bus mastering: pci_set_master)
 	bool claimed; // the virtio transport took it
 	// Behind a PCI-to-PCI bridge (pci_bridge.c): the bridge above, as an
 	// index into the enumeration's array (-1 on the root bus); where this
@@ -142,9 +142,12 @@ void pci_cfg_write32(const struct pci_func *f, unsigned off, uint32_t v);
 int pci_enumerate(struct pci_host *h, struct pci_func *out, int max);
 
 // Size, place and program f's BARs (a bridge has two), then turn on
-// decoding and bus mastering. A BAR that fits no window: -ENOSPC with a
-// message naming the function and the BAR, and f stays disabled.
+// decoding. A BAR that fits no window: -ENOSPC with a message naming the
+// function and the BAR, and f stays disabled.
 int pci_assign(struct pci_host *h, struct pci_func *f);
+// Let f read and write memory (DMA): only for a function a driver has
+// taken, since one nobody drives has no business in our memory.
+void pci_set_master(const struct pci_func *f);
 // Every function of out[0..n) whose parent is `parent` (-1: the root
 // bus), and behind each bridge among them its functions, inside windows
 // the bridge is then programmed to forward (pci_bridge.c).

@@ -181,8 +181,10 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 		if (is64)
 			i++; // the next BAR was this one's upper half
 	}
-	cmd &= ~(PCI_CMD_IO | PCI_CMD_MEMORY | PCI_CMD_INTX_OFF);
-	cmd |= (io ? PCI_CMD_IO : 0) | (mem ? PCI_CMD_MEMORY : 0) | PCI_CMD_MASTER;
+	// decoding only: bus mastering would let the function read and write
+	// our memory, and that waits for a driver to take it (pci_set_master)
+	cmd &= ~(PCI_CMD_IO | PCI_CMD_MEMORY | PCI_CMD_MASTER | PCI_CMD_INTX_OFF);
+	cmd |= (io ? PCI_CMD_IO : 0) | (mem ? PCI_CMD_MEMORY : 0);
 	pci_cfg_write16(f, PCI_COMMAND, cmd);
 	f->irq = pci_intx_irq(h, f);
 	f->enabled = true;
@@ -199,4 +201,9 @@ int pci_assign(struct pci_host *h, struct pci_func *f)
 		kprintf("\n");
 	}
 	return 0;
+}
+
+void pci_set_master(const struct pci_func *f)
+{
+	pci_cfg_write16(f, PCI_COMMAND, pci_cfg_read16(f, PCI_COMMAND) | PCI_CMD_MASTER);
 }

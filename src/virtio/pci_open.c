@@ -62,13 +62,16 @@ int virtio_pci_open(struct virtio_pci *vp, struct pci_func *f)
 		vp->vdev.ops = &virtio_pci_modern_ops;
 		vp->num_queues = mmio_read16(vp->caps.common.addr +
 		                             offsetof(struct virtio_pci_common_cfg, num_queues));
+		pci_set_master(f); // the device reads and writes our rings
 		return 0;
 	}
 	// no modern structures: the legacy interface, if this is a
 	// transitional device (a 0x1040+ device has no legacy interface)
 	bool transitional = f->device <= VIRTIO_PCI_TRANS_LAST;
-	if (err == -ENODEV && transitional && open_legacy(vp, f) == 0)
+	if (err == -ENODEV && transitional && open_legacy(vp, f) == 0) {
+		pci_set_master(f);
 		return 0;
+	}
 	if (err == -ENODEV)
 		kprintf("virtio: %s: no common, notify and ISR capabilities%s; not used\n", name,
 		        transitional ? " and no legacy I/O BAR 0" : "");

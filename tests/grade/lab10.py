@@ -68,7 +68,8 @@ def check_bars(r):
 @test(10, "enumeration: every function listed; BARs aligned, in their windows, disjoint",
       points=3, transports=NO_TRANSPORT)
 def enumeration(ctx):
-    r = ctx.boot(["pci"], extra=["-device", "virtio-rng-pci", "-device", "e1000",
+    r = ctx.boot(["pci", "pci 00:01.0", "pci 00:02.0"],
+                 extra=["-device", "virtio-rng-pci", "-device", "e1000",
                                  "-device", "virtio-gpu-pci,disable-legacy=on",
                                  "-device", "pci-testdev,multifunction=on,addr=06.0",
                                  "-device", "pci-testdev,addr=06.3"],
@@ -91,6 +92,20 @@ def enumeration(ctx):
     bars = check_bars(r)
     if not any(w.startswith("00:02.0 BAR 0") for _, _, w in bars):
         raise Fail("the e1000's 128 KiB memory BAR 0 was not placed")
+    # decoding for every placed function, bus mastering (DMA into our
+    # memory) only for the one a driver took
+    for bdf, who, driven in (("01.0", "virtio-rng-pci", True), ("02.0", "e1000", False)):
+        m = re.search(rf"^pci 00:{bdf[:2]}\.{bdf[3]}: [0-9a-f:]+, command 0x([0-9a-f]{{4}})",
+                      r.output, re.M)
+        if not m:
+            raise Fail(f"`pci 00:{bdf}` printed no command register")
+        cmd = int(m.group(1), 16)
+        if cmd & 0x3 != 0x3:
+            raise Fail(f"{who}: command 0x{cmd:04x}: I/O and memory decoding should be on")
+        if bool(cmd & 0x4) != driven:
+            raise Fail(f"{who}: command 0x{cmd:04x}: bus mastering should be "
+                       + ("on: the driver's device reads its rings by DMA" if driven else
+                          "off: no driver took it, so it may not touch memory"))
     r.expect_exit(0)
 
 

@@ -32,6 +32,15 @@ static void fn_error(struct fake_pci_fn *f, const char *what, uint32_t off, unsi
 		         width);
 }
 
+// A notify makes the device read the rings: a real function does that by
+// DMA, which its Command register allows only with bus mastering on.
+static void check_master(struct fake_pci_fn *f, uint32_t off, unsigned width)
+{
+	if (!(fake_pci_command(f) & PCI_CMD_MASTER))
+		fn_error(f, "queue notified with bus mastering off: the device could not read it",
+		         off, width);
+}
+
 static uint32_t mm_read(struct fake_pci_fn *f, uint32_t reg)
 {
 	return host_mmio_read32(f->fv_base + reg);
@@ -178,6 +187,7 @@ static void modern_write(struct fake_pci_fn *f, int bar, uint32_t off, unsigned 
 		uint32_t at = off - NOTIFY_OFF;
 		if (f->notify_mult ? at != v * f->notify_mult : at != 0)
 			fn_error(f, "notify of a queue at another queue's address", off, width);
+		check_master(f, off, width);
 		mm_write(f, VIRTIO_MMIO_QUEUE_NOTIFY, v);
 	} else {
 		fn_error(f, "write outside the virtio structures", off, width);
@@ -276,7 +286,10 @@ static void legacy_write(struct fake_pci_fn *f, int bar, uint32_t off, unsigned 
 		f->queue_sel = v;
 		mm_write(f, VIRTIO_MMIO_QUEUE_SEL, v);
 		return;
-	case LG(queue_notify): mm_write(f, VIRTIO_MMIO_QUEUE_NOTIFY, v); return;
+	case LG(queue_notify):
+		check_master(f, off, width);
+		mm_write(f, VIRTIO_MMIO_QUEUE_NOTIFY, v);
+		return;
 	case LG(device_status): mm_write(f, VIRTIO_MMIO_STATUS, v); return;
 	}
 	fn_error(f, "legacy write to a read-only or unknown register", off, width);

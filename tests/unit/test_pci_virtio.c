@@ -96,7 +96,9 @@ Test(pci_virtio, lab10_modern_disk_reads_through_the_unchanged_driver)
 	struct pci_func *f = modern(VIRTIO_ID_BLOCK, 4);
 	uint8_t buf[1024];
 
+	cr_assert_eq(fake_pci_command(fn) & PCI_CMD_MASTER, 0, "no DMA before a driver takes it");
 	cr_assert_eq(virtio_pci_open(&vp, f), 0, "%s", host_log());
+	cr_assert(fake_pci_command(fn) & PCI_CMD_MASTER, "the transport turns bus mastering on");
 	cr_assert_eq(vp.vdev.ops, &virtio_pci_modern_ops);
 	cr_assert(!vp.vdev.legacy);
 	cr_assert_str_eq(vp.vdev.name, "pci 00:01.0");
