@@ -267,6 +267,8 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi)
 				size_t n = len < sizeof(bi->bootargs) ? len : sizeof(bi->bootargs);
 				memcpy(bi->bootargs, val, n);
 				bi->bootargs[n - 1] = '\0';
+				// len counts the terminating NUL
+				bi->bootargs_cut = len > sizeof(bi->bootargs);
 			} else if (depth == 2 && node_is(path[1], "cpus") &&
 			           node_is(path[2], "cpu") && !strcmp(prop, "reg") &&
 			           (len == 4 || len == 8)) {

@@ -24,6 +24,7 @@ struct boot_info {
 	uint64_t ram_base, ram_size; // from /memory
 	uint64_t timebase_hz;        // from /cpus/timebase-frequency
 	char bootargs[256];          // from /chosen/bootargs ("" when absent)
+	bool bootargs_cut;           // they were longer: only the first 255 bytes are here
 	uint64_t boot_hart;          // the hart we run on (a0 at entry)
 	// The PLIC context that delivers S-mode external interrupts to the
 	// boot hart: the index of the pair <boot hart's intc phandle, 9> in
@@ -66,10 +67,15 @@ int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi);
 // of key copied into out, or NULL when absent. "key" alone gives "1".
 const char *bootarg(const char *key, char *out, int outlen);
 
-// A numeric argument ("vq_size=64"), or dflt when absent or malformed.
+// A numeric argument ("vq_size=64"), or dflt when absent, not a number,
+// or outside the argument's range (bootarg.c's table).
 uint64_t bootarg_u64(const char *key, uint64_t dflt);
 // Whether the argument is present and says "off" ("irq=off").
 bool bootarg_is_off(const char *key);
+// Say what on the boot line will not be taken as written: a word no
+// argument is called, a value its argument does not take, an argument
+// given twice, a line too long to read whole. Returns how many such.
+int bootarg_check(void);
 
 extern struct boot_info boot_info;
 

@@ -128,6 +128,7 @@ void kmain(unsigned long hartid, void *dtb)
 		        (unsigned long)(mem_unmanaged_bytes() >> 20));
 	if (boot_info.bootargs[0])
 		kprintf("boot: arguments \"%s\"\n", boot_info.bootargs);
+	bootarg_check();
 
 	// lab 1: which virtio devices are plugged in, and where
 	virtio_scan();

@@ -48,11 +48,10 @@ static int set_limits(struct vblk *v)
 {
 	struct virtio_dev *d = v->dev;
 	uint32_t size_max = 0, seg_max = 0;
+	// at most 64 MiB (bootarg.c's range): far beyond any gain
 	uint64_t limit = bootarg_u64("blk_max_kib", DEFAULT_MAX_REQ / 1024) * 1024;
 	int err;
 
-	if (limit > DEFAULT_MAX_REQ * 64ULL)
-		limit = DEFAULT_MAX_REQ * 64ULL; // 64 MiB: far beyond any gain
 	if (vdev_has(d, VIRTIO_BLK_F_SIZE_MAX) && (err = CONFIG_FIELD(d, size_max, &size_max)) < 0)
 		return err;
 	if (vdev_has(d, VIRTIO_BLK_F_SEG_MAX) && (err = CONFIG_FIELD(d, seg_max, &seg_max)) < 0)
@@ -120,10 +119,10 @@ static int vblk_start(struct vblk *v)
 		return err;
 	if ((err = read_config(v)) < 0)
 		goto fail;
-	// vq_size=N caps the queue; 0 means the default, and anything over
-	// the split ring's largest size (spec 2.7: 32768) is that size
+	// vq_size=N caps the queue; 0 means the default. bootarg.c takes no
+	// more than the split ring's largest size (spec 2.7: 32768)
 	uint64_t qmax = bootarg_u64("vq_size", VIRTQ_DEFAULT_SIZE);
-	qmax = qmax == 0 ? VIRTQ_DEFAULT_SIZE : qmax > 32768 ? 32768 : qmax;
+	qmax = qmax == 0 ? VIRTQ_DEFAULT_SIZE : qmax;
 	if ((err = vdev_queue_setup(d, &v->vq, 0, (uint16_t)qmax)) < 0)
 		goto fail;
 	// a request takes header + data segments + status ring entries, or

@@ -47,6 +47,28 @@ def numa_nodes(ctx):
     r.expect_exit(0)
 
 
+@test(0, "the boot line: a typo, a value out of range, a repeat and a cut line are named",
+      points=1, transports=ONCE)
+def boot_line(ctx):
+    # each would otherwise boot as if it had been taken: vqsize=16 with
+    # the default queue, irq=of with interrupts on
+    tail = "y" * 200
+    r = ctx.boot(["irq", "echo alive"],
+                 append=f"vqsize=16 irq=of blk_timeout_ms=0 blk_spin_us=5 blk_spin_us=6 {tail}")
+    r.expect(r'^boot: "vqsize=16" is not an argument this kernel knows; ignored \(known: .*'
+             r'\bvq_size\b.*\)$', "the typo named, with the arguments there are")
+    r.expect(r'^boot: "irq=of": irq takes on or off; ignored, the default stands$',
+             "a switch's bad value named")
+    r.expect(r'^boot: "blk_timeout_ms=0": blk_timeout_ms takes a number from 1 to \d+; '
+             r"ignored, the default stands$", "a number outside its range named")
+    r.expect(r'^boot: blk_spin_us given more than once; the first \("blk_spin_us=5"\) counts$',
+             "the repeated argument named")
+    r.expect(r"^boot: the arguments are longer than 255 bytes; the rest is not read$",
+             "the cut boot line said")
+    r.expect(r"^alive$", "the kernel to boot and run commands")
+    r.expect_exit(0)
+
+
 @test(0, "kprintf formats numbers, strings and padding", points=3, transports=ONCE)
 def formatting(ctx):
     r = ctx.boot(["fmt"])

@@ -318,7 +318,7 @@ Test(virtio_blk, lab4_transfer_of_more_than_32_requests_is_split_into_batches)
 }
 
 // vq_size is a 64-bit number on the boot line: 65540 must not wrap to a
-// 4-entry queue (it caps at the split ring's 32768, then the device's 256)
+// 4-entry queue (it is past the split ring's 32768, so the default, 256)
 Test(virtio_blk, lab3_vq_size_beyond_16_bits_does_not_wrap)
 {
 	strcpy(boot_info.bootargs, "vq_size=65540");
