@@ -48,6 +48,8 @@ static void put(struct virtq *vq, struct bare_slot *slot, uint16_t head, uint64_
 
 int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost)
 {
+	if (n < 1)
+		return -EINVAL; // nothing to time
 	struct virtq *vq = vblk_borrow_queue(v);
 	if (!vq)
 		return -EBUSY;

@@ -91,6 +91,8 @@ static int take(struct virtq *vq, struct bare_slot *hdr, struct floor_head *fh, 
 
 int floor_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost)
 {
+	if (n < 1)
+		return -EINVAL; // nothing to time
 	struct virtq *vq = vblk_borrow_queue(v);
 	if (!vq)
 		return -EBUSY;

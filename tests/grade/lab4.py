@@ -319,12 +319,25 @@ def big_blocks_partial_tail(ctx):
     r.expect_exit(0)
 
 
-@test(4, "empty and 511-byte disks: each command says what is wrong", points=2,
+@test(4, "empty, 511-byte and 12 KiB disks: each command says what is wrong", points=2,
       transports=("legacy",))
 def tiny_disks(ctx):
     cmds = ["blk read 0", "blkstress 8", "bench / 1 1", "echo still-alive"]
     empty = ctx.boot(cmds, disks=[make_disk(ctx.scratch("empty.img"), 0)])
     odd = ctx.boot(cmds[1:], disks=[make_disk(ctx.scratch("odd.img"), 511)])
+    # three 4 KiB places: a quarter of them, for the random patterns, was
+    # no request at all, timed as "bytes 0" and refused by the bare loop
+    # as "out of memory"
+    small = ctx.boot(cmds[2:], disks=[make_disk(ctx.scratch("small.img"), 12 << 10)])
+    small.expect(r"^bench: the disk has room for 3 4 KiB reads; .* the figures mean little$",
+                 "`bench` on a 12 KiB disk saying its figures mean little")
+    small.reject(r"bytes 0 ticks|out of memory", "a pattern timed with no request, or "
+                 "the bare loop given none")
+    small.expect(r"^bench: bare minimal_qd32 rep 1 bytes 12288 ticks \d+$",
+                 "the bare loop's three random 4 KiB reads at depth 32")
+    small.expect(r"^bench: done$", "`bench` to finish")
+    small.alive()
+    small.expect_exit(0)
     failed(empty, "blk read 0", r"out of range \(capacity 0 sectors\)", "the disk is empty")
     if "blkstress: the disk holds 0 bytes, not one whole 512-byte block" not in \
             empty.section("blkstress 8"):
