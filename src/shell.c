@@ -72,6 +72,11 @@ static int read_line(char *buf, int size)
 			}
 			continue;
 		}
+		if (c == 0x03) { // Ctrl-C: drop the line, run nothing
+			kprintf("^C\n");
+			buf[0] = '\0';
+			return 0;
+		}
 		if (c == 0x15) { // Ctrl-U: erase the line
 			for (; n > 0; n--)
 				kprintf("\b \b");
@@ -89,6 +94,14 @@ static int read_line(char *buf, int size)
 		buf[n++] = (char)c;
 		kprintf("%c", c);
 	}
+}
+
+bool shell_interrupted(const char *cmd)
+{
+	if (!uart_interrupted())
+		return false;
+	kprintf("^C\n%s: interrupted\n", cmd);
+	return true;
 }
 
 // Split on spaces; "double quotes" keep spaces inside one word. Returns

@@ -5,6 +5,8 @@
 #ifndef SHELL_H
 #define SHELL_H
 
+#include <stdbool.h>
+
 #include "lib/number.h" // parse_u64, for the commands
 
 struct shell_cmd {
@@ -19,5 +21,9 @@ struct shell_cmd {
 	    __attribute__((used, section("shell_cmds"), aligned(8))) = {name_, usage_, help_, fn_}
 
 void shell_run(void);
+// Whether Ctrl-C was typed to stop the running command; if so, prints
+// "cmd: interrupted". For the commands that may run long (ping, bench,
+// cat, hexdump), at points where stopping leaves nothing half done.
+bool shell_interrupted(const char *cmd);
 
 #endif

@@ -53,6 +53,15 @@ static uintptr_t uart_base;
 static uint8_t early[EARLY_MAX + 2];
 static unsigned early_next, early_len;
 
+// Input taken while a command ran (uart_interrupted looks for Ctrl-C in
+// it), handed out after the early bytes and before the UART's next ones,
+// so what was typed ahead still runs, in order. Past AHEAD_MAX bytes it is
+// left in the UART, where QEMU holds it back.
+#define AHEAD_MAX 256
+#define CTRL_C    0x03
+static uint8_t ahead[AHEAD_MAX];
+static unsigned ahead_first, ahead_len;
+
 // Without a FIFO, QEMU passes the next byte only once the last one is
 // read, a round trip through its main loop: after a byte, uart_getc_wait
 // polls for this long before it sleeps, or a pasted line would arrive a
@@ -124,14 +133,46 @@ void uart_putc(char c)
 	mmio_write8(uart_base + UART_THR, (uint8_t)c);
 }
 
-int uart_getc(void)
+// The next byte from the UART itself, or -1.
+static int rx_byte(void)
 {
-	if (early_next < early_len)
-		return early[early_next++];
 	if (!uart_base || !rx_ready())
 		return -1;
 	last_rx = time_now();
 	return mmio_read8(uart_base + UART_RBR);
+}
+
+int uart_getc(void)
+{
+	if (early_next < early_len)
+		return early[early_next++];
+	if (ahead_len) {
+		uint8_t c = ahead[ahead_first];
+		ahead_first = (ahead_first + 1) % AHEAD_MAX;
+		ahead_len--;
+		return c;
+	}
+	return rx_byte();
+}
+
+// Example: while `ping -c 100 ...` runs, the user types "ls", Ctrl-C,
+// "pwd\r". The ping's next look takes all six bytes and returns true: "ls"
+// goes with the Ctrl-C, as a terminal's interrupt discards what was typed
+// ahead of it, and "pwd\r" stays here. The ping stops; the shell runs pwd.
+bool uart_interrupted(void)
+{
+	bool hit = false;
+	int c;
+
+	while (ahead_len < AHEAD_MAX && (c = rx_byte()) >= 0) {
+		if (c == CTRL_C) {
+			hit = true;
+			ahead_len = 0;
+		} else {
+			ahead[(ahead_first + ahead_len++) % AHEAD_MAX] = (uint8_t)c;
+		}
+	}
+	return hit;
 }
 
 // The shell waits here for its next key, and may wait for hours. Polling

@@ -24,4 +24,10 @@ int uart_getc(void);
 // wait at the prompt; it uses no host CPU meanwhile).
 int uart_getc_wait(void);
 
+// Whether Ctrl-C was typed since the last look: for a command that may
+// run long (ping, bench, cat), to stop early. What was typed meanwhile
+// after the last Ctrl-C is kept for the shell, in order; what came before
+// it goes with it, as a terminal's interrupt discards typed-ahead input.
+bool uart_interrupted(void);
+
 #endif

@@ -218,15 +218,18 @@ static int cmd_bench(int argc, char **argv)
 		        "random pattern, depth 32 is barely reached and the figures mean little\n",
 		        c.n4k, 4 * 32);
 
-	for (int rep = 1; rep <= (int)reps; rep++) {
-		for (int p = 0; p < NPAT4K; p++)
+	bool stop = false;
+	for (int rep = 1; rep <= (int)reps && !stop; rep++) {
+		for (int p = 0; p < NPAT4K && !(stop = shell_interrupted("bench")); p++)
 			bench_4k(&c, p, rep);
-		if (!only4k)
+		if (!only4k && !stop && !(stop = shell_interrupted("bench")))
 			bench_large(&c, rep);
 	}
 	vblk_set_polling(was_polling);
 	dma_free(c.buf, c.bytes);
 	dma_free(c.io, io_bytes);
+	if (stop)
+		return 1;
 	kprintf("bench: done\n");
 	return 0;
 }

@@ -47,6 +47,8 @@ static int cmd_cat(int argc, char **argv)
 		while ((n = efs_read(&fs->vol, &node, off, chunk, sizeof(chunk))) > 0) {
 			put_raw(chunk, (size_t)n);
 			off += (uint64_t)n;
+			if (shell_interrupted("cat"))
+				return 1;
 		}
 		if (n < 0) {
 			fs_cmd_error(fs, "cat", argv[i], (int)n);
@@ -122,6 +124,8 @@ static int cmd_hexdump(int argc, char **argv)
 	end = count < node.size - off ? off + count : node.size;
 	// hexdump -C: a line equal to the line before is shown once as '*'.
 	while (off < end) {
+		if (shell_interrupted("hexdump"))
+			return 1;
 		size_t want = end - off < sizeof(chunk) ? (size_t)(end - off) : sizeof(chunk);
 		long n = efs_read(&fs->vol, &node, off, chunk, want);
 

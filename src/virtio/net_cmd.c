@@ -68,9 +68,12 @@ static int cmd_ping(int argc, char **argv)
 		goto usage;
 	if (!need_device("ping"))
 		return 1;
-	unsigned long received = 0;
+	unsigned long received = 0, sent = 0;
 	for (unsigned long seq = 1; seq <= count; seq++) {
 		uint64_t rtt;
+		if (shell_interrupted("ping"))
+			break;
+		sent++;
 		int err = icmp_ping(ip, (uint16_t)seq, NET_TIMEOUT_MS, &rtt);
 		if (err == 0) {
 			received++;
@@ -84,7 +87,7 @@ static int cmd_ping(int argc, char **argv)
 			break;
 		}
 	}
-	kprintf("ping: %lu sent, %lu received\n", count, received);
+	kprintf("ping: %lu sent, %lu received\n", sent, received);
 	return received == count ? 0 : 1;
 usage:
 	kprintf("usage: ping [-c N] A.B.C.D, 1 <= N <= %d\n", PING_MAX);

@@ -167,6 +167,16 @@ def long_lines(ctx):
     r.expect_exit(0)
 
 
+@test(0, "Ctrl-C drops the line being typed, and the next line runs", points=1,
+      transports=ONCE)
+def ctrl_c_line(ctx):
+    r = ctx.boot(["echo dropped\x03echo kept"])
+    r.expect(r"^eclipse> echo dropped\^C$", "the line shown cut by ^C")
+    r.reject(r"^dropped$", "the dropped line's command to run")
+    r.expect(r"^kept$", "the line typed after the Ctrl-C to run")
+    r.expect_exit(0)
+
+
 @test(0, "a status that does not fit in 8 bits is refused, not cut", points=1, transports=ONCE)
 def poweroff_range(ctx):
     # QEMU keeps 8 bits: 256 would exit 0 (success), 4294967296 too

@@ -105,9 +105,13 @@ def no_devices(ctx):
     r.expect_exit(0)
 
 
-@test(9, "arp 10.0.2.2 gets QEMU's gateway MAC; our MAC comes from config", points=3)
+@test(9, "arp 10.0.2.2 gets QEMU's gateway MAC; our MAC comes from config; Ctrl-C stops "
+      "a ping", points=3)
 def arp_gateway(ctx):
-    r = ctx.boot(["arp 10.0.2.2", "net"], disks=[disk(ctx)], extra=NET, timeout=10)
+    # 10.0.2.99 answers nothing: 1000 pings would wait 1000 s, unless the
+    # Ctrl-C typed after the command stops them (what follows it still runs)
+    r = ctx.boot(["arp 10.0.2.2", "net", "ping -c 1000 10.0.2.99\r\x03echo after-ping"],
+                 disks=[disk(ctx)], extra=NET, timeout=10)
     hdr = 10 if ctx.legacy else 12
     r.expect(rf"^virtio-net: {re.escape(ctx.where(1))}, {ctx.interface} transport, MAC {MAC}, "
              rf"header {hdr} bytes", f"the MAC {MAC} and a {hdr}-byte header on the "
@@ -118,6 +122,12 @@ def arp_gateway(ctx):
     net = r.section("net")
     if not re.search(rf"^net: MAC {MAC}, link up$", net, re.M):
         raise Fail(f"`net` should print 'net: MAC {MAC}, link up', it printed {net.strip()!r}")
+    ping = r.section("ping -c 1000 10.0.2.99")
+    if not re.search(r"^ping: interrupted\nping: [01] sent, 0 received$", ping, re.M):
+        raise Fail("Ctrl-C during `ping -c 1000` should stop it at once with 'ping: "
+                   f"interrupted' and what it sent: {ping.strip()[-200:]!r}")
+    if "after-ping" not in r.section("echo after-ping"):
+        raise Fail("the command typed after the Ctrl-C did not run")
     r.expect_exit(0)
 
 
