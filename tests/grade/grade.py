@@ -234,7 +234,10 @@ def main():
 
     labs = None
     if args.lab:
-        labs = {int(x) for a in args.lab for x in a.split(",") if x}
+        words = [x for a in args.lab for x in a.split(",")]
+        if not words or not all(x.isdigit() for x in words):
+            ap.error(f"--lab {','.join(args.lab)}: expected lab numbers, such as 3 or 2,3")
+        labs = {int(x) for x in words}
     root = os.path.abspath(args.root)
     stop = Stop(args.fail_fast)
     # With --fail-fast the unit tests run first: they take seconds, and a

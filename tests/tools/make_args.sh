@@ -1,0 +1,44 @@
+#!/bin/sh
+# Bad arguments to make and the grader get a clear error and change
+# nothing: an unknown TRANSPORT (it used to boot legacy mmio as if it had
+# been taken), a DISK_IMG that is not there (make used to create it from
+# the sample disk, under the mistyped name, and boot that), a LAB that is
+# not a number (a seq error, or a Python traceback). And each TRANSPORT
+# grade.py knows attaches the disk as its name says.
+set -eu
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() {
+	if eval "$2"; then echo "ok   $1"; pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi
+}
+qemu_line() { make -s -n qemu TRANSPORT="$1" 2>&1 | grep qemu-system-riscv64 || true; }
+
+check "TRANSPORT=bogus is refused, naming the ones there are" \
+	'make -s -n qemu TRANSPORT=bogus 2>&1 | grep -q "TRANSPORT=bogus: expected one of legacy modern modern-packed pci pci-legacy pci-packed"'
+check "TRANSPORT with two words is refused" \
+	'! make -s -n qemu TRANSPORT="legacy modern" >/dev/null 2>&1'
+check "legacy: an mmio disk, QEMU's default version" \
+	'qemu_line legacy | grep -q -- "-device virtio-blk-device,drive=d0\$" && ! qemu_line legacy | grep -q force-legacy'
+check "modern: version 2 mmio" \
+	'qemu_line modern | grep -q -- "force-legacy=false .*virtio-blk-device,drive=d0\$"'
+check "modern-packed: version 2 mmio with packed=on" \
+	'qemu_line modern-packed | grep -q -- "force-legacy=false .*virtio-blk-device,drive=d0,packed=on\$"'
+check "pci: modern only" \
+	'qemu_line pci | grep -q -- "virtio-blk-pci,drive=d0,disable-legacy=on\$"'
+check "pci-legacy: legacy only" \
+	'qemu_line pci-legacy | grep -q -- "virtio-blk-pci,drive=d0,disable-modern=on\$"'
+check "pci-packed: modern PCI with packed=on" \
+	'qemu_line pci-packed | grep -q -- "virtio-blk-pci,drive=d0,disable-legacy=on,packed=on\$"'
+check "a DISK_IMG that is not there is an error, and is not created" \
+	'! make -s qemu DISK_IMG="$tmp/typo.img" >"$tmp/out" 2>&1 && grep -q "DISK_IMG=$tmp/typo.img: no such file" "$tmp/out" && [ ! -e "$tmp/typo.img" ]'
+touch "$tmp/mine.img"
+check "a DISK_IMG that is there is booted as it is" \
+	'make -s -n qemu DISK_IMG="$tmp/mine.img" 2>&1 | grep -q -- "-drive file=$tmp/mine.img,"'
+check "make unit LAB=x says LAB is not a number, before building anything" \
+	'! make -s -n unit LAB=x >"$tmp/out" 2>&1 && grep -q "unit: LAB=x: expected a lab number" "$tmp/out"'
+check "grade.py --lab abc is a usage error, not a traceback" \
+	'python3 tests/grade/grade.py --lab abc >"$tmp/out" 2>&1; [ $? -eq 2 ] && grep -q "expected lab numbers" "$tmp/out" && ! grep -q Traceback "$tmp/out"'
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
