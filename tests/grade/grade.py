@@ -263,7 +263,10 @@ def main():
                       for t in gradelib.TESTS if t.transport == base]
         tests = [t for t in tests if not args.test or args.test in t.name]
     if not tests and not units.result():
-        sys.exit("grade: no tests for the labs asked for")
+        known = sorted(int(f[3:-3]) for f in os.listdir(HERE) if re.match(r"lab\d+\.py$", f))
+        sys.exit("grade: no tests for the labs asked for"
+                 + (f" whose name contains {args.test!r}" if args.test else "")
+                 + (f" (the labs are {known[0]} to {known[-1]})" if known else ""))
 
     results = []
     if tests and not stop.is_set():
