@@ -111,8 +111,8 @@ class Phase:
             if self.jobs_left:
                 return
             self.end = time.monotonic()
-            print(f"\n== {self.title} ({self.end - self.start:.0f}s, {self.cpu:.0f} cpu-s)",
-                  flush=True)
+            took = f"{self.end - self.start:.0f}s" if self.start is not None else "no job ran"
+            print(f"\n== {self.title} ({took}, {self.cpu:.0f} cpu-s)", flush=True)
             for line in self.lines:
                 print(line)
             sys.stdout.flush()

@@ -124,7 +124,36 @@ def main():
         else:
             shutil.copy2(src, dst, follow_symlinks=False) if not os.path.islink(src) else \
                 os.symlink(os.readlink(src), dst)
+    with open(os.path.join(args.out, HANDOUT_NOTE), "w", encoding="utf-8") as f:
+        f.write(handout_note(args.lab))
     print(f"handout: {args.out} (labs {args.lab} and later stubbed; {len(stubbed)} files changed)")
+
+
+# What a student finds at the top of the tree: which lab it is for, and
+# what the two commands of the README do here. tests/run_all.py reads the
+# lab from its first line, so that `make test` grades it.
+HANDOUT_NOTE = "HANDOUT.md"
+
+
+def handout_note(lab):
+    done = (f"Labs 0 to {lab - 1} are solved in this tree" if lab > 1 else
+            "Lab 0 is solved in this tree" if lab == 1 else "No lab is solved in this tree yet")
+    return f"""# Eclipse RV: the handout for lab {lab}
+
+{done}; lab {lab} and the later ones are stubs, each marked
+`TODO(lab N)` where your code goes. Start with `lab-guides/README.md`,
+then the guide of lab {lab} in `lab-guides/`.
+
+- `make qemu` boots the kernel into its shell with the sample disk.
+- `make test` grades lab {lab}, as `make grade LAB={lab}` does: its unit
+  tests and its QEMU checks, ending with `N passed, N failed`.
+  `make grade LAB=N` grades another lab, `make unit LAB=N` runs the unit
+  tests of labs 0 to N.
+
+`README.md` describes the course's own tree, where the solutions live;
+the checks its `make test` runs there (the handout and mutation proofs)
+need that tree.
+"""
 
 
 if __name__ == "__main__":
