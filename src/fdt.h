@@ -64,7 +64,8 @@ int fdt_plic_s_context(const struct boot_info *bi, unsigned long hart);
 int fdt_read(const void *fdt, unsigned long hartid, struct boot_info *bi);
 
 // Boot arguments: "key=value" words separated by spaces. Returns the value
-// of key copied into out, or NULL when absent. "key" alone gives "1".
+// of key copied into out, or NULL when absent. "key" alone gives "", which
+// no argument takes (bootarg_check says so).
 const char *bootarg(const char *key, char *out, int outlen);
 
 // A numeric argument ("vq_size=64"), or dflt when absent, not a number,

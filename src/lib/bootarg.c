@@ -75,8 +75,8 @@ const char *bootarg(const char *key, char *out, int outlen)
 	while ((word = next_word(&s, &len))) {
 		if (key_len(word, len) != klen || strncmp(word, key, klen))
 			continue;
-		const char *v = klen < len ? word + klen + 1 : "1";
-		int n = klen < len ? (int)(len - klen - 1) : 1;
+		const char *v = word + klen + (klen < len); // past the '=', if any
+		int n = klen < len ? (int)(len - klen - 1) : 0;
 		if (n >= outlen)
 			n = outlen - 1;
 		memcpy(out, v, n);

@@ -60,6 +60,10 @@ Test(bootarg, lab0_values_an_argument_does_not_take_leave_its_default)
 	cr_assert_eq(bootarg_u64("blk_spin_us", 0), 0);
 	cr_assert(!bootarg_is_off("packed"));
 	cr_assert(!bootarg_is_off("irq"));
+	// a number's key alone is no value either (it once read as 1)
+	line("vq_size");
+	cr_assert_eq(bootarg_check(), 1, "%s", host_log());
+	cr_assert_eq(bootarg_u64("vq_size", 256), 256);
 }
 
 Test(bootarg, lab0_the_edges_of_a_range_are_taken)
