@@ -3,7 +3,8 @@
 # nothing: an unknown TRANSPORT (it used to boot legacy mmio as if it had
 # been taken), a DISK_IMG that is not there (make used to create it from
 # the sample disk, under the mistyped name, and boot that), a LAB that is
-# not a number (a seq error, or a Python traceback), a lab there is not.
+# not a number (a seq error, or a Python traceback), a lab there is not
+# (make handout LAB=42 wrote a handout of nothing).
 # And each TRANSPORT grade.py knows attaches the disk as its name says.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -42,5 +43,7 @@ check "grade.py --lab abc is a usage error, not a traceback" \
 	'python3 tests/grade/grade.py --lab abc >"$tmp/out" 2>&1; [ $? -eq 2 ] && grep -q "expected lab numbers" "$tmp/out" && ! grep -q Traceback "$tmp/out"'
 check "grade.py --lab 99 names the labs there are" \
 	'! python3 tests/grade/grade.py --lab 99 >"$tmp/out" 2>&1 && grep -q "no tests for the labs asked for (the labs are 0 to [0-9]*)" "$tmp/out"'
+check "make handout LAB=42 names the labs there are and writes nothing" \
+	'! python3 tools/handout.py --lab 42 --out "$tmp/h42" >"$tmp/out" 2>&1 && grep -q "there is no lab 42: the labs are 0 to [0-9]*" "$tmp/out" && [ ! -e "$tmp/h42" ]'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
