@@ -171,6 +171,8 @@ static int cmd_help(int argc, char **argv)
 		ksnprintf(left, sizeof(left), "%s %s", c->name, c->usage);
 		kprintf("  %-28s %s\n", left, c->help);
 	}
+	kprintf("Ctrl-C drops the line being typed, or stops ping, bench, cat or hexdump;\n"
+	        "Ctrl-U erases the line; Ctrl-A then X quits QEMU\n");
 	return 0;
 }
 SHELL_COMMAND("help", "", "list the commands", cmd_help);
