@@ -254,6 +254,9 @@ def timeout(ctx):
                        "queue 0 set up again after the reset")):
         if not re.search(pat, out, re.M):
             raise Fail(f"`blk read 0` on a device that does not answer should print {what}")
+    # once a boot (the mount's read timed out first)
+    r.expect(r"^virtio-blk: if the disk is only slow .* blk_timeout_ms=N ",
+             "the line saying how to give a slow disk longer")
     failed(r, "blk read 0", "timed out", "the device did not answer")
     r.reject(r"device did not come back", "a failed restart")
     r.alive()
