@@ -13,12 +13,7 @@
 # runner that could not start for that reason is run again.
 set -eu
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0 skip=0
-check() {
-	if eval "$2"; then echo "ok   $1"; pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi
-}
+. tests/tools/lib/check.sh
 libs=$(make -s --no-print-directory --eval 'print-%: ; @echo $($*)' print-CRITERION_LIBS)
 printf '%s\n' '#include <criterion/criterion.h>' '#include <criterion/new/assert.h>' \
 	'Test(diff, lab0_two_lines) { cr_assert(eq(str, "line one\nline two\n", "line one\nline 2\n")); }' \
@@ -78,5 +73,4 @@ check "a --fail-fast runner's socket is removed after it" \
 	'grep -q "fail-fast rc [1-9]" "$tmp/rc.out" && [ -z "$(find /tmp -maxdepth 1 -name "criterion_*.sock" -user "$(id -u)" -newer "$tmp/mark")" ]'
 check "a runner that could not bind its socket is run again" \
 	'grep -q "busy rc 0 Tested: 1 | Passing: 1" "$tmp/rc.out"'
-echo "$pass passed, $fail failed$([ $skip = 0 ] || echo ", $skip skipped")"
-[ $fail = 0 ]
+summary

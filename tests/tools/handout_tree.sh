@@ -6,12 +6,7 @@
 # HANDOUT.md, and its make test stays the proofs.
 set -eu
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {
-	if eval "$2"; then echo "ok   $1"; pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi
-}
+. tests/tools/lib/check.sh
 lab_of() { (cd "$1" && python3 -c 'import sys; sys.path.insert(0, "tests"); import run_all; print(run_all.handout_lab())'); }
 
 python3 tools/handout.py --lab 3 --out "$tmp/h3" >/dev/null
@@ -25,5 +20,4 @@ check "the lab 0 handout says no lab is solved yet" \
 check "run_all.py there finds the lab (make test grades lab 3)" '[ "$(lab_of "$tmp/h3")" = 3 ]'
 check "the course's own tree is no handout (make test runs the proofs)" \
 	'[ ! -e HANDOUT.md ] && [ "$(lab_of .)" = None ]'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

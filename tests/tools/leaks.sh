@@ -9,12 +9,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {
-	if eval "$2"; then echo "ok   $1"; pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi
-}
+. tests/tools/lib/check.sh
 for kind in leaky tidy; do
 	mkdir -p "$tmp/$kind/build"
 	if [ $kind = leaky ]; then body='void *p = malloc(77); cr_assert(p != NULL); p = NULL;'; else
@@ -36,5 +31,4 @@ check "without --leaks the same tree passes" \
 	'grep -q "^2 passed, 0 failed$" "$tmp/leaky.grade"'
 check "a test that frees what it took passes grade.py --leaks" \
 	'grep -q "^2 passed, 0 failed$" "$tmp/tidy.leaks"'
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary

@@ -8,12 +8,7 @@
 # And each TRANSPORT grade.py knows attaches the disk as its name says.
 set -eu
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {
-	if eval "$2"; then echo "ok   $1"; pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi
-}
+. tests/tools/lib/check.sh
 qemu_line() { make -s -n qemu TRANSPORT="$1" 2>&1 | grep qemu-system-riscv64 || true; }
 
 check "TRANSPORT=bogus is refused, naming the ones there are" \
@@ -45,5 +40,4 @@ check "grade.py --lab 99 names the labs there are" \
 	'! python3 tests/grade/grade.py --lab 99 >"$tmp/out" 2>&1 && grep -q "no tests for the labs asked for (the labs are 0 to [0-9]*)" "$tmp/out"'
 check "make handout LAB=42 names the labs there are and writes nothing" \
 	'! python3 tools/handout.py --lab 42 --out "$tmp/h42" >"$tmp/out" 2>&1 && grep -q "there is no lab 42: the labs are 0 to [0-9]*" "$tmp/out" && [ ! -e "$tmp/h42" ]'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
