@@ -98,8 +98,10 @@ def main():
 
     # --lab one past the last is the whole solution with its markers gone
     # (make test proves it); a lab further on is a typo
-    graded = [int(f[3:-3]) for f in os.listdir(os.path.join(args.root, "tests", "grade"))
-              if re.match(r"lab\d+\.py$", f)]
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                    "grade"))
+    import gradelib
+    graded = gradelib.lab_numbers(args.root)
     if graded and not 0 <= args.lab <= max(graded) + 1:
         sys.exit(f"handout: there is no lab {args.lab}: the labs are 0 to {max(graded)} "
                  f"(--lab {max(graded) + 1}: every lab solved, the markers removed)")

@@ -423,6 +423,13 @@ def load_factor():
     return min(4.0, max(1.0, load))
 
 
+def lab_numbers(root):
+    """The labs the tree at root has a grader for (tests/grade/labN.py),
+    in order: what grade.py, run_all.py and handout.py take as the labs."""
+    d = os.path.join(root, "tests", "grade")
+    return sorted(int(f[3:-3]) for f in os.listdir(d) if re.match(r"lab\d+\.py$", f))
+
+
 def make_disk(path, size, fill=None):
     """A raw disk image of `size` bytes; fill(sector) -> 512 bytes, or zeros."""
     with open(path, "wb") as f:
