@@ -95,7 +95,9 @@ check_listed = $(foreach f,$(LISTED_SRCS),$(if $(wildcard $(f)),,$(error $(f) is
 $(if $(KERNEL_SRCS),,$(error no sources found below src/))
 
 SAMPLE_IMG := $(BUILD)/sample.img
-DISK_IMG   := $(BUILD)/disk.img
+# the sample's copy, which make qemu boots and writes
+OWN_DISK   := $(BUILD)/disk.img
+DISK_IMG   := $(OWN_DISK)
 
 # A transport make does not know would boot as legacy mmio, looking as if
 # it had taken: refused instead
@@ -172,14 +174,14 @@ $(SAMPLE_IMG): $(BUILD)/tools/mkfs-eclipsefs disk $(call rwildcard,disk,%)
 	SOURCE_DATE_EPOCH=1640995200 $(BUILD)/tools/mkfs-eclipsefs $@ disk
 
 # --- running ----------------------------------------------------------------
-$(BUILD)/disk.img: | $(SAMPLE_IMG)
+$(OWN_DISK): | $(SAMPLE_IMG)
 	cp $(SAMPLE_IMG) $@
 
 # Another DISK_IMG must be there: made from the sample under a mistyped
 # name, it would boot as if it were the disk asked for
-ifneq ($(DISK_IMG),$(BUILD)/disk.img)
+ifneq ($(DISK_IMG),$(OWN_DISK))
 $(DISK_IMG):
-	@echo "DISK_IMG=$(DISK_IMG): no such file (make makes only its own, $(BUILD)/disk.img)" >&2
+	@echo "DISK_IMG=$(DISK_IMG): no such file (make makes only its own, $(OWN_DISK))" >&2
 	@exit 1
 endif
 

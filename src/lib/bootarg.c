@@ -67,22 +67,27 @@ static const struct known_arg *lookup(const char *key, size_t klen)
 	return 0;
 }
 
+// The value of a word whose key is klen bytes long (what follows the '=',
+// "" without one), copied into out and cut to outlen - 1 bytes.
+static char *word_value(const char *word, size_t len, size_t klen, char *out, size_t outlen)
+{
+	size_t n = klen < len ? len - klen - 1 : 0;
+
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, word + klen + (klen < len), n); // past the '=', if any
+	out[n] = '\0';
+	return out;
+}
+
 const char *bootarg(const char *key, char *out, int outlen)
 {
 	const char *s = boot_info.bootargs, *word;
 	size_t klen = strlen(key), len;
 
-	while ((word = next_word(&s, &len))) {
-		if (key_len(word, len) != klen || strncmp(word, key, klen))
-			continue;
-		const char *v = word + klen + (klen < len); // past the '=', if any
-		int n = klen < len ? (int)(len - klen - 1) : 0;
-		if (n >= outlen)
-			n = outlen - 1;
-		memcpy(out, v, n);
-		out[n] = '\0';
-		return out;
-	}
+	while ((word = next_word(&s, &len)))
+		if (key_len(word, len) == klen && !strncmp(word, key, klen))
+			return word_value(word, len, klen, out, (size_t)outlen);
 	return 0;
 }
 
@@ -147,10 +152,8 @@ int bootarg_check(void)
 		}
 		// the value, cut to what any valid one fits in
 		char v[32];
-		size_t vlen = klen < len ? len - klen - 1 : 0;
 		unsigned long n;
-		memcpy(v, word + klen + (vlen > 0), vlen < sizeof(v) ? vlen : sizeof(v) - 1);
-		v[vlen < sizeof(v) ? vlen : sizeof(v) - 1] = '\0';
+		word_value(word, len, klen, v, sizeof(v));
 		int err = a->max ? number(a, v, &n) : strcmp(v, "on") && strcmp(v, "off");
 		if (err) {
 			kprintf("boot: \"%s\": %s takes ", copy_word(buf, word, len), a->key);

@@ -15,6 +15,8 @@ check "TRANSPORT=bogus is refused, naming the ones there are" \
 	'make -s -n qemu TRANSPORT=bogus 2>&1 | grep -q "TRANSPORT=bogus: expected one of legacy modern modern-packed pci pci-legacy pci-packed"'
 check "TRANSPORT with two words is refused" \
 	'! make -s -n qemu TRANSPORT="legacy modern" >/dev/null 2>&1'
+check "the default disk's -drive option is whole (no space in file=)" \
+	'qemu_line legacy | grep -q -- "-drive file=build/disk.img,if=none,"'
 check "legacy: an mmio disk, QEMU's default version" \
 	'qemu_line legacy | grep -q -- "-device virtio-blk-device,drive=d0\$" && ! qemu_line legacy | grep -q force-legacy'
 check "modern: version 2 mmio" \
