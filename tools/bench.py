@@ -153,7 +153,7 @@ def parse_bench(out, figures, tag=""):
         figures.setdefault((mode + tag, test), {})[rep] = b / (t / 10_000_000)
     for line in out.splitlines():
         if "failed" in line or "not found" in line:
-            print(line)
+            print(f"{line} ({tag[1:]})" if tag else line)
 
 
 # The side runs: the 4 KiB patterns and `instret` again in another setup,
@@ -172,9 +172,10 @@ def side_run(kernel, img, aio, append, transport, reps, run, probe=None):
     """One side run: ({(mode+tag, test): {rep: rate}}, None), or (None, why
     not). probe(QEMU's pid, None) is called just before the `bench`
     command, probe(pid, its output) just after."""
-    tag, tr, extra, opts, more_args, must_say = run
+    tag, tr, extra, opts, more_args, must_say, *prefix = run
     cmd = transport_cmd(kernel, img, aio, tr or transport, append=append + more_args,
                         extra=extra, device_opts=opts)
+    cmd = (prefix[0] if prefix else []) + cmd
     con = Console(cmd, b"eclipse> ")
     try:
         con.wait_prompt(60)
@@ -420,6 +421,14 @@ def main():
          paired(("bare", "floor_qd32"), ("bare", "minimal_qd32")), None, None),
         ("rand4k_qd32/floor_qd32", paired((mode, "rand4k_qd32"), ("bare", "floor_qd32")), None,
          None),
+        # the bare loop reads every request into one of its 32 prebuilt
+        # buffers; the driver and the floor into the caller's, 16 MiB of
+        # them: the same loop with the caller's buffers says what that
+        # costs the device
+        ("minimal_bufs_qd32/minimal_qd32 (where the data lands)",
+         paired(("bare", "minimal_bufs_qd32"), ("bare", "minimal_qd32")), None, None),
+        ("rand4k_qd32/minimal_bufs_qd32",
+         paired((mode, "rand4k_qd32"), ("bare", "minimal_bufs_qd32")), None, None),
         ("fs_seq/uboot",
          [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot and fs_host else [],
          None, None),

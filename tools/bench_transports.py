@@ -22,6 +22,14 @@ thing that can drive the device) pays it too. The setups:
                      refuses iothread= on virtio-blk-device under TCG
                      ("ioeventfd is required for iothread": see above) but
                      takes it on virtio-blk-pci.
+  +mmio-1cpu         the mmio reference with QEMU held to one host CPU
+                     (taskset), so its vCPU thread and its main loop never
+                     run at the same time. On mmio the device's work runs
+                     inside the notification, on the vCPU thread; what the
+                     main loop still does (woken by the disk's completion
+                     events) then cannot take the lock the vCPU thread
+                     needs for its next notification. Set beside +mmio,
+                     it says what the host's second CPU costs each loop.
 
 Beside the timed figures, each boot's QEMU threads are read from /proc
 before and after the `bench` command: host CPU time and context switches
@@ -42,13 +50,15 @@ import statistics
 
 # QEMU names its threads ("CPU 0/TCG", "IO io0") only when asked to
 NAMED = ["-name", "bench,debug-threads=on"]
+ONE_CPU = ["taskset", "-c", str(min(os.sched_getaffinity(0)))]
 SETUPS = [
     # (tag, transport or None for the mmio reference, extra QEMU arguments,
-    # device options)
-    ("+mmio", None, NAMED, ""),
-    ("+pci", "pci", NAMED, ""),
-    ("+pci-noioeventfd", "pci", NAMED, ",ioeventfd=off"),
-    ("+iothread", "pci", NAMED + ["-object", "iothread,id=io0"], ",iothread=io0"),
+    # device options, what QEMU's command line starts with)
+    ("+mmio", None, NAMED, "", []),
+    ("+pci", "pci", NAMED, "", []),
+    ("+pci-noioeventfd", "pci", NAMED, ",ioeventfd=off", []),
+    ("+iothread", "pci", NAMED + ["-object", "iothread,id=io0"], ",iothread=io0", []),
+    ("+mmio-1cpu", None, NAMED, "", ONE_CPU),
 ]
 # thread name -> the column it is counted in; the main loop is the
 # process's first thread, "other" is call_rcu and the thread pool's workers
@@ -140,11 +150,13 @@ def run_rounds(side_run, kernel, img, aio, append, transport, rounds):
     """Every setup once per round. Returns ({(mode+tag, test): {round:
     rate}}, [what could not run], {tag: [host cost of each round]})."""
     figures, missing, host_cost = {}, {}, {}
+    if len(os.sched_getaffinity(0)) < 2:
+        missing["+mmio-1cpu"] = "this host gives QEMU one CPU already"
     for rnd in range(1, rounds + 1):
-        for tag, tr, extra, opts in SETUPS:
+        for tag, tr, extra, opts, prefix in SETUPS:
             if tag in missing:
                 continue
-            run = (tag, tr or mmio_reference(transport), extra, opts, "", None)
+            run = (tag, tr or mmio_reference(transport), extra, opts, "", None, prefix)
             got, why = side_run(kernel, img, aio, append, transport, 1, run,
                                 probe=host_probe(tag, host_cost))
             if not got:
@@ -176,6 +188,7 @@ def ratios(mode, figures, ins, ins_mmio):
         return by_round(mode + tag, "bare" + tag, "rand4k_qd32", "minimal_qd32")
 
     m, pci, off, io = mode + "+mmio", mode + "+pci", mode + "+pci-noioeventfd", mode + "+iothread"
+    m1 = mode + "+mmio-1cpu"
     return [
         ("pci/mmio (rand4k_qd32)", p(pci, m, "rand4k_qd32"), 0.95, "min"),
         ("pci/mmio bare loop (minimal_qd32), the device's own ratio",
@@ -207,4 +220,15 @@ def ratios(mode, figures, ins, ins_mmio):
          None, None),
         ("iothread minimal_qd32/minimal_qd1 (the bare loop's scaling)",
          p("bare+iothread", "bare+iothread", "minimal_qd32", "minimal_qd1"), None, None),
+        ("one host CPU/two, mmio (rand4k_qd32)", p(m1, m, "rand4k_qd32"), None, None),
+        ("one host CPU/two, mmio bare loop (minimal_qd32)",
+         p("bare+mmio-1cpu", "bare+mmio", "minimal_qd32"), None, None),
+        ("rand4k_qd32/minimal_qd32, QEMU on one host CPU",
+         list(over_bare("+mmio-1cpu").values()), None, None),
+        ("rand4k_qd32/minimal_qd32, QEMU on two (these rounds)",
+         list(over_bare("+mmio").values()), None, None),
+        ("rand4k_qd32/floor_qd32, QEMU on one host CPU",
+         p(m1, "bare+mmio-1cpu", "rand4k_qd32", "floor_qd32"), None, None),
+        ("rand4k_qd32/floor_qd32, QEMU on two (these rounds)",
+         p(m, "bare+mmio", "rand4k_qd32", "floor_qd32"), None, None),
     ]

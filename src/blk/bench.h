@@ -32,6 +32,13 @@ struct bench_cost {
 // in one of io[0..depth-1].buf, the buffers of the prebuilt chains. Returns 0 or -errno; the device is reset on a
 // timeout.
 int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost);
+// The same, except that each request's data lands in its own io[k].buf, as
+// a driver's caller asks, rather than in one of the depth prebuilt
+// buffers: one store more a request (the data descriptor's address). The
+// two loops side by side say what the place the data lands costs the
+// device (bench: minimal_bufs_qd1, minimal_bufs_qd32). Split ring only
+// (-ENOTSUP on a packed one).
+int bare_run_bufs(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost);
 
 // The same on a packed ring, called by bare_run with the borrowed queue,
 // which it hands back (bench_bare_packed.c): one ring slot per request,

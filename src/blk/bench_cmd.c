@@ -112,6 +112,14 @@ static void bench_4k(struct bench_ctx *c, int p, int rep)
 		int err = bare_run(c->v, c->io, n, pat4k[p].depth, &cost);
 		report("bare", pat4k[p].depth == 1 ? "minimal_qd1" : "minimal_qd32", rep, bytes,
 		       cost.ticks, err);
+		// the bare loop again, each read into its own buffer as the
+		// driver's and the floor's are (the bare loop above reuses
+		// `depth` buffers, which stay in the host's caches)
+		err = bare_run_bufs(c->v, c->io, n, pat4k[p].depth, &cost);
+		if (err != -ENOTSUP)
+			report("bare",
+			       pat4k[p].depth == 1 ? "minimal_bufs_qd1" : "minimal_bufs_qd32", rep,
+			       bytes, cost.ticks, err);
 		// and the floor loop (blk_floor.c), on the same sectors (it
 		// writes only the results)
 		const char *floor = pat4k[p].depth == 1 ? "floor_qd1" : "floor_qd32";

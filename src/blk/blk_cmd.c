@@ -241,18 +241,33 @@ SHELL_COMMAND("vq", "[DEV]", "dump a block device's virtqueue state (default the
 static int cmd_faultinject(int argc, char **argv)
 {
 	unsigned long n;
+	bool kick = argc == 3 && !strcmp(argv[1], "kick");
+	struct vblk *v = vblk_of(blk_root());
 
-	if (argc != 3 || strcmp(argv[1], "dma") || parse_u64_max(argv[2], UINT32_MAX, &n) < 0) {
-		kprintf("usage: faultinject dma N   (the Nth DMA allocation from now fails; 0 = "
-		        "off; N at most %u)\n",
+	if (argc != 3 || (strcmp(argv[1], "dma") && !kick) ||
+	    parse_u64_max(argv[2], UINT32_MAX, &n) < 0) {
+		kprintf("usage: faultinject dma N    (the Nth DMA allocation from now fails)\n"
+		        "       faultinject kick N   (the root disk's Nth notification from now is "
+		        "not sent)\n"
+		        "       N at most %u; 0 = off\n",
 		        UINT32_MAX);
 		return 1;
 	}
-	dma_fail_nth((unsigned)n);
-	if (n == 0)
-		kprintf("faultinject: off, DMA allocations succeed\n");
+	if (kick && !vblk_present(v)) {
+		kprintf("faultinject: kick needs a virtio-blk root disk\n");
+		return 1;
+	}
+	if (kick)
+		vblk_lose_notify(v, (unsigned)n);
 	else
-		kprintf("faultinject: DMA allocation %lu from now will fail\n", n);
+		dma_fail_nth((unsigned)n);
+	const char *what = kick ? "notification" : "DMA allocation";
+	if (n == 0)
+		kprintf("faultinject: off, every %s succeeds\n", what);
+	else
+		kprintf("faultinject: %s %lu from now will %s\n", what, n,
+		        kick ? "not be sent" : "fail");
 	return 0;
 }
-SHELL_COMMAND("faultinject", "dma N", "make the Nth DMA allocation fail (tests)", cmd_faultinject);
+SHELL_COMMAND("faultinject", "dma|kick N",
+              "make the Nth DMA allocation or notification fail (tests)", cmd_faultinject);

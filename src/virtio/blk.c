@@ -368,6 +368,11 @@ bool vblk_present(struct vblk *v)
 	return v && v->present;
 }
 
+void vblk_lose_notify(struct vblk *v, unsigned nth)
+{
+	vdev_lose_notify(v->dev, nth);
+}
+
 int vblk_irq(struct vblk *v)
 {
 	return vblk_present(v) && v->dev->irq >= 0 ? v->dev->irq : -ENODEV;

@@ -22,6 +22,9 @@ void vblk_info(struct vblk *v)
 	kprintf("blk: %lu requests, %lu errors, %lu timeouts, %lu resets, at most %u in flight\n",
 	        (unsigned long)v->requests, (unsigned long)v->errors, (unsigned long)v->timeouts,
 	        (unsigned long)v->resets, v->max_in_flight);
+	if (v->renotifies)
+		kprintf("blk: notifications sent again after %u ms with nothing back: %lu\n",
+		        VBLK_RENOTIFY_MS, (unsigned long)v->renotifies);
 	kprintf("blk: %lu interrupts (%lu with used buffers), completions by %s\n",
 	        (unsigned long)v->irqs, (unsigned long)v->irq_completions,
 	        vblk_mode.polling ? "polling" : "interrupt");

@@ -18,6 +18,9 @@
 // (size_max): with the header and the status, a chain of at most
 // VIRTQ_INDIRECT_MAX, so it still fits one indirect table.
 #define VBLK_MAX_SEGS (VIRTQ_INDIRECT_MAX - 2)
+// With requests in flight and nothing back for this long, the driver
+// notifies the device again (vblk_wait): a notification may have been lost.
+#define VBLK_RENOTIFY_MS 20
 
 // The device configuration (spec 5.2.4) up to the fields we read, in the
 // spec's order; offsetof() names each field's place.
@@ -69,6 +72,7 @@ struct vblk {
 	struct blkdev bdev;
 
 	uint64_t requests, irqs, irq_completions, errors, timeouts, resets;
+	uint64_t renotifies;    // notifications sent again (vblk_wait)
 	uint16_t max_in_flight; // the most requests the device held at once
 	unsigned lost_irqs;     // completions in a row found without an interrupt
 	bool needs_reset;       // the device said DEVICE_NEEDS_RESET

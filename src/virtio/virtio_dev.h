@@ -127,6 +127,10 @@ static inline void vdev_notify(struct virtio_dev *d, uint16_t queue)
 	d->ops->notify(d, queue);
 }
 
+// Tests only (lost_notify.c): the nth notification of d from now (1 = the
+// next) is not sent; 0 takes a pending one off.
+void vdev_lose_notify(struct virtio_dev *d, unsigned nth);
+
 // Read and acknowledge the interrupt status; returns the VIRTIO_ISR_*
 // bits the spec defines, nothing else.
 static inline uint32_t vdev_ack_interrupt(struct virtio_dev *d)

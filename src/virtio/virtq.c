@@ -150,6 +150,12 @@ int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struc
 	return 0;
 }
 
+void virtq_notify(struct virtq *vq)
+{
+	vq->notifies++;
+	vdev_notify(vq->dev, vq->index);
+}
+
 void virtq_enable_interrupts(struct virtq *vq, bool on)
 {
 	vq->interrupts = on;

@@ -208,6 +208,10 @@ static inline int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct v
                                  int n, void *token);
 // Tell the device about new chains, unless it said it does not need it.
 static inline void virtq_kick(struct virtq *vq);
+// Notify the device whether or not it asked to be: for a driver that has
+// waited long with nothing back, in case a notification was lost. A
+// repeated one is harmless: the device finds what it missed, or nothing.
+void virtq_notify(struct virtq *vq);
 // Take one finished chain: returns 1 with its token and written length,
 // 0 if none is ready, or -EPROTO if the device wrote nonsense (the queue is
 // then marked broken and the caller must reset the device).
