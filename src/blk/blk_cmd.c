@@ -8,6 +8,8 @@
 #include "mem.h"
 #include "shell.h"
 #include "virtio/blk.h"
+#include "virtio/net.h"
+#include "virtio/rng.h"
 
 #define BLK_CMD_MAX_SECTORS 64 // one command reads at most 32 KiB
 
@@ -241,26 +243,35 @@ SHELL_COMMAND("vq", "[DEV]", "dump a block device's virtqueue state (default the
 static int cmd_faultinject(int argc, char **argv)
 {
 	unsigned long n;
-	bool kick = argc == 3 && !strcmp(argv[1], "kick");
-	struct vblk *v = vblk_of(blk_root());
+	bool kick = argc >= 3 && !strcmp(argv[1], "kick");
+	const char *dev = argc == 4 ? argv[3] : "disk";
 
-	if (argc != 3 || (strcmp(argv[1], "dma") && !kick) ||
+	if (argc < 3 || argc > 4 || (strcmp(argv[1], "dma") && !kick) || (!kick && argc == 4) ||
+	    (kick && strcmp(dev, "disk") && strcmp(dev, "rng") && strcmp(dev, "net")) ||
 	    parse_u64_max(argv[2], UINT32_MAX, &n) < 0) {
-		kprintf("usage: faultinject dma N    (the Nth DMA allocation from now fails)\n"
-		        "       faultinject kick N   (the root disk's Nth notification from now is "
-		        "not sent)\n"
+		kprintf("usage: faultinject dma N               (the Nth DMA allocation from now "
+		        "fails)\n"
+		        "       faultinject kick N [disk|rng|net] (the device's Nth notification "
+		        "from now is not sent; the root disk by default)\n"
 		        "       N at most %u; 0 = off\n",
 		        UINT32_MAX);
 		return 1;
 	}
-	if (kick && !vblk_present(v)) {
-		kprintf("faultinject: kick needs a virtio-blk root disk\n");
+	int err = 0;
+	if (!kick)
+		dma_fail_nth((unsigned)n);
+	else if (!strcmp(dev, "rng"))
+		err = rng_lose_notify((unsigned)n);
+	else if (!strcmp(dev, "net"))
+		err = vnet_lose_notify((unsigned)n);
+	else if (vblk_present(vblk_of(blk_root())))
+		vblk_lose_notify(vblk_of(blk_root()), (unsigned)n);
+	else
+		err = -ENODEV;
+	if (err < 0) {
+		kprintf("faultinject: no virtio %s device\n", dev);
 		return 1;
 	}
-	if (kick)
-		vblk_lose_notify(v, (unsigned)n);
-	else
-		dma_fail_nth((unsigned)n);
 	const char *what = kick ? "notification" : "DMA allocation";
 	if (n == 0)
 		kprintf("faultinject: off, every %s succeeds\n", what);
@@ -269,5 +280,5 @@ static int cmd_faultinject(int argc, char **argv)
 		        kick ? "not be sent" : "fail");
 	return 0;
 }
-SHELL_COMMAND("faultinject", "dma|kick N",
+SHELL_COMMAND("faultinject", "dma|kick N [disk|rng|net]",
               "make the Nth DMA allocation or notification fail (tests)", cmd_faultinject);

@@ -24,7 +24,7 @@ void vblk_info(struct vblk *v)
 	        (unsigned long)v->resets, v->max_in_flight);
 	if (v->renotifies)
 		kprintf("blk: notifications sent again after %u ms with nothing back: %lu\n",
-		        VBLK_RENOTIFY_MS, (unsigned long)v->renotifies);
+		        VIRTQ_RENOTIFY_MS, (unsigned long)v->renotifies);
 	kprintf("blk: %lu interrupts (%lu with used buffers), completions by %s\n",
 	        (unsigned long)v->irqs, (unsigned long)v->irq_completions,
 	        vblk_mode.polling ? "polling" : "interrupt");

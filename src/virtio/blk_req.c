@@ -140,23 +140,6 @@ static void lost_interrupt_check(struct vblk *v, uint64_t irqs, uint64_t look)
 	vblk_set_polling(true);
 }
 
-// Nothing has come back for VBLK_RENOTIFY_MS: send the notification
-// again. A device that never saw one leaves its requests unstarted, and
-// the driver cannot tell that from a slow device; a repeated notification
-// costs the device one look at the ring. QEMU before 8.1 loses one now
-// and then under TCG with one vCPU: it drops the guest's fences there, so
-// our store of avail->idx can pass our read of avail_event in split_kick,
-// and a device run by another host thread (virtio-pci's ioeventfd, an
-// iothread) can go idle while we conclude it needs no notification.
-// Without this the request would wait for the timeout and a reset.
-// It is counted (`blk`), not announced: a disk that is only slow, a
-// large read under load, gets one every 20 ms too, and nothing is wrong.
-static void renotify(struct vblk *v)
-{
-	v->renotifies++;
-	virtq_notify(&v->vq);
-}
-
 // Wait until at least one request finishes, or the timeout passes. In
 // interrupt mode the hart sleeps, and the device's interrupt or the timer
 // armed for the next look at the ring (LOST_IRQ_SLICE_US on, or the
@@ -188,13 +171,15 @@ static int vblk_wait(struct vblk *v)
 		if (!deadline) {
 			deadline = now + vblk_mode.timeout_ticks;
 			spin_until = now + vblk_mode.spin_ticks;
-			again = now + time_us_to_ticks(VBLK_RENOTIFY_MS * 1000);
 		} else if (now > deadline) {
 			return -ETIMEDOUT;
-		} else if (now >= again) {
-			renotify(v);
-			again = now + time_us_to_ticks(VBLK_RENOTIFY_MS * 1000);
 		}
+		// nothing back for a while: a notification may have been lost
+		// (QEMU before 8.1 loses one now and then: README, "Lost
+		// notifications"), and a slow device only looks at the ring once
+		// more; counted, not announced
+		if (virtq_notify_again(&v->vq, now, &again))
+			v->renotifies++;
 		if (!vblk_mode.polling && now >= spin_until) {
 			// hybrid mode spun with interrupts suppressed: ask for one
 			// now; the check after asking (the barrier is inside

@@ -18,9 +18,6 @@
 // (size_max): with the header and the status, a chain of at most
 // VIRTQ_INDIRECT_MAX, so it still fits one indirect table.
 #define VBLK_MAX_SEGS (VIRTQ_INDIRECT_MAX - 2)
-// With requests in flight and nothing back for this long, the driver
-// notifies the device again (vblk_wait): a notification may have been lost.
-#define VBLK_RENOTIFY_MS 20
 
 // The device configuration (spec 5.2.4) up to the fields we read, in the
 // spec's order; offsetof() names each field's place.

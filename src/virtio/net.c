@@ -62,6 +62,7 @@ static struct vnet {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t rx_bad;     // frames with a length we cannot believe
 	uint64_t tx_dropped; // frames we could not queue
+	uint64_t tx_again;   // when to notify the transmit queue again (vnet_send)
 	uint64_t rx_empty;   // times we found every rx buffer taken: the
 	                     // device drops frames while the ring is empty
 	uint64_t resets;
@@ -218,18 +219,27 @@ int vnet_send(const void *frame, size_t len)
 		return -ENODEV;
 	if (len < 14 || len > ETH_FRAME_MAX)
 		return -EINVAL;
+	if ((r = vnet_tx_reap()) < 0)
+		return vnet_recover(r);
+	// frames from earlier sends still out 20 ms after their notification:
+	// it may have been lost, and with EVENT_IDX every later one with it
+	if (virtq_in_flight(&vnet.txq))
+		virtq_notify_again(&vnet.txq, time_now(), &vnet.tx_again);
 	// a free tx buffer, waiting (bounded) for the device to finish one
-	for (;;) {
+	for (uint64_t now, again = 0;;) {
 		if ((r = vnet_tx_reap()) < 0)
 			return vnet_recover(r);
 		for (i = 0; i < vnet.ntx && vnet.tx_busy[i]; i++)
 			;
 		if (i < vnet.ntx)
 			break;
-		if (time_now() > deadline) {
+		if ((now = time_now()) > deadline) {
 			vnet.tx_dropped++;
 			return -ETIMEDOUT;
 		}
+		// every buffer out and none back: the notification for them
+		// may have been lost, and with EVENT_IDX every later one too
+		virtq_notify_again(&vnet.txq, now, &again);
 	}
 	struct vnet_buf *b = &vnet.tx[i];
 	size_t n = len < ETH_FRAME_MIN ? ETH_FRAME_MIN : len;
@@ -255,6 +265,8 @@ int vnet_send(const void *frame, size_t len)
 	}
 	vnet.tx_busy[i] = true;
 	virtq_kick(&vnet.txq);
+	vnet.tx_again = 0;
+	virtq_notify_again(&vnet.txq, time_now(), &vnet.tx_again); // from now
 	vnet.tx_packets++;
 	vnet.tx_bytes += n;
 	return 0;
@@ -319,6 +331,14 @@ int vnet_probe(void)
 		        vnet.nrx);
 	}
 	return err;
+}
+
+int vnet_lose_notify(unsigned nth)
+{
+	if (!vnet.present)
+		return -ENODEV;
+	vdev_lose_notify(vnet.dev, nth);
+	return 0;
 }
 
 bool vnet_present(void)

@@ -44,5 +44,8 @@ int vnet_poll(void *frame, size_t cap);
 void vnet_info(void);
 // For tests: reset the device and free everything.
 void vnet_remove(void);
+// Tests only (`faultinject kick N net`): the device's nth notification from
+// now is not sent. -ENODEV without a device.
+int vnet_lose_notify(unsigned nth);
 
 #endif

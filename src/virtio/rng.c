@@ -110,13 +110,16 @@ static int vrng_answer(uint64_t deadline)
 {
 	void *token;
 	uint32_t written;
+	uint64_t now, again = 0;
 	int r;
 
 	while ((r = virtq_get_used(&vrng.vq, &token, &written)) == 0) {
-		if (time_now() > deadline) {
+		if ((now = time_now()) > deadline) {
 			vrng.timeouts++;
 			return -EAGAIN;
 		}
+		// a lost notification would leave the request unseen for good
+		virtq_notify_again(&vrng.vq, now, &again);
 	}
 	if (r < 0)
 		return vrng_recover(r);
@@ -189,6 +192,14 @@ void rng_counters(struct rng_counters *out)
 {
 	*out = (struct rng_counters){vrng.requests, vrng.bytes, vrng.short_reads, vrng.timeouts,
 	                             vrng.resets};
+}
+
+int rng_lose_notify(unsigned nth)
+{
+	if (!vrng.present)
+		return -ENODEV;
+	vdev_lose_notify(vrng.dev, nth);
+	return 0;
 }
 
 bool rng_present(void)

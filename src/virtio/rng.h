@@ -27,5 +27,8 @@ void rng_counters(struct rng_counters *out);
 
 // For tests: reset the device and free its queue.
 void rng_remove(void);
+// Tests only (`faultinject kick N rng`): the device's nth notification from
+// now is not sent. -ENODEV without a device.
+int rng_lose_notify(unsigned nth);
 
 #endif

@@ -4,6 +4,7 @@
 #include "console.h"
 #include "errno.h"
 #include "fdt.h"
+#include "hw/time.h"
 #include "mem.h"
 #include "lib/string.h"
 #include "virtio/virtio_dev.h"
@@ -154,6 +155,20 @@ void virtq_notify(struct virtq *vq)
 {
 	vq->notifies++;
 	vdev_notify(vq->dev, vq->index);
+}
+
+bool virtq_notify_again(struct virtq *vq, uint64_t now, uint64_t *again)
+{
+	// only a notification the driver made can have been lost: chains it
+	// never kicked are its own mistake, and notifying for them would
+	// hide it (a driver that never kicks would still work, 20 ms late)
+	bool due = *again && now >= *again && vq->kicked_idx == vq->avail_idx;
+
+	if (due)
+		virtq_notify(vq);
+	if (!*again || due)
+		*again = now + time_us_to_ticks(VIRTQ_RENOTIFY_MS * 1000);
+	return due;
 }
 
 void virtq_enable_interrupts(struct virtq *vq, bool on)

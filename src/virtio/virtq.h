@@ -212,6 +212,16 @@ static inline void virtq_kick(struct virtq *vq);
 // waited long with nothing back, in case a notification was lost. A
 // repeated one is harmless: the device finds what it missed, or nothing.
 void virtq_notify(struct virtq *vq);
+// For a loop waiting on the device: notify it again each time
+// VIRTQ_RENOTIFY_MS pass with the loop still waiting, and say so (true);
+// never for chains added since the last virtq_kick, which the driver
+// has not notified even once. `now` is the time CSR's reading; *again
+// starts at 0 for each wait. A
+// lost notification leaves a queue with EVENT_IDX stuck for good: the
+// device's avail_event stays behind, so every later kick is suppressed
+// too (README, "Lost notifications").
+#define VIRTQ_RENOTIFY_MS 20
+bool virtq_notify_again(struct virtq *vq, uint64_t now, uint64_t *again);
 // Take one finished chain: returns 1 with its token and written length,
 // 0 if none is ready, or -EPROTO if the device wrote nonsense (the queue is
 // then marked broken and the caller must reset the device).

@@ -280,8 +280,12 @@ def lost_notification(ctx):
         expect_sectors(r, command, sector, sector_pattern(sector))
         if re.search(r"timed out|resetting", out):
             raise Fail(f"`{command}` timed out instead of notifying the device again")
-    r.expect(r"^blk: notifications sent again after 20 ms with nothing back: 2$",
-             "`blk` counting both notifications sent again")
+    # at least one for each read; a slow host can make a read wait 40 ms
+    again = re.search(r"^blk: notifications sent again after 20 ms with nothing back: (\d+)$",
+                      r.section("blk"), re.M)
+    if not again or int(again.group(1)) < 2:
+        raise Fail("`blk` should count a notification sent again for each of the two reads "
+                   "(`blk: notifications sent again after 20 ms with nothing back: N`, N >= 2)")
     r.expect(r"^blk: \d+ requests, 0 errors, 0 timeouts, 0 resets", "no timeouts, no resets")
     r.expect_exit(0)
 

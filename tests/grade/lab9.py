@@ -91,6 +91,29 @@ def rate_limited_rng(ctx):
     r.expect_exit(0)
 
 
+@test(9, "a notification the rng never got is sent again: random still answers, every time",
+      points=1)
+def rng_lost_notification(ctx):
+    # With EVENT_IDX a lost notification leaves the device's avail_event
+    # behind, so every later kick is suppressed too: without the driver's
+    # second notification every `random` after it gives nothing (README,
+    # "Lost notifications")
+    r = ctx.boot(["faultinject kick 1 rng", "random 16", "random 16", "random stats"],
+                 disks=[disk(ctx)], devices=[RNG], timeout=15)
+    outs = r.output.split("eclipse> random 16\n")
+    if len(outs) != 3:
+        raise Fail("the shell did not run `random 16` twice")
+    for out in outs[1:]:
+        got = hex_bytes(out.split("eclipse> ")[0])
+        if len(got) != 16:
+            raise Fail(f"`random 16` after a lost notification printed {len(got)} bytes")
+    if not re.search(r"^random: 2 requests, 32 bytes, 0 short answers, 0 waits ran out, 0 resets",
+                     r.section("random stats"), re.M):
+        raise Fail("`random stats` should count 2 requests, 32 bytes and no wait that ran out; "
+                   f"it printed {r.section('random stats').strip()[:200]!r}")
+    r.expect_exit(0)
+
+
 @test(9, "without the devices, random and net say so plainly", points=1)
 def no_devices(ctx):
     r = ctx.boot(["random 8", "net", "arp 10.0.2.2"], disks=[disk(ctx)], timeout=10)

@@ -2,6 +2,7 @@
 // 2.7.7, 2.7.10: NO_NOTIFY, NO_INTERRUPT and the EVENT_IDX indices) and its
 // allocation failures, against the strict fake device.
 #include "errno.h"
+#include "hw/time.h"
 #include "vq_fixture.h"
 
 TestSuite(virtqueue_notify, .init = vq_setup, .fini = vq_teardown, .timeout = 60);
@@ -147,4 +148,31 @@ Test(virtqueue_notify, lab3_freeing_the_queue_returns_all_memory)
 	vdev_queue_release(&dev, &vq);
 	cr_assert_eq(host_dma_outstanding(), 0);
 	cr_assert_null(vq.ring_mem);
+}
+
+// A loop waiting on the device notifies it again every 20 ms (a lost
+// notification would otherwise stall an EVENT_IDX queue for good).
+Test(virtqueue_notify, lab4_notify_again_only_after_20_ms_of_waiting)
+{
+	plug_queue(2, EVENTIDX, 16);
+	fv->when = FV_HOLD;
+	cr_assert_eq(add1(0), 0);
+	virtq_kick(&vq);
+	cr_assert_eq(fv->q[0].notifies, 1);
+	uint64_t again = 0, ms = time_hz / 1000, t = 1000;
+	cr_assert(!virtq_notify_again(&vq, t, &again), "the first look of a wait starts the clock");
+	cr_assert(!virtq_notify_again(&vq, t + 19 * ms, &again));
+	cr_assert_eq(fv->q[0].notifies, 1, "not before 20 ms");
+	cr_assert(virtq_notify_again(&vq, t + 20 * ms, &again));
+	cr_assert_eq(fv->q[0].notifies, 2, "after 20 ms the device hears of its queue again");
+	cr_assert(!virtq_notify_again(&vq, t + 39 * ms, &again));
+	cr_assert(virtq_notify_again(&vq, t + 40 * ms, &again), "and every 20 ms after that");
+	cr_assert_eq(fv->q[0].notifies, 3);
+	cr_assert_eq(vq.notifies, 3, "the queue counts them with its kicks");
+	// a chain the driver never kicked is its own mistake, not a lost
+	// notification: sending one for it would hide the missing kick
+	cr_assert_eq(add1(1), 0);
+	cr_assert(!virtq_notify_again(&vq, t + 60 * ms, &again));
+	cr_assert(!virtq_notify_again(&vq, t + 80 * ms, &again));
+	cr_assert_eq(fv->q[0].notifies, 3, "no notification for a chain never kicked");
 }
