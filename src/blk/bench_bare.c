@@ -52,8 +52,8 @@ static inline void put(struct virtq *vq, struct bare_slot *slot, uint16_t head, 
 }
 
 // bare_run and bare_run_bufs. Always inlined into both, so that each is
-// compiled with caller_bufs a constant and the bare loop's instructions
-// are what they were before the second one existed.
+// compiled with caller_bufs a constant: the bare loop tests no flag per
+// request for the variant it is not.
 static inline __attribute__((always_inline)) int bare_split(struct vblk *v, struct vblk_io *io,
                                                             int n, int depth,
                                                             struct bench_cost *cost,

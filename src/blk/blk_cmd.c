@@ -264,10 +264,8 @@ static int cmd_faultinject(int argc, char **argv)
 		err = rng_lose_notify((unsigned)n);
 	else if (!strcmp(dev, "net"))
 		err = vnet_lose_notify((unsigned)n);
-	else if (vblk_present(vblk_of(blk_root())))
-		vblk_lose_notify(vblk_of(blk_root()), (unsigned)n);
 	else
-		err = -ENODEV;
+		err = vblk_lose_notify(vblk_of(blk_root()), (unsigned)n);
 	if (err < 0) {
 		kprintf("faultinject: no virtio %s device\n", dev);
 		return 1;

@@ -368,9 +368,12 @@ bool vblk_present(struct vblk *v)
 	return v && v->present;
 }
 
-void vblk_lose_notify(struct vblk *v, unsigned nth)
+int vblk_lose_notify(struct vblk *v, unsigned nth)
 {
+	if (!vblk_present(v))
+		return -ENODEV;
 	vdev_lose_notify(v->dev, nth);
+	return 0;
 }
 
 int vblk_irq(struct vblk *v)

@@ -50,8 +50,9 @@ bool vblk_present(struct vblk *v);
 // The PLIC source the device interrupts on, or -ENODEV.
 int vblk_irq(struct vblk *v);
 // Tests only (`faultinject kick N`): the device's nth notification from
-// now is not sent (vdev_lose_notify); 0 takes a pending one off.
-void vblk_lose_notify(struct vblk *v, unsigned nth);
+// now is not sent (vdev_lose_notify); 0 takes a pending one off. -ENODEV
+// without a device.
+int vblk_lose_notify(struct vblk *v, unsigned nth);
 
 // Run n transfers with at most `depth` in flight at once, completing them
 // in whatever order the device finishes; waits for free descriptors when

@@ -1,7 +1,7 @@
 // Fault injection for tests (`faultinject kick N`): the nth notification
 // of one device from now is not sent, as if the device had missed it, so
 // a test can show that the driver recovers from a lost notification (see
-// vblk_wait). The device's ops table is swapped for a copy whose notify
+// virtq_notify_again). The device's ops table is swapped for a copy whose notify
 // counts down and, at the lost one, puts the real table back without
 // calling it: the request path pays nothing for the hook.
 #include "virtio/virtio_dev.h"
