@@ -226,7 +226,7 @@ int vnet_send(const void *frame, size_t len)
 	if (virtq_in_flight(&vnet.txq))
 		virtq_notify_again(&vnet.txq, time_now(), &vnet.tx_again);
 	// a free tx buffer, waiting (bounded) for the device to finish one
-	for (uint64_t now, again = 0;;) {
+	for (uint64_t now;;) {
 		if ((r = vnet_tx_reap()) < 0)
 			return vnet_recover(r);
 		for (i = 0; i < vnet.ntx && vnet.tx_busy[i]; i++)
@@ -237,9 +237,8 @@ int vnet_send(const void *frame, size_t len)
 			vnet.tx_dropped++;
 			return -ETIMEDOUT;
 		}
-		// every buffer out and none back: the notification for them
-		// may have been lost, and with EVENT_IDX every later one too
-		virtq_notify_again(&vnet.txq, now, &again);
+		// every buffer out and none back: as above, each 20 ms
+		virtq_notify_again(&vnet.txq, now, &vnet.tx_again);
 	}
 	struct vnet_buf *b = &vnet.tx[i];
 	size_t n = len < ETH_FRAME_MIN ? ETH_FRAME_MIN : len;
@@ -265,8 +264,8 @@ int vnet_send(const void *frame, size_t len)
 	}
 	vnet.tx_busy[i] = true;
 	virtq_kick(&vnet.txq);
-	vnet.tx_again = 0;
-	virtq_notify_again(&vnet.txq, time_now(), &vnet.tx_again); // from now
+	vnet.tx_again = 0; // the 20 ms start at this notification
+	virtq_notify_again(&vnet.txq, time_now(), &vnet.tx_again);
 	vnet.tx_packets++;
 	vnet.tx_bytes += n;
 	return 0;

@@ -151,12 +151,6 @@ int virtq_slot_set(struct virtq *vq, uint16_t slot, struct virtq_buf head, struc
 	return 0;
 }
 
-void virtq_notify(struct virtq *vq)
-{
-	vq->notifies++;
-	vdev_notify(vq->dev, vq->index);
-}
-
 bool virtq_notify_again(struct virtq *vq, uint64_t now, uint64_t *again)
 {
 	// only a notification the driver made can have been lost: chains it
@@ -164,8 +158,12 @@ bool virtq_notify_again(struct virtq *vq, uint64_t now, uint64_t *again)
 	// hide it (a driver that never kicks would still work, 20 ms late)
 	bool due = *again && now >= *again && vq->kicked_idx == vq->avail_idx;
 
-	if (due)
-		virtq_notify(vq);
+	if (due) {
+		// whether or not the device asked: a repeated notification is
+		// harmless, the device finds what it missed or nothing
+		vq->notifies++;
+		vdev_notify(vq->dev, vq->index);
+	}
 	if (!*again || due)
 		*again = now + time_us_to_ticks(VIRTQ_RENOTIFY_MS * 1000);
 	return due;

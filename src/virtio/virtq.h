@@ -208,10 +208,6 @@ static inline int virtq_add_slot(struct virtq *vq, uint16_t slot, const struct v
                                  int n, void *token);
 // Tell the device about new chains, unless it said it does not need it.
 static inline void virtq_kick(struct virtq *vq);
-// Notify the device whether or not it asked to be: for a driver that has
-// waited long with nothing back, in case a notification was lost. A
-// repeated one is harmless: the device finds what it missed, or nothing.
-void virtq_notify(struct virtq *vq);
 // For a loop waiting on the device: notify it again each time
 // VIRTQ_RENOTIFY_MS pass with the loop still waiting, and say so (true);
 // never for chains added since the last virtq_kick, which the driver
