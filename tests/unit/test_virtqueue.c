@@ -307,6 +307,32 @@ Test(virtqueue, lab4_chains_completed_out_of_order_come_back_each_once)
 	assert_driver_followed_the_spec();
 }
 
+// One chain at a time hands out the same head every time, so a device
+// reading an unwrapped slot (avail_idx without & (num - 1)) still finds
+// the right head there; what gives the bug away is the store itself,
+// which runs on past the ring. A legacy 16-entry queue has padding after
+// used_event up to the used ring at 4096: canaries there must survive
+// three laps of the ring.
+Test(virtqueue, lab4_available_entries_stay_inside_the_ring)
+{
+	plug_queue(1, 0, 16);
+	uint16_t *past = &vq.avail->ring[vq.num + 1]; // after used_event
+	for (int k = 0; k < 48; k++)
+		past[k] = 0xcafe;
+	for (int i = 0; i < 3 * 16 + 4; i++) {
+		cr_assert_eq(add1(i % 64), 0);
+		virtq_kick(&vq);
+		void *tok;
+		uint32_t len;
+		cr_assert_eq(virtq_get_used(&vq, &tok, &len), 1, "request %d", i);
+		cr_assert_eq(tok, data[i % 64]);
+	}
+	for (int k = 0; k < 48; k++)
+		cr_assert_eq(past[k], 0xcafe, "the driver wrote %u bytes past the available ring",
+		             2 * (k + 2));
+	assert_driver_followed_the_spec();
+}
+
 Test(virtqueue, lab4_device_that_completes_on_a_later_notify)
 {
 	plug_queue(2, INDIRECT, 16);
