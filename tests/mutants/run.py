@@ -126,15 +126,31 @@ def first_failure(out):
     return m.group(1) if m else "?"
 
 
+_build_lock = threading.Lock()
+
+
+def unit_binary(tree):
+    """`tree`'s unit-test binary, built first if it has none: make test
+    builds its handouts' kernels only, and needs a handout's unit tests
+    just when a unit test caught a mutant that its grader test missed."""
+    path = os.path.join(tree, "build", "unit-tests-ubsan")
+    with _build_lock:  # one make at a time in a tree several mutants share
+        if not os.path.exists(path):
+            r = run(MAKE + ["build/unit-tests-ubsan"], cwd=tree)
+            if r.returncode != 0:
+                raise MutantError(f"the unit tests of {tree} do not build:\n" +
+                                  (r.stdout + r.stderr)[-1500:])
+    return path
+
+
 def one_test(tree, mut, kind, text):
     """Run one test of the mutant's lab in `tree`: kind "unit" (text is
     suite/name) or "qemu" (text is in the grader test's name). Returns
     "fail", "pass" or "missing" (no such test)."""
     lab = str(mut["lab"])
     if kind == "unit":  # straight from the binary
-        _, out, err = gradelib.run_criterion(
-            [os.path.join(tree, "build", "unit-tests-ubsan"), "--filter", text], cwd=tree,
-            timeout=120)
+        _, out, err = gradelib.run_criterion([unit_binary(tree), "--filter", text], cwd=tree,
+                                             timeout=120)
         m = re.search(r"Tested: (\d+) \| Passing: \d+ \| Failing: (\d+) \| Crashing: (\d+)",
                       out + err)
         if not m or m.group(1) != "1":
