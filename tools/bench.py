@@ -18,7 +18,9 @@ mmio against PCI with and without ioeventfd, and PCI in an iothread, in
 interleaved rounds), each only where QEMU and the kernel allow it,
 otherwise saying why not; and boots under `-icount shift=0` for the
 `instret` command (guest instructions per 4 KiB read, exact), on the
-main run's transport and on both PCI interfaces. Prints medians with min
+main run's transport and on both PCI interfaces; and QEMU's threads
+watched from the host while each depth-32 loop runs alone
+(bench_threads.py, where perf can count syscalls). Prints medians with min
 and max, then the ratios, each the median of the repetitions' own ratios.
 
 Figures are only compared within one run: QEMU under TCG varies 20-50%
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import time
 
+import bench_threads
 import bench_transports
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -259,8 +262,9 @@ def fmt_rate(bytes_, secs):
 
 
 # What --only may choose: the main boot, U-Boot, the packed/split side
-# runs, the transport comparison, the -icount boots, the idle boots.
-PARTS = ("main", "uboot", "packed", "transports", "instret", "idle")
+# runs, the transport comparison, the -icount boots, the idle boots, and
+# QEMU's threads watched during each depth-32 loop (bench_threads.py).
+PARTS = ("main", "uboot", "packed", "transports", "instret", "idle", "threads")
 
 
 def main():
@@ -269,6 +273,8 @@ def main():
     ap.add_argument("--transport", default="legacy", choices=tuple(TRANSPORTS))
     ap.add_argument("--rounds", type=int, default=7,
                     help="rounds of the transport comparison (one boot per setup each)")
+    ap.add_argument("--thread-rounds", type=int, default=3,
+                    help="rounds of the threads part (two boots each)")
     ap.add_argument("--only", default=",".join(PARTS),
                     help="the parts to run, comma-separated (default: all of "
                     f"{','.join(PARTS)}); a ratio whose figures were not measured "
@@ -335,6 +341,12 @@ def main():
                                        device_opts=",packed=on", append=more))
 
     idle = {smp: idle_cpu(kernel, img, aio, smp) for smp in (1, 4)} if "idle" in only else {}
+    threads = None
+    if "threads" in only:
+        threads, why = bench_threads.run(kernel, img, aio, append, args.transport, transport_cmd,
+                                         Console, args.thread_rounds)
+        if why:
+            print(f"bench: no threads figures: {why}")
 
     print(f"\nbench: {args.reps} repetitions ({args.rounds} rounds of the transport "
           f"comparison), medians [min..max], aio={aio}, {args.transport}, "
@@ -354,6 +366,7 @@ def main():
 
     if "transports" in only:
         bench_transports.print_host_cost(host_cost)
+    thread_ratios = bench_threads.report(threads) if threads else []
     print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each, "
           "one run on the other transports):")
     for (who, depth), runs in sorted(instret.items()):
@@ -429,6 +442,9 @@ def main():
          paired(("bare", "minimal_bufs_qd32"), ("bare", "minimal_qd32")), None, None),
         ("rand4k_qd32/minimal_bufs_qd32",
          paired((mode, "rand4k_qd32"), ("bare", "minimal_bufs_qd32")), None, None),
+        # the same loops watched from the host one at a time, and the floor
+        # with its gaps between notifications padded (bench_threads.py)
+        *((name, rs, None, None) for name, rs in thread_ratios),
         ("fs_seq/uboot",
          [fs_host_rate / (64 * MIB / statistics.median(uboot))] if uboot and fs_host else [],
          None, None),

@@ -131,6 +131,18 @@ static inline void vdev_notify(struct virtio_dev *d, uint16_t queue)
 // next) is not sent; 0 takes a pending one off.
 void vdev_lose_notify(struct virtio_dev *d, unsigned nth);
 
+// Bench only (notify_timing.c, `benchloop`): from now on, time each
+// notification of d into *t, and send none sooner than pause_us after the
+// previous one returned (0: as soon as asked); t NULL stops. The times are
+// time CSR ticks, summed; `between` counts from the second notification on,
+// `inside` all of them.
+struct vdev_notify_timing {
+	uint64_t count;   // notifications sent
+	uint64_t between; // from one's return to the next one's call: the loop's own time
+	uint64_t inside;  // from the call to the return: on mmio, the device's work
+};
+void vdev_time_notify(struct virtio_dev *d, uint32_t pause_us, struct vdev_notify_timing *t);
+
 // Read and acknowledge the interrupt status; returns the VIRTIO_ISR_*
 // bits the spec defines, nothing else.
 static inline uint32_t vdev_ack_interrupt(struct virtio_dev *d)

@@ -1,0 +1,116 @@
+#!/bin/sh
+# `benchloop`, the command behind `make bench`'s look at QEMU's threads
+# (tools/bench_threads.py), checked on every `make test`: one boot with a
+# 4 MiB disk and one with a disk too small for it. Checks that
+#   - a bad loop name, pass count, pause or extra argument gets the usage,
+#   - each loop (driver, poll, floor, bare) prints the line
+#     bench_threads.py reads, with at least a notification per batch of
+#     32 reads (more when the device answers a batch in parts) and at most
+#     one per read, and its gaps and notification times,
+#   - a pause holds every notification back: 10 ms a notification makes
+#     a pass at least that times its notifications (a pass without takes
+#     under 2 ms a notification even under make test's load),
+#   - a `faultinject kick` still pending is taken off rather than lost in
+#     the floor loop (which has no second notification and would wait
+#     5 s for a lost one, then fail),
+#   - the queue comes back whole: `blkstress`, which checks what it reads
+#     against the disk's pattern, passes after the loops that borrow it,
+#   - and a disk with room for fewer than 128 reads of 4 KiB is refused
+#     with the reason.
+#
+# Run from anywhere: tests/tools/benchloop.sh (BUILD=dir for another build).
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+exec python3 - "$BUILD" <<'PY'
+import os, re, shutil, sys, tempfile
+sys.path.insert(0, "tests/grade")
+sys.path.insert(0, "tools")
+import gradelib
+import bench_threads
+
+kernel = os.path.join(sys.argv[1], "kernel.elf")
+passed = failed = 0
+
+
+def check(ok, what, show=""):
+    global passed, failed
+    print(("ok   " if ok else "FAIL ") + what)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        if show:
+            print("     " + show.strip().replace("\n", "\n     "))
+
+
+if not os.path.exists(kernel) or not shutil.which(gradelib.QEMU):
+    print(f"SKIP benchloop: needs {kernel} and {gradelib.QEMU}")
+    print("0 passed, 0 failed, 1 skipped")
+    sys.exit(0)
+
+
+def boot(disk, commands):
+    cmd = [gradelib.QEMU, "-machine", "virt", "-smp", "1", "-m", "128M", "-nographic",
+           "-bios", "default", "-kernel", kernel,
+           "-drive", f"file={disk},if=none,format=raw,id=d0",
+           "-device", "virtio-blk-device,drive=d0"]
+    return gradelib.run_qemu(cmd, commands + ["poweroff"], timeout=90)
+
+
+BAD = ["benchloop", "benchloop fast", "benchloop floor 0", "benchloop floor 1001",
+       "benchloop floor 1 10001", "benchloop floor 1 2 3", "benchloop floor x"]
+LOOPS = ["benchloop driver 2", "benchloop poll 2", "benchloop floor 2", "benchloop bare 2"]
+with tempfile.TemporaryDirectory() as tmp:
+    disk = gradelib.make_disk(os.path.join(tmp, "disk.img"), 4 << 20, gradelib.sector_pattern)
+    small = gradelib.make_disk(os.path.join(tmp, "small.img"), 256 << 10)
+    run = boot(disk, BAD + LOOPS + ["benchloop floor 1 10000", "faultinject kick 1 disk",
+                                    "benchloop floor 1", "blkstress 64", "echo still-alive"])
+    tiny = boot(small, ["benchloop floor 1"])
+
+
+def section(r, command, nth=0):
+    try:
+        return r.section(command, nth)
+    except gradelib.Fail:
+        return ""
+
+
+for c in BAD:
+    check(section(run, c).startswith("usage: benchloop driver|poll|floor|bare"),
+          f"`{c}` prints the usage", section(run, c))
+figures = {}
+for c in LOOPS + ["benchloop floor 1 10000"]:
+    out = section(run, c)
+    m = bench_threads.LOOP_LINE.search(out)
+    check(m is not None and "failed" not in out, f"`{c}` prints the line bench_threads.py reads",
+          out)
+    if m:
+        figures[c] = m
+for c in LOOPS:
+    m = figures.get(c)
+    if m:
+        passes, reads, notes = int(m.group(2)), int(m.group(3)), int(m.group(6))
+        check(reads == 1024 and passes * reads // 32 <= notes <= passes * reads and
+              float(m.group(7)) > 0 and float(m.group(9)) > 0,
+              f"`{c}`: 1024 reads a pass, {notes} notifications for {passes} passes "
+              f"(32 reads or fewer each), both times measured", m.group(0))
+plain, paused = figures.get("benchloop floor 2"), figures.get("benchloop floor 1 10000")
+if plain and paused:
+    notes, ticks = int(paused.group(6)), int(paused.group(4))
+    least = (notes - 1) * 10000 * 10  # the time CSR counts 10 MHz on QEMU virt
+    check(ticks >= least, f"a 10 ms pause holds every notification back: {ticks} ticks a "
+          f"pass, at least {least} (a pass without it: {plain.group(4)})", paused.group(0))
+after = section(run, "benchloop floor 1")
+check(bench_threads.LOOP_LINE.search(after) is not None and "failed" not in after,
+      "a pending `faultinject kick` does not stall the floor loop", after)
+stress = section(run, "blkstress 64")
+check(re.search(r"^blkstress: 64 requests, \d+ bytes, 0 mismatched$", stress, re.M) is not None and
+      "still-alive" in section(run, "echo still-alive"),
+      "`blkstress` passes after the loops", stress)
+check("benchloop: the disk has room for 64 4 KiB reads; benchloop needs 128" in
+      section(tiny, "benchloop floor 1"), "a 256 KiB disk is refused with the reason",
+      section(tiny, "benchloop floor 1"))
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
