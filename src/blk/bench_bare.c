@@ -14,6 +14,7 @@
 #include "hw/barrier.h"
 #include "hw/instret.h"
 #include "hw/time.h"
+#include "hotpath.h"
 #include "mem.h"
 #include "virtio/blk.h"
 #include "virtio/mmio.h"
@@ -138,12 +139,13 @@ static inline __attribute__((always_inline)) int bare_split(struct vblk *v, stru
 	return err;
 }
 
-int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost)
+HOT_LOOP int bare_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost)
 {
 	return bare_split(v, io, n, depth, cost, false);
 }
 
-int bare_run_bufs(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost)
+HOT_LOOP int bare_run_bufs(struct vblk *v, struct vblk_io *io, int n, int depth,
+                           struct bench_cost *cost)
 {
 	return bare_split(v, io, n, depth, cost, true);
 }

@@ -19,6 +19,7 @@
 #include "hw/barrier.h"
 #include "hw/instret.h"
 #include "hw/time.h"
+#include "hotpath.h"
 #include "mem.h"
 #include "virtio/blk.h"
 #include "virtio/virtio_dev.h"
@@ -146,8 +147,8 @@ static void publish(struct bare_ring *r)
 		vdev_notify(vq->dev, vq->index);
 }
 
-int bare_run_packed(struct vblk *v, struct virtq *vq, struct vblk_io *io, int n, int depth,
-                    struct bench_cost *cost)
+HOT_LOOP int bare_run_packed(struct vblk *v, struct virtq *vq, struct vblk_io *io, int n, int depth,
+                             struct bench_cost *cost)
 {
 	if (depth > vq->num / 3)
 		depth = vq->num / 3;

@@ -24,6 +24,7 @@
 #include "hw/barrier.h"
 #include "hw/instret.h"
 #include "hw/time.h"
+#include "hotpath.h"
 #include "lib/string.h"
 #include "mem.h"
 #include "virtio/blk_checks.h"
@@ -89,7 +90,8 @@ static int take(struct virtq *vq, struct bare_slot *hdr, struct floor_head *fh, 
 	return pending;
 }
 
-int floor_run(struct vblk *v, struct vblk_io *io, int n, int depth, struct bench_cost *cost)
+HOT_LOOP int floor_run(struct vblk *v, struct vblk_io *io, int n, int depth,
+                       struct bench_cost *cost)
 {
 	if (n < 1)
 		return -EINVAL; // nothing to time

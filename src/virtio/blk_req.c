@@ -7,6 +7,7 @@
 #include "hw/cpu.h"
 #include "hw/instret.h"
 #include "hw/time.h"
+#include "hotpath.h"
 #include "mem.h"
 #include "virtio/blk_checks.h"
 #include "virtio/blk_state.h"
@@ -218,7 +219,7 @@ static void timeout_hint(void)
 	said = true;
 }
 
-int vblk_run(struct vblk *v, struct vblk_io *io, int n, int depth)
+HOT_LOOP_FLAT int vblk_run(struct vblk *v, struct vblk_io *io, int n, int depth)
 {
 	int next = 0, first_err = 0;
 
