@@ -4,6 +4,7 @@
 #define BLK_BENCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vblk;
@@ -15,6 +16,18 @@ struct virtq;
 // places drawn from *rng (xorshift64, so a seed gives the same places).
 void bench_fill(struct vblk_io *io, int n, uint32_t size, bool random, uint8_t *buf,
                 uint64_t sectors, uint64_t *rng);
+
+// n requests and a buffer of n * size bytes for them, in DMA memory
+// (bench_reads.c): 0, or -ENOMEM with nothing held. Give both back with
+// bench_reads_free (also safe after a failed alloc).
+struct bench_reads {
+	struct vblk_io *io;
+	uint8_t *buf;
+	int n;
+	size_t io_bytes, buf_bytes;
+};
+int bench_reads_alloc(struct bench_reads *r, int n, uint32_t size);
+void bench_reads_free(struct bench_reads *r);
 
 // What one run took: time CSR ticks and instructions retired, the latter
 // less the instructions spent polling an empty ring (exact under -icount).

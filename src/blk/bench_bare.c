@@ -22,23 +22,6 @@
 
 #define BARE_TIMEOUT_US 5000000
 
-void bench_fill(struct vblk_io *io, int n, uint32_t size, bool random, uint8_t *buf,
-                uint64_t sectors, uint64_t *rng)
-{
-	uint64_t per = size / 512, places = sectors / per;
-
-	for (int i = 0; i < n; i++) {
-		uint64_t s = (uint64_t)i * per;
-		if (random) {
-			*rng ^= *rng << 13;
-			*rng ^= *rng >> 7;
-			*rng ^= *rng << 17;
-			s = (*rng % places) * per;
-		}
-		io[i] = (struct vblk_io){VIRTIO_BLK_T_IN, s, buf + (size_t)i * size, size, 0};
-	}
-}
-
 /* BEGIN LAB 4 SOLUTION */
 // With caller_bufs the request's own buffer goes into the chain's data
 // descriptor too: one store more, and the data lands where io[] says.

@@ -199,15 +199,13 @@ static int cmd_bench(int argc, char **argv)
 		return 1;
 	}
 	c.n4k = (int)(c.bytes / IO_4K);
-	size_t io_bytes = sizeof(*c.io) * (size_t)c.n4k;
-	c.buf = dma_alloc(c.bytes);
-	c.io = dma_alloc(io_bytes);
-	if (!c.buf || !c.io) {
+	struct bench_reads mem;
+	if (bench_reads_alloc(&mem, c.n4k, IO_4K) < 0) {
 		kprintf("bench: no memory for %lu MiB (boot QEMU with -m 512M)\n", mib);
-		dma_free(c.buf, c.bytes);
-		dma_free(c.io, io_bytes);
 		return 1;
 	}
+	c.io = mem.io;
+	c.buf = mem.buf;
 	// EclipseFS v2 caps a record, so a file, at 32 MiB: fs_seq reads
 	// every file of a directory, back to back
 	c.fs = fs_root();
@@ -234,8 +232,7 @@ static int cmd_bench(int argc, char **argv)
 			bench_large(&c, rep);
 	}
 	vblk_set_polling(was_polling);
-	dma_free(c.buf, c.bytes);
-	dma_free(c.io, io_bytes);
+	bench_reads_free(&mem);
 	if (stop)
 		return 1;
 	kprintf("bench: done\n");

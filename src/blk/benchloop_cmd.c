@@ -13,7 +13,6 @@
 #include "hw/time.h"
 #include "lib/errstr.h"
 #include "lib/string.h"
-#include "mem.h"
 #include "shell.h"
 #include "virtio/blk.h"
 #include "virtio/blk_state.h"
@@ -72,17 +71,14 @@ static int cmd_benchloop(int argc, char **argv)
 		return 1;
 	}
 	int n = places < READS ? (int)places : READS;
-	size_t io_bytes = sizeof(struct vblk_io) * (size_t)n, buf_bytes = (size_t)IO_4K * n;
-	struct vblk_io *io = dma_alloc(io_bytes);
-	uint8_t *buf = dma_alloc(buf_bytes);
-	if (!io || !buf) {
+	struct bench_reads mem;
+	if (bench_reads_alloc(&mem, n, IO_4K) < 0) {
 		kprintf("benchloop: no memory for %d reads of 4 KiB\n", n);
-		dma_free(io, io_bytes);
-		dma_free(buf, buf_bytes);
 		return 1;
 	}
+	struct vblk_io *io = mem.io;
 	uint64_t rng = 0x9e3779b97f4a7c15ULL; // `bench`'s seed: the same places
-	bench_fill(io, n, IO_4K, true, buf, dev->sectors, &rng);
+	bench_fill(io, n, IO_4K, true, mem.buf, dev->sectors, &rng);
 	bool was_polling = vblk_polling();
 	// the driver by interrupt where there are interrupts (`bench` does the same)
 	vblk_set_polling(which != 0);
@@ -107,8 +103,7 @@ static int cmd_benchloop(int argc, char **argv)
 	uint64_t total = time_now() - t0;
 	vdev_time_notify(v->dev, 0, 0);
 	vblk_set_polling(was_polling);
-	dma_free(io, io_bytes);
-	dma_free(buf, buf_bytes);
+	bench_reads_free(&mem);
 	if (err < 0)
 		kprintf("benchloop: %s: pass %lu failed: %s\n", loops[which], done + 1,
 		        errstr(err));

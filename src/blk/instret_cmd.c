@@ -12,7 +12,6 @@
 #include "errno.h"
 #include "lib/errstr.h"
 #include "hw/instret.h"
-#include "mem.h"
 #include "shell.h"
 #include "virtio/blk.h"
 
@@ -44,15 +43,13 @@ static int cmd_instret(int argc, char **argv)
 		kprintf("instret: needs a virtio-blk disk of 256 KiB or more\n");
 		return 1;
 	}
-	size_t io_bytes = sizeof(struct vblk_io) * n, buf_bytes = (size_t)IO_4K * n;
-	struct vblk_io *io = dma_alloc(io_bytes);
-	uint8_t *buf = dma_alloc(buf_bytes);
-	if (!io || !buf) {
+	struct bench_reads mem;
+	if (bench_reads_alloc(&mem, (int)n, IO_4K) < 0) {
 		kprintf("instret: no memory for %lu requests\n", n);
-		dma_free(io, io_bytes);
-		dma_free(buf, buf_bytes);
 		return 1;
 	}
+	struct vblk_io *io = mem.io;
+	uint8_t *buf = mem.buf;
 	// polling: an interrupt would add its handler's instructions
 	bool was_polling = vblk_polling();
 	vblk_set_polling(true);
@@ -84,8 +81,7 @@ static int cmd_instret(int argc, char **argv)
 		failed |= err < 0 || err2 < 0 || (err3 < 0 && err3 != -ENOTSUP);
 	}
 	vblk_set_polling(was_polling);
-	dma_free(io, io_bytes);
-	dma_free(buf, buf_bytes);
+	bench_reads_free(&mem);
 	return failed;
 }
 SHELL_COMMAND("instret", "[REQUESTS]", "instructions per 4 KiB read: driver, bare loop, floor",

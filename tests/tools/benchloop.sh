@@ -26,28 +26,14 @@ exec python3 - "$BUILD" <<'PY'
 import os, re, shutil, sys, tempfile
 sys.path.insert(0, "tests/grade")
 sys.path.insert(0, "tools")
+sys.path.insert(0, "tests/tools/lib")
 import gradelib
 import bench_threads
+from check import check, skip, summary
 
 kernel = os.path.join(sys.argv[1], "kernel.elf")
-passed = failed = 0
-
-
-def check(ok, what, show=""):
-    global passed, failed
-    print(("ok   " if ok else "FAIL ") + what)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        if show:
-            print("     " + show.strip().replace("\n", "\n     "))
-
-
 if not os.path.exists(kernel) or not shutil.which(gradelib.QEMU):
-    print(f"SKIP benchloop: needs {kernel} and {gradelib.QEMU}")
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(0)
+    skip(f"benchloop: needs {kernel} and {gradelib.QEMU}")
 
 
 def boot(disk, commands):
@@ -111,6 +97,5 @@ check(re.search(r"^blkstress: 64 requests, \d+ bytes, 0 mismatched$", stress, re
 check("benchloop: the disk has room for 64 4 KiB reads; benchloop needs 128" in
       section(tiny, "benchloop floor 1"), "a 256 KiB disk is refused with the reason",
       section(tiny, "benchloop floor 1"))
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+summary()
 PY

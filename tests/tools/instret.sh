@@ -35,27 +35,15 @@ BUILD=${BUILD:-build}
 exec python3 - "$BUILD" <<'PY'
 import os, re, shutil, sys, tempfile
 sys.path.insert(0, "tests/grade")
+sys.path.insert(0, "tests/tools/lib")
 import gradelib
+from check import check, failed, skip, summary
 
 DRIVER_QD1_MAX = 361.0
 RATIO_MAX = 4.3
 kernel = os.path.join(sys.argv[1], "kernel.elf")
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    print(("ok   " if ok else "FAIL ") + what)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-
-
 if not os.path.exists(kernel) or not shutil.which(gradelib.QEMU):
-    print(f"SKIP instret: needs {kernel} and {gradelib.QEMU}")
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(0)
+    skip(f"instret: needs {kernel} and {gradelib.QEMU}")
 with tempfile.TemporaryDirectory() as tmp:
     disk = gradelib.make_disk(os.path.join(tmp, "disk.img"), 4 << 20)
     cmd = [gradelib.QEMU, "-machine", "virt", "-smp", "1", "-m", "128M", "-nographic",
@@ -70,7 +58,7 @@ for m in re.finditer(pat, run.output, re.M):
     fig[(m.group(1), int(m.group(2)))] = float(m.group(3))
 check(len(runs[0]) == 6 and len(runs[1]) == 6 and "failed" not in run.output,
       "instret prints all six figures twice, no request failed")
-if failed:
+if failed():
     print(run.output[-2000:])
 else:
     for (who, depth), v in sorted(runs[0].items()):
@@ -83,6 +71,5 @@ else:
     check(d1 <= DRIVER_QD1_MAX, f"driver qd1: {d1:.2f} <= {DRIVER_QD1_MAX} instructions/request")
     r = d1 / runs[0][("minimal", 1)]
     check(r <= RATIO_MAX, f"driver/bare loop at qd1: {r:.2f} <= {RATIO_MAX}")
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+summary()
 PY
