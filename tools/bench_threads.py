@@ -35,6 +35,7 @@ it the part says why and is skipped.
 
 import os
 import re
+import select
 import statistics
 import subprocess
 import tempfile
@@ -87,12 +88,22 @@ class Counter:
         for _, event, flt in EVENTS:
             cmd += ["-e", event] + (["--filter", flt] if flt else [])
         self.p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.ctl = os.open(ctl, os.O_WRONLY)  # returns once perf has opened it
-        self.ack = os.open(ack, os.O_RDONLY)
+        # read-write opens do not wait for perf to open its ends, so a
+        # perf that never starts cannot hang the bench: _say times out
+        self.ctl = os.open(ctl, os.O_RDWR)
+        self.ack = os.open(ack, os.O_RDWR)
 
     def _say(self, word):
         os.write(self.ctl, word + b"\n")
-        os.read(self.ack, 16)
+        for _ in range(60):  # 30 s, or until perf is gone
+            if select.select([self.ack], [], [], 0.5)[0]:
+                os.read(self.ack, 16)
+                return
+            if self.p.poll() is not None:
+                break
+        self.p.kill()
+        raise RuntimeError(f"perf did not take '{word.decode()}' (exit status "
+                           f"{self.p.wait()})")
 
     def start(self):
         self._say(b"enable")
@@ -118,6 +129,8 @@ class Counter:
                     key = (role, names[parts[3]])
                     got[key] = got.get(key, 0) + int(parts[1])
         self.dir.cleanup()
+        if not got:
+            raise RuntimeError("perf counted nothing on QEMU's threads")
         return got
 
 
