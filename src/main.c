@@ -76,6 +76,7 @@ static void start_interrupts(void)
 			kprintf("irq: %s on PLIC source %d\n", vblk_blkdev(v)->id, irq);
 	}
 	irq_enable();
+	vblk_irqs_ready();
 	if (bootarg_is_off("irq")) {
 		kprintf("irq: irq=off: completions by polling\n");
 		return;

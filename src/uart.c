@@ -197,7 +197,6 @@ int uart_getc_wait(void)
 		// masked, so the tick ends the wfi without running the trap
 		// handler (which would count it in `irq`); see hw/cpu.h
 		unsigned long was_on = cpu_intr_off();
-		csr_set(sie, SIE_STIE);
 		cpu_wake_at(time_now() + time_hz / 1000);
 		cpu_idle();
 		cpu_wake_at(~0ULL); // disarm: clears the pending tick before unmasking

@@ -202,7 +202,13 @@ static int cmd_blk(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "mode") && argc == 3 &&
 	    (!strcmp(argv[2], "poll") || !strcmp(argv[2], "irq"))) {
-		vblk_set_polling(!strcmp(argv[2], "poll"));
+		bool poll = !strcmp(argv[2], "poll");
+		vblk_set_polling(poll);
+		if (!poll && vblk_polling()) {
+			kprintf("blk: no disk interrupts in this boot (the irq: line at boot says "
+			        "why); completions by polling\n");
+			return 1;
+		}
 		kprintf("blk: completions by %s\n", vblk_polling() ? "polling" : "interrupt");
 		return 0;
 	}

@@ -57,8 +57,12 @@ static inline void cpu_intr_restore(unsigned long was_on)
 		csr_set(sstatus, SSTATUS_SIE);
 }
 // A timer interrupt at `when` (time CSR ticks) ends a wfi in time for a timeout.
+// Arm this hart's timer to end a wfi at `when` (~0ULL: never). Its enable
+// bit is set here too, since wfi wakes only for an enabled interrupt:
+// before lab 7 turns interrupts on nothing else need have set it.
 static inline void cpu_wake_at(uint64_t when)
 {
+	csr_set(sie, SIE_STIE);
 	sbi_set_timer(when);
 }
 #endif

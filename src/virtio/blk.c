@@ -324,6 +324,7 @@ int vblk_probe(void)
 
 	vblk_remove();
 	vblk_mode.polling = true; // until lab 7's interrupt path is switched on
+	vblk_mode.irqs_ready = false;
 	vblk_mode.timeout_ticks =
 	    time_us_to_ticks(bootarg_u64("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
 	vblk_mode.spin_ticks = time_us_to_ticks(bootarg_u64("blk_spin_us", DEFAULT_SPIN_US));
@@ -392,12 +393,18 @@ void vblk_remove(void)
 	nvblks = 0;
 }
 
+void vblk_irqs_ready(void)
+{
+	vblk_mode.irqs_ready = true;
+}
+
 void vblk_set_polling(bool poll)
 {
-	vblk_mode.polling = poll;
+	vblk_mode.polling = poll || !vblk_mode.irqs_ready;
 	for (int i = 0; i < nvblks; i++)
 		if (vblks[i].present)
-			virtq_enable_interrupts(&vblks[i].vq, !poll && vblk_mode.spin_ticks == 0);
+			virtq_enable_interrupts(&vblks[i].vq,
+			                        !vblk_mode.polling && vblk_mode.spin_ticks == 0);
 }
 
 bool vblk_polling(void)

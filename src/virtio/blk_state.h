@@ -77,7 +77,8 @@ struct vblk {
 
 // How every device completes requests (`blk mode`, boot arguments).
 struct vblk_mode {
-	bool polling; // completions by polling (true) or interrupt
+	bool polling;    // completions by polling (true) or interrupt
+	bool irqs_ready; // every disk's interrupt has its handler, and interrupts are on
 	uint64_t timeout_ticks;
 	uint64_t spin_ticks; // interrupt mode: spin this long before sleeping
 };

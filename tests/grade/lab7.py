@@ -321,8 +321,11 @@ def no_plic(ctx):
     # that writes to the PLIC's old address takes a store access fault.
     # The device tree says which controller there is; without a PLIC the
     # disk is polled. A tree whose PLIC lists no S-mode context for the
-    # boot hart gets polling too, not a guessed context. One boot a case,
-    # all at once.
+    # boot hart gets polling too, not a guessed context. Interrupt mode
+    # cannot be asked for afterwards: `blk mode irq` says why not, and
+    # `bench` times no interrupt runs (it had, and a waiter asleep for an
+    # interrupt that never comes had only its timer to wake it). One boot
+    # a case, all at once.
     disk = pattern_disk(ctx)
     dtb = without_s_context(ctx.scratch("no-s-context.dtb"))
     cases = {"aplic": ["-machine", "aia=aplic"],
@@ -337,7 +340,8 @@ def no_plic(ctx):
                              "has no S-mode context for hart 0 (...); completions by polling`")}
 
     def boot(case):
-        return ctx.boot(["blk read 3", "blk", "irq", "echo still-alive"],
+        return ctx.boot(["blk read 3", "blk mode irq", "blk read 4", "blk", "irq",
+                         "bench / 1 1", "echo still-alive"],
                         disks=[{"file": disk, "readonly": True}], extra=cases[case])
 
     with ThreadPoolExecutor(3) as pool:
@@ -352,6 +356,13 @@ def no_plic(ctx):
             raise Fail(f"`blk` says completions by {mode} {where}")
         if r.hexdump("blk read 3")[1] != sector_pattern(3):
             raise Fail(f"sector 3 differs from the disk {where}")
+        if not r.section("blk mode irq").startswith("blk: no disk interrupts in this boot"):
+            raise Fail(f"`blk mode irq` does not say there are no disk interrupts {where}")
+        if r.hexdump("blk read 4")[1] != sector_pattern(4):
+            raise Fail(f"sector 4 differs from the disk after `blk mode irq` {where}")
+        bench = r.section("bench / 1 1")
+        if "bench: done" not in bench or re.search(r"^bench: irq ", bench, re.M):
+            raise Fail(f"`bench` timed interrupt runs or did not finish {where}")
         r.alive()
         r.expect_exit(0)
 

@@ -173,6 +173,7 @@ Test(virtio_blk_errors, lab8_full_queue_waits_for_completions_instead_of_failing
 	strcpy(boot_info.bootargs, "vq_size=16");
 	plug(2);
 	probe_ok();
+	vblk_irqs_ready(); // what the boot does once the interrupt is wired
 	vblk_set_polling(false);
 	host_idle_hook = fake_virtio_idle;
 	fv->when = FV_ON_IDLE;
@@ -230,6 +231,7 @@ Test(virtio_blk_errors, lab7_event_idx_and_interrupts_work_together)
 {
 	plug_and_probe(1);
 	cr_assert(fv->driver_features & BIT(VIRTIO_F_EVENT_IDX));
+	vblk_irqs_ready(); // what the boot does once the interrupt is wired
 	vblk_set_polling(false);
 	host_idle_hook = fake_virtio_idle;
 	fv->when = FV_ON_IDLE;
@@ -261,6 +263,7 @@ Test(virtio_blk_errors, lab8_depth_one_keeps_one_request_in_flight)
 Test(virtio_blk_errors, lab7_interrupt_handler_acknowledges_what_the_device_raised)
 {
 	plug_and_probe(2);
+	vblk_irqs_ready(); // what the boot does once the interrupt is wired
 	vblk_set_polling(false);
 	cr_assert_eq(vblk_rw(vblk_next(0), VIRTIO_BLK_T_IN, 0, buf, 512), 0, "%s", host_log());
 	cr_assert(fv->int_status & VIRTIO_ISR_VQ, "interrupt mode asks for interrupts");
@@ -279,6 +282,7 @@ Test(virtio_blk_errors, lab7_interrupt_handler_acknowledges_what_the_device_rais
 Test(virtio_blk_errors, lab7_needs_reset_interrupt_resets_without_waiting_for_the_timeout)
 {
 	plug_and_probe(2);
+	vblk_irqs_ready(); // what the boot does once the interrupt is wired
 	vblk_set_polling(false);
 	fake_virtio_set_needs_reset(fv);
 	vblk_interrupt(vblk_next(0));

@@ -118,6 +118,7 @@ Test(packed_blk, lab11_many_requests_completed_in_random_order_are_all_correct)
 Test(packed_blk, lab11_full_ring_without_indirect_waits_for_completions)
 {
 	plug_and_probe("vq_size=16 indirect=off");
+	vblk_irqs_ready(); // what the boot does once the interrupt is wired
 	vblk_set_polling(false);
 	host_idle_hook = fake_virtio_idle;
 	fv->when = FV_ON_IDLE;
