@@ -121,5 +121,5 @@ static int cmd_benchloop(int argc, char **argv)
 	    pause_us, (unsigned long)(inside / 100), (unsigned long)(inside % 100));
 	return 0;
 }
-SHELL_COMMAND("benchloop", "driver|poll|floor|bare [PASSES]",
-              "one depth-32 loop of bench, repeated (for tools/bench_threads.py)", cmd_benchloop);
+SHELL_COMMAND("benchloop", "LOOP [PASSES [PAUSE_US]]",
+              "one depth-32 loop of bench (driver, poll, floor, bare), repeated", cmd_benchloop);
