@@ -10,6 +10,7 @@
 #include "blk/bench.h"
 #include "blk/blkdev.h"
 #include "console.h"
+#include "errno.h"
 #include "hw/time.h"
 #include "lib/errstr.h"
 #include "lib/string.h"
@@ -104,7 +105,10 @@ static int cmd_benchloop(int argc, char **argv)
 	vdev_time_notify(v->dev, 0, 0);
 	vblk_set_polling(was_polling);
 	bench_reads_free(&mem);
-	if (err < 0)
+	if (err == -ENOTSUP && which == 2)
+		kprintf("benchloop: the floor loop drives a split ring; this disk's queue is "
+		        "packed\n");
+	else if (err < 0)
 		kprintf("benchloop: %s: pass %lu failed: %s\n", loops[which], done + 1,
 		        errstr(err));
 	if (err < 0 || stop)

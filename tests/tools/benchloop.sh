@@ -15,8 +15,9 @@
 #     5 s for a lost one, then fail),
 #   - the queue comes back whole: `blkstress`, which checks what it reads
 #     against the disk's pattern, passes after the loops that borrow it,
-#   - and a disk with room for fewer than 128 reads of 4 KiB is refused
-#     with the reason.
+#   - a disk with room for fewer than 128 reads of 4 KiB is refused with
+#     the reason, and on a packed ring the floor loop (split only) says so
+#     while the bare loop runs.
 #
 # Run from anywhere: tests/tools/benchloop.sh (BUILD=dir for another build).
 set -eu
@@ -36,11 +37,13 @@ if not os.path.exists(kernel) or not shutil.which(gradelib.QEMU):
     skip(f"benchloop: needs {kernel} and {gradelib.QEMU}")
 
 
-def boot(disk, commands):
+def boot(disk, commands, packed=False):
     cmd = [gradelib.QEMU, "-machine", "virt", "-smp", "1", "-m", "128M", "-nographic",
            "-bios", "default", "-kernel", kernel,
            "-drive", f"file={disk},if=none,format=raw,id=d0",
-           "-device", "virtio-blk-device,drive=d0"]
+           "-device", "virtio-blk-device,drive=d0" + (",packed=on" if packed else "")]
+    if packed:
+        cmd[1:1] = ["-global", "virtio-mmio.force-legacy=false"]
     return gradelib.run_qemu(cmd, commands + ["poweroff"], timeout=90)
 
 
@@ -53,6 +56,7 @@ with tempfile.TemporaryDirectory() as tmp:
     run = boot(disk, BAD + LOOPS + ["benchloop floor 1 10000", "faultinject kick 1 disk",
                                     "benchloop floor 1", "blkstress 64", "echo still-alive"])
     tiny = boot(small, ["benchloop floor 1"])
+    packed = boot(disk, ["benchloop floor 1", "benchloop bare 1"], packed=True)
 
 
 def section(r, command, nth=0):
@@ -97,5 +101,10 @@ check(re.search(r"^blkstress: 64 requests, \d+ bytes, 0 mismatched$", stress, re
 check("benchloop: the disk has room for 64 4 KiB reads; benchloop needs 128" in
       section(tiny, "benchloop floor 1"), "a 256 KiB disk is refused with the reason",
       section(tiny, "benchloop floor 1"))
+out = section(packed, "benchloop floor 1")
+check("benchloop: the floor loop drives a split ring; this disk's queue is packed" in out and
+      bench_threads.LOOP_LINE.search(section(packed, "benchloop bare 1")) is not None,
+      "on a packed ring the floor loop says it drives a split ring, the bare loop runs",
+      out + section(packed, "benchloop bare 1"))
 summary()
 PY
