@@ -16,8 +16,9 @@
 #   - the queue comes back whole: `blkstress`, which checks what it reads
 #     against the disk's pattern, passes after the loops that borrow it,
 #   - a disk with room for fewer than 128 reads of 4 KiB is refused with
-#     the reason, and on a packed ring the floor loop (split only) says so
-#     while the bare loop runs.
+#     the reason, and so is a run whose memory cannot be had (`faultinject
+#     dma`), after which the next one runs; on a packed ring the floor loop
+#     (split only) says so while the bare loop runs.
 #
 # Run from anywhere: tests/tools/benchloop.sh (BUILD=dir for another build).
 set -eu
@@ -56,6 +57,7 @@ with tempfile.TemporaryDirectory() as tmp:
     run = boot(disk, BAD + LOOPS + ["benchloop floor 1 10000", "faultinject kick 1 disk",
                                     "benchloop floor 1", "blkstress 64", "echo still-alive"])
     tiny = boot(small, ["benchloop floor 1"])
+    nomem = boot(disk, ["faultinject dma 1", "benchloop bare 1", "benchloop bare 1"])
     packed = boot(disk, ["benchloop floor 1", "benchloop bare 1"], packed=True)
 
 
@@ -101,6 +103,11 @@ check(re.search(r"^blkstress: 64 requests, \d+ bytes, 0 mismatched$", stress, re
 check("benchloop: the disk has room for 64 4 KiB reads; benchloop needs 128" in
       section(tiny, "benchloop floor 1"), "a 256 KiB disk is refused with the reason",
       section(tiny, "benchloop floor 1"))
+out = section(nomem, "benchloop bare 1")
+check("benchloop: no memory for 1024 reads of 4 KiB" in out and
+      bench_threads.LOOP_LINE.search(section(nomem, "benchloop bare 1", 1)) is not None,
+      "with its DMA allocation failing, benchloop says it has no memory; the next run runs",
+      out + section(nomem, "benchloop bare 1", 1))
 out = section(packed, "benchloop floor 1")
 check("benchloop: the floor loop drives a split ring; this disk's queue is packed" in out and
       bench_threads.LOOP_LINE.search(section(packed, "benchloop bare 1")) is not None,
