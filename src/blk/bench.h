@@ -23,7 +23,6 @@ void bench_fill(struct vblk_io *io, int n, uint32_t size, bool random, uint8_t *
 struct bench_reads {
 	struct vblk_io *io;
 	uint8_t *buf;
-	int n;
 	size_t io_bytes, buf_bytes;
 };
 int bench_reads_alloc(struct bench_reads *r, int n, uint32_t size);

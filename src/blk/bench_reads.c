@@ -24,8 +24,7 @@ void bench_fill(struct vblk_io *io, int n, uint32_t size, bool random, uint8_t *
 
 int bench_reads_alloc(struct bench_reads *r, int n, uint32_t size)
 {
-	*r = (struct bench_reads){.n = n,
-	                          .io_bytes = sizeof(struct vblk_io) * (size_t)n,
+	*r = (struct bench_reads){.io_bytes = sizeof(struct vblk_io) * (size_t)n,
 	                          .buf_bytes = (size_t)size * (size_t)n};
 	r->io = dma_alloc(r->io_bytes);
 	r->buf = dma_alloc(r->buf_bytes);

@@ -25,17 +25,15 @@ set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 exec python3 - "$BUILD" <<'PY'
-import os, re, shutil, sys, tempfile
+import os, re, sys, tempfile
 sys.path.insert(0, "tests/grade")
 sys.path.insert(0, "tools")
 sys.path.insert(0, "tests/tools/lib")
 import gradelib
 import bench_threads
-from check import check, skip, summary
+from check import check, qemu_kernel, summary
 
-kernel = os.path.join(sys.argv[1], "kernel.elf")
-if not os.path.exists(kernel) or not shutil.which(gradelib.QEMU):
-    skip(f"benchloop: needs {kernel} and {gradelib.QEMU}")
+kernel = qemu_kernel(sys.argv[1], gradelib.QEMU, "benchloop")
 
 
 def boot(disk, commands, packed=False):

@@ -33,17 +33,15 @@ set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 exec python3 - "$BUILD" <<'PY'
-import os, re, shutil, sys, tempfile
+import os, re, sys, tempfile
 sys.path.insert(0, "tests/grade")
 sys.path.insert(0, "tests/tools/lib")
 import gradelib
-from check import check, failed, skip, summary
+from check import check, failed, qemu_kernel, summary
 
 DRIVER_QD1_MAX = 361.0
 RATIO_MAX = 4.3
-kernel = os.path.join(sys.argv[1], "kernel.elf")
-if not os.path.exists(kernel) or not shutil.which(gradelib.QEMU):
-    skip(f"instret: needs {kernel} and {gradelib.QEMU}")
+kernel = qemu_kernel(sys.argv[1], gradelib.QEMU, "instret")
 with tempfile.TemporaryDirectory() as tmp:
     disk = gradelib.make_disk(os.path.join(tmp, "disk.img"), 4 << 20)
     cmd = [gradelib.QEMU, "-machine", "virt", "-smp", "1", "-m", "128M", "-nographic",
