@@ -3,12 +3,13 @@
 // block straight to the next only when the jump stays on the guest page
 // the block started on; a jump to another page, and every return, makes
 // it look the next block up in a table instead. Measured at depth 32
-// (`benchloop`, README "What depth 32 is made of"), the driver spent
-// about 5.8-6.0 us of guest time between two notifications with its loop
-// on one page and the split ring's calls on another, 5.1-5.8 with all of
-// them on one page, and 4.2-4.5 with the calls inline as well. How long
-// that gap is decides whether QEMU's main loop takes its lock between two
-// notifications (under about 4.5 us it mostly does not).
+// (`benchloop`; docs/measurements.md, "What depth 32 is made of"), the
+// driver spent about 5.8-6.0 us of guest time between two notifications
+// with its loop on one page and the split ring's calls on another,
+// 5.1-5.8 with all of them on one page, and 4.2-4.5 with the calls
+// inline as well. How long that gap is decides whether QEMU's main loop
+// takes its lock between two notifications (under about 4.5 us it mostly
+// does not).
 //
 // HOT_LOOP starts a function on a page of its own (each is under 4 KiB),
 // so its branches never leave the page. HOT_LOOP_FLAT also takes every

@@ -6,8 +6,8 @@
 //
 // Why a pause: on virtio-mmio under TCG, QEMU does the device's work inside
 // the notification, and what the guest does between two notifications
-// decides how often QEMU's main loop gets its lock in between (README,
-// "What depth 32 is made of"). Padding the fastest checking loop's gaps
+// decides how often QEMU's main loop gets its lock in between
+// (docs/measurements.md, "What depth 32 is made of"). Padding the fastest checking loop's gaps
 // to the driver's length, and past it, shows what that gap costs by
 // itself, whoever spends it.
 #include "hw/time.h"

@@ -1,8 +1,9 @@
 // The bench's floor loop (src/virtio/blk_floor.c) against the fake disk.
-// Its figure stands in the README for "what any driver that checks must
-// spend", so it must really do that work: every caller's buffer gets its
-// own data, every result is the device's answer, a bad request is refused
-// before the device sees it, a device that lies is caught and reset.
+// Its figure stands in README.md, "Measured", for "what any driver that
+// checks must spend", so it must really do that work: every caller's
+// buffer gets its own data, every result is the device's answer, a bad
+// request is refused before the device sees it, a device that lies is
+// caught and reset.
 //
 // Lab 8's, as `make bench` is: the loop is given code, not the student's
 // to write. It ships with lab 4's solution (it shows lab 4's answers), so
