@@ -13,15 +13,24 @@
 static const struct known_arg {
 	const char *key;
 	uint64_t min, max;
+	bool zero; // 0 is taken too, meaning the default
+	// why the range starts where it does, for the message
+	const char *why;
 } known[] = {
-    {"blk_max_kib", 1, 65536},      // largest request: 64 MiB is far beyond any gain
-    {"blk_spin_us", 0, 1000000},    // hybrid polling before sleeping, at most 1 s
-    {"blk_timeout_ms", 1, 3600000}, // a request's deadline, at most an hour
-    {"vq_size", 0, 32768},          // 0: the default; 32768 is the split ring's largest
-    {"indirect", 0, 0},
-    {"event_idx", 0, 0},
-    {"packed", 0, 0},
-    {"irq", 0, 0},
+    {"blk_max_kib", 1, 65536, false, 0},      // largest request: 64 MiB is far beyond any gain
+    {"blk_spin_us", 0, 1000000, false, 0},    // hybrid polling before sleeping, at most 1 s
+    {"blk_timeout_ms", 1, 3600000, false, 0}, // a request's deadline, at most an hour
+    // 32768 is the split ring's largest. A request is 3 descriptors, and
+    // no chain, an indirect table's entries included, may be longer than
+    // the queue (spec 2.7.5.3.1); sizes are rounded down to a power of
+    // two, so 1, 2 and 3 (-> 2) would leave every disk unusable.
+    {"vq_size", 4, 32768, true,
+     "a request is 3 descriptors, and no chain, an indirect table's included, may be "
+     "longer than the queue, spec 2.7.5.3.1"},
+    {"indirect", 0, 0, false, 0},
+    {"event_idx", 0, 0, false, 0},
+    {"packed", 0, 0, false, 0},
+    {"irq", 0, 0, false, 0},
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
@@ -97,6 +106,8 @@ static int number(const struct known_arg *a, const char *v, unsigned long *n)
 {
 	if (strlen(v) >= 21 || parse_u64(v, n) < 0) // 2^64 has 20 digits
 		return -1;
+	if (a && a->zero && *n == 0)
+		return 0;
 	return a && (*n < a->min || *n > a->max) ? -2 : 0;
 }
 
@@ -158,12 +169,24 @@ int bootarg_check(void)
 		if (err) {
 			kprintf("boot: \"%s\": %s takes ", copy_word(buf, word, len), a->key);
 			if (a->max)
-				kprintf("a number from %lu to %lu", (unsigned long)a->min,
+				kprintf("%sa number from %lu to %lu",
+				        a->zero ? "0 (the default) or " : "", (unsigned long)a->min,
 				        (unsigned long)a->max);
 			else
 				kprintf("on or off");
+			if (err == -2 && a->why)
+				kprintf(" (%s)", a->why);
 			kprintf("; ignored, the default stands\n");
 			bad++;
+		} else if (a->max && !strcmp(a->key, "vq_size") && n & (n - 1)) {
+			// queue sizes are powers of two (the split ring's rule, spec
+			// 2.7; the packed ring is sized the same way here)
+			unsigned long p = 1;
+			while (p * 2 <= n)
+				p *= 2;
+			kprintf("boot: vq_size=%lu is not a power of two; queues get at most %lu "
+			        "entries\n",
+			        n, p);
 		}
 		const char *t = boot_info.bootargs, *w;
 		size_t wlen;

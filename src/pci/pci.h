@@ -60,7 +60,7 @@ struct pci_func {
 	uintptr_t cfg;
 	struct pci_bar bar[6];
 	bool enabled; // BARs placed and decoding on (bus mastering: pci_set_master)
-	bool claimed; // the virtio transport took it
+	bool claimed; // the virtio transport took it (a driver may not: pci_func_use)
 	// Behind a PCI-to-PCI bridge (pci_bridge.c): the bridge above, as an
 	// index into the enumeration's array (-1 on the root bus); where this
 	// function's INTx reaches the root bus (the root-bus bridge's address
@@ -181,5 +181,9 @@ extern struct pci_func pci_funcs[PCI_MAX_FUNCS];
 extern int pci_nfuncs;
 void pci_init(const void *fdt);
 void pci_print_map(void);
+// What drives a function the virtio transport took, in words (kernel
+// glue, src/virtio/pci_attach_kern.c): "driven by virtio-blk vda",
+// "virtio transport, no driver for device type 16 (gpu)", ...
+const char *pci_func_use(const struct pci_func *f);
 
 #endif

@@ -37,9 +37,15 @@ static int parse_bdf(const char *s, unsigned *bus, unsigned *dev, unsigned *fn)
 
 static void show(const struct pci_func *f)
 {
-	kprintf("pci %02x:%02x.%x: %04x:%04x, command 0x%04x, interrupt pin %u -> %d\n", f->bus,
-	        f->dev, f->fn, f->vendor, f->device, pci_cfg_read16(f, PCI_COMMAND), f->pin,
-	        f->irq);
+	kprintf("pci %02x:%02x.%x: %04x:%04x, command 0x%04x, ", f->bus, f->dev, f->fn, f->vendor,
+	        f->device, pci_cfg_read16(f, PCI_COMMAND));
+	// pin 0: the function raises no INTx at all (PCI 3.0, 6.2.4)
+	if (!f->pin)
+		kprintf("no interrupt pin\n");
+	else if (f->irq < 0)
+		kprintf("interrupt pin %u, not routed\n", f->pin);
+	else
+		kprintf("interrupt pin %u -> %d\n", f->pin, f->irq);
 	for (int i = 0; i < 6; i++)
 		if (f->bar[i].size)
 			kprintf("  BAR %d: 0x%lx, %lu bytes\n", i, (unsigned long)f->bar[i].cpu,
@@ -76,6 +82,10 @@ static int cmd_pci(int argc, char **argv)
 	if (argc < 2) {
 		pci_print_map();
 		return 0;
+	}
+	if (argc > 2) {
+		kprintf("usage: pci [bus:dev.fn]\n");
+		return 1;
 	}
 	if (parse_bdf(argv[1], &bus, &dev, &fn) < 0) {
 		kprintf("pci: %s: expected bus:device.function, e.g. 00:01.0\n", argv[1]);

@@ -70,7 +70,7 @@ void pci_print_map(void)
 		const struct pci_func *f = &pci_funcs[i];
 		kprintf("pci %02x:%02x.%x: %04x:%04x %s, %s\n", f->bus, f->dev, f->fn, f->vendor,
 		        f->device, pci_class_name(f->class, f->subclass),
-		        f->claimed                   ? "driven"
+		        f->claimed                   ? pci_func_use(f)
 		        : pci_is_host_bridge(f)      ? "the bridge to the CPU"
 		        : f->secondary && f->enabled ? "forwarding to the buses behind it"
 		        : f->enabled                 ? "no driver"

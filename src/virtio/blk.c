@@ -125,14 +125,26 @@ static int vblk_start(struct vblk *v)
 	qmax = qmax == 0 ? VIRTQ_DEFAULT_SIZE : qmax;
 	if ((err = vdev_queue_setup(d, &v->vq, 0, (uint16_t)qmax)) < 0)
 		goto fail;
+	// legacy PCI has no register to resize a queue (spec 4.1.4.8): a
+	// vq_size the user gave is not obeyed there, which is said once
+	static bool said_fixed;
+	if (d->fixed_queue_size && qmax != VIRTQ_DEFAULT_SIZE && v->vq.num > qmax && !said_fixed) {
+		said_fixed = true;
+		kprintf("virtio-blk: %s: a legacy PCI queue has the device's own size (%u "
+		        "entries); vq_size=%lu does not apply to it\n",
+		        d->name, v->vq.num, (unsigned long)qmax);
+	}
 	// a request takes header + data segments + status ring entries, or
 	// one with indirect descriptors, whose table may still not be longer
-	// than the queue (spec 2.7.5.3.1)
+	// than the queue (spec 2.7.5.3.1). bootarg.c refuses a vq_size below
+	// 4, so only a device's own small maximum, or many segments, end here.
 	uint16_t per_req = (uint16_t)(2 + v->max_segs);
 	v->nslots = v->vq.use_indirect ? v->vq.num : (uint16_t)(v->vq.num / per_req);
 	if (v->vq.num < per_req) {
-		kprintf("virtio-blk: a %u-entry queue cannot hold a %u-descriptor request\n",
-		        v->vq.num, per_req);
+		kprintf("virtio-blk: a %u-entry queue cannot hold a %u-descriptor request (spec "
+		        "2.7.5.3.1: no chain may be longer than the queue%s)\n",
+		        v->vq.num, per_req,
+		        v->vq.use_indirect ? ", an indirect table's entries included" : "");
 		err = -ENOSPC;
 		goto fail_queue;
 	}
@@ -328,22 +340,37 @@ int vblk_probe(void)
 	vblk_mode.timeout_ticks =
 	    time_us_to_ticks(bootarg_u64("blk_timeout_ms", DEFAULT_TIMEOUT_MS) * 1000);
 	vblk_mode.spin_ticks = time_us_to_ticks(bootarg_u64("blk_spin_us", DEFAULT_SPIN_US));
+	int found = 0;
 	for (struct virtio_dev *d = virtio_dev_next(VIRTIO_ID_BLOCK, 0); d;
 	     d = virtio_dev_next(VIRTIO_ID_BLOCK, d)) {
+		found++;
 		if (nvblks == VBLK_DEVICES) {
 			kprintf("virtio-blk: %s: more than %d disks; this one is not used\n",
 			        d->name, VBLK_DEVICES);
+			ksnprintf(d->use, sizeof(d->use), "not used: more than %d disks",
+			          VBLK_DEVICES);
 			continue;
 		}
 		d->claimed = true;
 		int err = probe_one(&vblks[nvblks], d);
-		if (err == 0)
+		if (err == 0) {
+			ksnprintf(d->use, sizeof(d->use), "driven by virtio-blk %s",
+			          vblks[nvblks].id);
 			nvblks++;
-		else if (first_err == -ENODEV)
-			first_err = err;
+		} else {
+			ksnprintf(d->use, sizeof(d->use), "virtio-blk failed to start it");
+			if (first_err == -ENODEV)
+				first_err = err;
+		}
 	}
-	if (nvblks == 0 && first_err == -ENODEV)
+	if (nvblks == 0 && found == 0)
 		kprintf("virtio-blk: no block device found\n");
+	else if (nvblks == 0)
+		// the caller falls back to the built-in ramdisk: nobody must take
+		// its sample files for the disk they attached
+		kprintf("virtio-blk: %d disk%s found, none could be started (see above): %s NOT "
+		        "in use\n",
+		        found, found == 1 ? "" : "s", found == 1 ? "it is" : "they are");
 	return nvblks ? 0 : first_err;
 }
 

@@ -320,6 +320,7 @@ int vnet_probe(void)
 		kprintf("virtio-net: no network device\n");
 	} else if (err < 0) {
 		kprintf("virtio-net: initialisation failed: %s\n", errstr(err));
+		ksnprintf(vnet.dev->use, sizeof(vnet.dev->use), "virtio-net failed to start it");
 	} else {
 		vnet.present = true;
 		kprintf("virtio-net: %s, %s transport, MAC %02x:%02x:%02x:%02x:%02x:%02x%s, "

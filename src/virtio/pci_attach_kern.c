@@ -10,6 +10,12 @@
 
 static struct virtio_pci vps[PCI_MAX_FUNCS];
 
+const char *pci_func_use(const struct pci_func *f)
+{
+	// vps[i] is the transport of pci_funcs[i]
+	return vdev_use(&vps[f - pci_funcs].vdev);
+}
+
 void virtio_pci_attach_all(void)
 {
 	for (int i = 0; i < pci_nfuncs; i++) {

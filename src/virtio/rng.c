@@ -178,6 +178,7 @@ int rng_probe(void)
 	err = vrng.chunk ? vrng_start() : -ENOMEM;
 	if (err < 0) {
 		kprintf("virtio-rng: initialisation failed: %s\n", errstr(err));
+		ksnprintf(vrng.dev->use, sizeof(vrng.dev->use), "virtio-rng failed to start it");
 		dma_free(vrng.chunk, RNG_CHUNK);
 		vrng.chunk = 0;
 		return err;

@@ -68,12 +68,46 @@ struct virtio_dev *virtio_claim_first(uint32_t device_id, const char *driver)
 		if (!first) {
 			first = d;
 			d->claimed = true;
+			// the driver's start may still fail: it says so then
+			ksnprintf(d->use, sizeof(d->use), "driven by %s", driver);
 		} else {
 			kprintf("%s: %s (%s) is another %s device; only the first is used\n",
 			        driver, d->name, vdev_transport(d), virtio_device_name(device_id));
+			ksnprintf(d->use, sizeof(d->use), "not used: another %s device",
+			          virtio_device_name(device_id));
 		}
 	}
 	return first;
+}
+
+bool virtio_has_driver(uint32_t device_id)
+{
+	return device_id == VIRTIO_ID_BLOCK || device_id == VIRTIO_ID_RNG ||
+	       device_id == VIRTIO_ID_NET;
+}
+
+const char *vdev_use(const struct virtio_dev *d)
+{
+	static char buf[64];
+
+	if (d->use[0])
+		return d->use;
+	if (virtio_has_driver(d->device_id))
+		return "not used";
+	ksnprintf(buf, sizeof(buf), "virtio transport, no driver for device type %u (%s)",
+	          d->device_id, virtio_device_name(d->device_id));
+	return buf;
+}
+
+void virtio_report_undriven(void)
+{
+	struct virtio_dev *d;
+
+	for (int i = 0; (d = virtio_dev_at(i)); i++)
+		if (!virtio_has_driver(d->device_id))
+			kprintf("virtio: %s: %s device (type %u): no driver in this kernel, left "
+			        "alone\n",
+			        d->name, virtio_device_name(d->device_id), d->device_id);
 }
 
 uint8_t vdev_status(struct virtio_dev *d)

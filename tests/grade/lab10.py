@@ -68,11 +68,13 @@ def check_bars(r):
 @test(10, "enumeration: every function listed; BARs aligned, in their windows, disjoint",
       points=3, transports=NO_TRANSPORT)
 def enumeration(ctx):
-    r = ctx.boot(["pci", "pci 00:01.0", "pci 00:02.0"],
+    r = ctx.boot(["pci", "pci 00:01.0", "pci 00:02.0", "pci 00:00.0", "devices",
+                  "devices x", "pci 00:01.0 extra"],
                  extra=["-device", "virtio-rng-pci", "-device", "e1000",
                                  "-device", "virtio-gpu-pci,disable-legacy=on",
                                  "-device", "pci-testdev,multifunction=on,addr=06.0",
-                                 "-device", "pci-testdev,addr=06.3"],
+                                 "-device", "pci-testdev,addr=06.3",
+                                 "-device", "virtio-balloon-device"],
                  timeout=15)
     r.expect(r"^pci: host bridge pci-host-ecam-generic, ECAM at 0x30000000, buses 00-ff$",
              "the host bridge line with the ECAM window from the device tree")
@@ -106,7 +108,38 @@ def enumeration(ctx):
             raise Fail(f"{who}: command 0x{cmd:04x}: bus mastering should be "
                        + ("on: the driver's device reads its rings by DMA" if driven else
                           "off: no driver took it, so it may not touch memory"))
+    driven_or_not(r)
     r.expect_exit(0)
+
+
+def driven_or_not(r):
+    """`devices` tells a function a driver drives from one only the virtio
+    transport took; boot names, once, each virtio device nothing drives,
+    on PCI and on mmio alike; the host bridge has no interrupt pin; and
+    `devices` and `pci` refuse words they do not take."""
+    out = r.section("devices")
+    for line, what in (
+            (r"^pci 00:01\.0: 1af4:1005 .*, driven by virtio-rng$", "the rng driven by virtio-rng"),
+            (r"^pci 00:03\.0: 1af4:1050 display controller, virtio transport, no driver for "
+             r"device type 16 \(gpu\)$", "the gpu taken by the transport but by no driver"),
+            (r"^pci 00:02\.0: 8086:100e network controller, no driver$", "the e1000, no driver"),
+            (r"^virtio: slot 7: virtio transport, no driver for device type 5 \(balloon\)$",
+             "the mmio balloon, no driver")):
+        if not re.search(line, out, re.M):
+            raise Fail(f"`devices` should show {what}; it printed:\n{out}")
+    if "driven\n" in out:
+        raise Fail(f"`devices` calls a function plainly `driven`:\n{out}")
+    for where, name, num in (("pci 00:03.0", "gpu", 16), ("slot 7", "balloon", 5)):
+        pat = (rf"^virtio: {re.escape(where)}: {name} device \(type {num}\): no driver in this "
+               r"kernel, left alone$")
+        if len(re.findall(pat, r.output, re.M)) != 1:
+            raise Fail(f"boot should say once that the {name} device at {where} has no driver")
+    if not re.search(r"^pci 00:00\.0: 1b36:0008, command 0x[0-9a-f]{4}, no interrupt pin$",
+                     r.section("pci 00:00.0"), re.M):
+        raise Fail("`pci 00:00.0` should say the host bridge has no interrupt pin")
+    for cmd, usage in (("devices x", "usage: devices"), ("pci 00:01.0 extra", "usage: pci ")):
+        if usage not in r.section(cmd):
+            raise Fail(f"`{cmd}` should print its usage, not ignore the extra word")
 
 
 @test(10, "an empty bridge and a BAR too big for any window are reported, not fatal",

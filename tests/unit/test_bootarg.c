@@ -1,6 +1,7 @@
 // Boot arguments (lab 0): what the kernel reads from the boot line, and
 // what it says about a word it will not take as written.
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fdt.h"
@@ -50,7 +51,8 @@ Test(bootarg, lab0_values_an_argument_does_not_take_leave_its_default)
 	cr_assert(host_log_has("\"blk_timeout_ms=99999999999999999999\": blk_timeout_ms takes a "
 	                       "number from 1 to 3600000"),
 	          "%s", host_log());
-	cr_assert(host_log_has("\"vq_size=1k\": vq_size takes a number"), "%s", host_log());
+	cr_assert(host_log_has("\"vq_size=1k\": vq_size takes 0 (the default) or a number"), "%s",
+	          host_log());
 	cr_assert(host_log_has("\"packed=no\": packed takes on or off"), "%s", host_log());
 	cr_assert(host_log_has("\"irq\": irq takes on or off"), "%s", host_log());
 	cr_assert(host_log_has("\"blk_spin_us=1000001\""), "%s", host_log());
@@ -97,4 +99,38 @@ Test(bootarg, lab0_a_line_too_long_to_keep_is_said)
 	cr_assert(host_log_has("boot: the arguments are longer than 255 bytes; the rest is not "
 	                       "read\n"),
 	          "%s", host_log());
+}
+
+// A queue of 1, 2 or 3 (rounded down to 2) entries cannot carry one
+// 3-descriptor request, indirect or not (spec 2.7.5.3.1): the boot line's
+// check refuses them with that reason and the default stands, so a disk
+// is never dropped for it. 0 still means the default; a size that is not
+// a power of two is taken and its rounding said.
+Test(bootarg, lab0_a_queue_too_small_for_a_request_is_refused_and_rounding_said)
+{
+	for (int n = 1; n <= 3; n++) {
+		char arg[24];
+		snprintf(arg, sizeof(arg), "vq_size=%d", n);
+		line(arg);
+		cr_assert_eq(bootarg_check(), 1, "%s", host_log());
+		cr_assert(host_log_has("vq_size takes 0 (the default) or a number from 4 to 32768 "
+		                       "(a request is 3 descriptors"),
+		          "%s", host_log());
+		cr_assert(host_log_has("spec 2.7.5.3.1); ignored, the default stands\n"), "%s",
+		          host_log());
+		cr_assert_eq(bootarg_u64("vq_size", 256), 256);
+	}
+	line("vq_size=0");
+	cr_assert_eq(bootarg_check(), 0, "%s", host_log());
+	cr_assert_eq(bootarg_u64("vq_size", 256), 0, "0 is taken: the caller's default");
+	line("vq_size=4");
+	cr_assert_eq(bootarg_check(), 0, "%s", host_log());
+	cr_assert_str_eq(host_log(), "");
+	cr_assert_eq(bootarg_u64("vq_size", 256), 4);
+	line("vq_size=7");
+	cr_assert_eq(bootarg_check(), 0, "%s", host_log());
+	cr_assert(host_log_has("boot: vq_size=7 is not a power of two; queues get at most 4 "
+	                       "entries\n"),
+	          "%s", host_log());
+	cr_assert_eq(bootarg_u64("vq_size", 256), 7);
 }
