@@ -18,8 +18,9 @@ struct fs_mount *fs_mounted(const char *cmd)
 // Errors the image caused, for which the reader leaves a sentence naming
 // the node, the field and the limit. The reader clears its sentence at
 // every call, so one that is there belongs to the call that just failed;
-// -ENAMETOOLONG has one only when a stored name or target is too long,
-// not when a typed path is. A device error is said by its errno, with
+// -ENAMETOOLONG has one when a stored name or target is too long, or a
+// path goes past the depth limit, not when a typed path is over 1023
+// bytes. A device error is said by its errno, with
 // fs_perror's note about a partial last block.
 static bool image_error(struct fs_mount *fs, int err)
 {
