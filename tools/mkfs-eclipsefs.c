@@ -27,7 +27,7 @@
 // lays out its disk. The file is sparse: only the written parts take space.
 //
 // The tool refuses a tree this project's reader could not read back: a name
-// over 255 bytes, a path over 1023 bytes or 63 levels, a directory of more
+// over 255 bytes, a path over 1023 bytes or 63 names below /, a directory of more
 // than 4096 entries, a record over 32 MiB, or a special file.
 #define _FILE_OFFSET_BITS 64
 #define _POSIX_C_SOURCE   200809L
@@ -125,8 +125,13 @@ static struct node *scan(const char *path, const char *name, const char *vpath, 
 	if (strlen(vpath) >= EFS_PATH_MAX)
 		die("%s: path in the image is %zu bytes, longer than %d", path, strlen(vpath),
 		    EFS_PATH_MAX - 1);
+	// the reader's chain holds the root and EFS_DEPTH_MAX - 1 names
+	// below it, the last of which may be a file: 62 directories and a
+	// file in the innermost is the deepest tree it reads.
 	if (depth >= EFS_DEPTH_MAX)
-		die("%s: more than %d directories deep", path, EFS_DEPTH_MAX - 1);
+		die("%s: %d names below / in the image, more than the reader's limit of %d "
+		    "(directories, files and symlinks all count)",
+		    path, depth, EFS_DEPTH_MAX - 1);
 	if (nnodes == UINT32_MAX)
 		die("too many files for 32-bit inode numbers");
 

@@ -248,8 +248,12 @@ static int cmd_fsread(int argc, char **argv)
 	struct efs_inode dir;
 	uint64_t done = 0;
 
-	if (argc != 2 || !fs) {
+	if (argc != 2) {
 		kprintf("usage: fsread DIR   (needs a mounted volume)\n");
+		return 1;
+	}
+	if (!fs) {
+		kprintf("fsread: no file system mounted\n");
 		return 1;
 	}
 	int err = efs_lookup(&fs->vol, argv[1], &dir);

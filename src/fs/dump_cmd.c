@@ -6,8 +6,11 @@
 //   PATH symlink SIZE TARGET
 //
 // Like the tool, it checks the whole volume first (efs_check), so the walk
-// runs over a tree known to be finite and acyclic. Names are printed
-// exactly as stored, as the tool prints them.
+// runs over a tree known to be finite and acyclic. Names and targets are
+// printed as stored, as the tool prints them, except that a control byte
+// (below 0x20, or 0x7f) shows as '?', as ls and tree show it: the tool
+// writes a listing to compare, the shell writes to a terminal that would
+// act on them.
 //
 // Paths sort in byte order: "/a", "/a b", "/a/x" (' ' < '/'), so a sibling
 // can come between a directory's own line and its contents. Each level
@@ -37,17 +40,22 @@ static int dump_line(struct fs_mount *fs, struct fs_levels *L, const struct efs_
 
 		if ((r = efs_dir_sort(&fs->vol, n, L->mem, EFS_SORT_MEM, &s)) < 0)
 			return r;
-		kprintf("%s dir %u\n", path, s.n);
+		fs_put_name(path, strlen(path));
+		kprintf(" dir %u\n", s.n);
 	} else if (n->type == EFS_FILE) {
 		if ((r = fs_hash_file(fs, n, buf, hex)) < 0)
 			return r;
-		kprintf("%s file %lu sha256:%s\n", path, (unsigned long)n->size, hex);
+		fs_put_name(path, strlen(path));
+		kprintf(" file %lu sha256:%s\n", (unsigned long)n->size, hex);
 	} else {
 		long len = efs_readlink(&fs->vol, n, target, sizeof(target));
 
 		if (len < 0)
 			return (int)len;
-		kprintf("%s symlink %lu %s\n", path, (unsigned long)n->size, target);
+		fs_put_name(path, strlen(path));
+		kprintf(" symlink %lu ", (unsigned long)n->size);
+		fs_put_name(target, (size_t)len);
+		kprintf("\n");
 	}
 	return 0;
 }

@@ -86,7 +86,7 @@ _Static_assert(sizeof(struct efs_tlv_head) == 6, "Node record: a TLV head is 6 b
 // write an image that exceeds them.
 #define EFS_NAME_MAX    255  // bytes in one directory entry name
 #define EFS_PATH_MAX    1024 // bytes in a path, including after symlink expansion
-#define EFS_DEPTH_MAX   64   // directories from the root to a node, root included
+#define EFS_DEPTH_MAX   64   // nodes from the root to a node, both included: 63 names below /
 #define EFS_SYMLINK_MAX 8    // symlinks followed in one lookup before -ELOOP
 #define EFS_DIR_MAX     4096 // entries stored in one directory
 
@@ -189,6 +189,12 @@ struct efs_path {
 
 // Read and check the header. On error, v->error says which field.
 int efs_mount(struct efs_volume *v, const struct efs_io *io);
+
+// Read the root directory's record (inode 1) and check that it is a
+// directory. efs_mount reads only the header, so a volume whose root
+// cannot be read would mount and then fail every command; the kernel's
+// mount calls this too, and moves on to the next disk when it fails.
+int efs_root_check(struct efs_volume *v);
 
 // Why the last failed call on v failed ("" if nothing has failed).
 const char *efs_error(const struct efs_volume *v);

@@ -34,6 +34,8 @@
 //   "/a/b/f/.."         -> -ENOTDIR   even "." and ".."
 //   ""                  -> -ENOENT
 //   a 1024-byte path    -> -ENAMETOOLONG, before anything is read
+//   64 names below /    -> -ENAMETOOLONG ("path goes more than 63 names
+//                          below /"): 63 is the deepest, files included
 //   a link to itself    -> -ELOOP after EFS_SYMLINK_MAX links
 
 int efs_walk(struct efs_volume *v, const struct efs_path *cwd, const char *path, unsigned flags,
@@ -106,9 +108,14 @@ int efs_walk(struct efs_volume *v, const struct efs_path *cwd, const char *path,
 		if (r < 0)
 			return r;
 		// a directory that lists itself or an ancestor would let a
-		// path go as deep as it is long; the chain bounds that.
+		// path go as deep as it is long; the chain bounds that. The
+		// chain holds the root and EFS_DEPTH_MAX - 1 names below it,
+		// the last of which may be a file or a symlink.
 		if (out->depth >= EFS_DEPTH_MAX)
-			return -ENAMETOOLONG;
+			return efs_fail(v, -ENAMETOOLONG, 0,
+			                "path goes more than %u names below /, the reader's "
+			                "depth limit",
+			                EFS_DEPTH_MAX - 1);
 		out->ino[out->depth++] = child;
 		r = efs_inode_get(v, child, &cur);
 		if (r < 0)
@@ -158,4 +165,16 @@ int efs_lookup(struct efs_volume *v, const char *path, struct efs_inode *node)
 	struct efs_path p;
 
 	return efs_walk(v, NULL, path, 0, &p, node);
+}
+
+int efs_root_check(struct efs_volume *v)
+{
+	struct efs_inode root;
+	int r = efs_inode_get(v, EFS_ROOT_INO, &root);
+
+	if (r < 0)
+		return r;
+	if (root.type != EFS_DIR)
+		return efs_fail(v, -EBADMSG, EFS_ROOT_INO, "the root is not a directory");
+	return 0;
 }

@@ -41,10 +41,19 @@ void fs_mode_rwx(const struct efs_inode *n, char out[11]);
 void fs_mode_octal(uint32_t mode, char out[13]);
 // A symlink's target, or "[why it cannot be read]".
 void fs_put_target(struct fs_mount *fs, const struct efs_inode *link);
+// The widths of `ls -l`'s number columns. They start at 2, 4, 4 and 9
+// digits (links, owner, group, size) and grow to the widest value of a
+// listing, so that a 10-digit uid such as 4294967295 moves the whole
+// column rather than one line.
+struct fs_cols {
+	unsigned nlink, uid, gid, size;
+};
+void fs_cols_init(struct fs_cols *c);
+void fs_cols_fit(struct fs_cols *c, const struct efs_inode *n);
 // One `ls -l` line: type and permissions, links, owner, group, size, mtime
-// (UTC), name, and a symlink's target.
-void fs_long_line(struct fs_mount *fs, const struct efs_inode *n, const char *name,
-                  size_t name_len);
+// (UTC), name, and a symlink's target, the numbers in c's widths.
+void fs_long_line(struct fs_mount *fs, const struct efs_inode *n, const struct fs_cols *c,
+                  const char *name, size_t name_len);
 // SHA-256 of a whole file as hex, read in READ_CHUNK pieces into buf.
 int fs_hash_file(struct fs_mount *fs, const struct efs_inode *node, uint8_t *buf,
                  char hex[2 * SHA256_DIGEST_SIZE + 1]);

@@ -61,6 +61,16 @@ int fs_mount_root(struct blkdev *dev)
 		bcache_release(cache);
 		return err;
 	}
+	// the header can be sound and the root unreadable: such a volume
+	// would fail every command, so it is refused here and boot tries
+	// the next disk.
+	err = efs_root_check(&m->vol);
+	if (err < 0) {
+		kprintf("fs: mount failed: the root directory cannot be read: %s\n",
+		        efs_error(&m->vol)[0] ? efs_error(&m->vol) : errstr(err));
+		bcache_release(cache);
+		return err;
+	}
 	m->cwd.ino[0] = EFS_ROOT_INO;
 	m->cwd.depth = 1;
 	m->cwd_path[0] = '/';

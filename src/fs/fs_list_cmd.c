@@ -110,6 +110,7 @@ static int cmd_ls(int argc, char **argv)
 	struct efs_path chain;
 	struct efs_inode node, child;
 	struct efs_sorted s;
+	struct fs_cols cols;
 	char why[128];
 	void *mem;
 	int r, err, bad = 0;
@@ -138,9 +139,11 @@ static int cmd_ls(int argc, char **argv)
 		fs_cmd_error(fs, "ls", path, r);
 		return 1;
 	}
+	fs_cols_init(&cols);
 	if (node.type != EFS_DIR) {
+		fs_cols_fit(&cols, &node);
 		if (lng)
-			fs_long_line(fs, &node, path, strlen(path));
+			fs_long_line(fs, &node, &cols, path, strlen(path));
 		else
 			kprintf("%s\n", path);
 		return 0;
@@ -154,6 +157,11 @@ static int cmd_ls(int argc, char **argv)
 	err = efs_dir_sort(&fs->vol, &node, mem, EFS_SORT_MEM, &s);
 	if (err)
 		ksnprintf(why, sizeof(why), "%s", fs_reason(fs, err));
+	// a first pass finds the widest numbers, so every line has the same
+	// columns; an entry that cannot be read is reported by the second.
+	for (uint32_t i = 0; lng && i < s.n; i++)
+		if (efs_inode_get(&fs->vol, efs_sorted_ino(&s, i), &child) == 0)
+			fs_cols_fit(&cols, &child);
 	for (uint32_t i = 0; i < s.n; i++) {
 		uint32_t len;
 		const char *name = efs_sorted_name(&s, i, &len);
@@ -165,7 +173,7 @@ static int cmd_ls(int argc, char **argv)
 			fs_cmd_error(fs, "ls", join(path, name, len), r);
 			bad = 1;
 		} else {
-			fs_long_line(fs, &child, name, len);
+			fs_long_line(fs, &child, &cols, name, len);
 		}
 	}
 	if (err) {

@@ -18,8 +18,9 @@ struct fs_mount *fs_mounted(const char *cmd)
 // Errors the image caused, for which the reader leaves a sentence naming
 // the node, the field and the limit. The reader clears its sentence at
 // every call, so one that is there belongs to the call that just failed;
-// -ENAMETOOLONG has one only when a stored name or target is too long,
-// not when a typed path is. A device error is said by its errno, with
+// -ENAMETOOLONG has one when a stored name or target is too long, or a
+// path goes past the depth limit, not when a typed path is over 1023
+// bytes. A device error is said by its errno, with
 // fs_perror's note about a partial last block.
 static bool image_error(struct fs_mount *fs, int err)
 {
@@ -151,14 +152,58 @@ void fs_put_target(struct fs_mount *fs, const struct efs_inode *link)
 		fs_put_name(target, (size_t)len);
 }
 
-void fs_long_line(struct fs_mount *fs, const struct efs_inode *n, const char *name, size_t name_len)
+static unsigned digits(uint64_t v)
+{
+	unsigned d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+void fs_cols_init(struct fs_cols *c)
+{
+	c->nlink = 2;
+	c->uid = 4;
+	c->gid = 4;
+	c->size = 9;
+}
+
+void fs_cols_fit(struct fs_cols *c, const struct efs_inode *n)
+{
+	if (digits(n->nlink) > c->nlink)
+		c->nlink = digits(n->nlink);
+	if (digits(n->uid) > c->uid)
+		c->uid = digits(n->uid);
+	if (digits(n->gid) > c->gid)
+		c->gid = digits(n->gid);
+	if (digits(n->size) > c->size)
+		c->size = digits(n->size);
+}
+
+// v right-aligned in width columns, then a space.
+static void put_col(uint64_t v, unsigned width)
+{
+	for (unsigned d = digits(v); d < width; d++)
+		kprintf(" ");
+	kprintf("%lu ", (unsigned long)v);
+}
+
+void fs_long_line(struct fs_mount *fs, const struct efs_inode *n, const struct fs_cols *c,
+                  const char *name, size_t name_len)
 {
 	char mode[11], when[40];
 
 	fs_mode_rwx(n, mode);
 	fs_utc_time(n->mtime, when, sizeof(when), false);
-	kprintf("%s %2u %4u %4u %9lu %s ", mode, n->nlink, n->uid, n->gid, (unsigned long)n->size,
-	        when);
+	kprintf("%s ", mode);
+	put_col(n->nlink, c->nlink);
+	put_col(n->uid, c->uid);
+	put_col(n->gid, c->gid);
+	put_col(n->size, c->size);
+	kprintf("%s ", when);
 	fs_put_name(name, name_len);
 	if (n->type == EFS_SYMLINK) {
 		kprintf(" -> ");

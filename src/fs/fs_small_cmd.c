@@ -263,9 +263,14 @@ SHELL_COMMAND("cd", "[PATH]", "change the current directory (default /)", cmd_cd
 
 static int cmd_pwd(int argc, char **argv)
 {
-	struct fs_mount *fs = fs_mounted("pwd");
+	struct fs_mount *fs;
 
-	(void)argc, (void)argv;
+	(void)argv;
+	if (argc > 1) {
+		kprintf("usage: pwd\n");
+		return 1;
+	}
+	fs = fs_mounted("pwd");
 	if (!fs)
 		return 1;
 	fs_put_name(fs->cwd_path, strlen(fs->cwd_path));

@@ -31,7 +31,7 @@ static int cmd_tree(int argc, char **argv)
 {
 	struct fs_mount *fs = fs_mounted("tree");
 	const char *path = argc > 1 ? argv[1] : ".";
-	unsigned long dirs = 0, files = 0;
+	unsigned long dirs = 0, files = 0, links = 0;
 	struct efs_inode node;
 	struct efs_path chain;
 	struct fs_levels L;
@@ -100,9 +100,15 @@ static int cmd_tree(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
+		// a symlink is counted as a link, whatever it points to: tree
+		// does not follow links, so one to a directory is not a
+		// directory it shows.
 		if (child.type == EFS_SYMLINK) {
 			kprintf(" -> ");
 			fs_put_target(fs, &child);
+			links++;
+			kprintf("\n");
+			continue;
 		}
 		if (child.type != EFS_DIR) {
 			files++;
@@ -133,8 +139,11 @@ static int cmd_tree(int argc, char **argv)
 			}
 		}
 	}
-	kprintf("\n%lu director%s, %lu file%s\n", dirs, dirs == 1 ? "y" : "ies", files,
+	kprintf("\n%lu director%s, %lu file%s", dirs, dirs == 1 ? "y" : "ies", files,
 	        files == 1 ? "" : "s");
+	if (links)
+		kprintf(", %lu symlink%s", links, links == 1 ? "" : "s");
+	kprintf("\n");
 	dma_free(seen, seen_len);
 	fs_levels_put(&L);
 	return bad;

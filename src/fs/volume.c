@@ -168,7 +168,10 @@ static int parse_gpt(struct efs_location *loc, uint8_t *sec, uint32_t lba)
 			continue;
 		first = ENT64(e, starting_lba);
 		last = ENT64(e, ending_lba);
-		if (first > last || last >= sectors)
+		if (first > last)
+			return nothing(loc, -EBADMSG,
+			               "a GPT partition's last LBA is below its first LBA");
+		if (last >= sectors)
 			return nothing(loc, -EBADMSG, "a GPT partition lies outside the disk");
 		r = has_magic(loc, first * lba);
 		if (r < 0)

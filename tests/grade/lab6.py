@@ -29,7 +29,7 @@ import subprocess
 import sys
 
 from gradelib import ONCE, PCI_TRANSPORTS, Fail, Skip, make_disk, test
-from lab6_image import efs_image, load
+from lab6_image import RECORD_SIZE_AT, efs_image, load
 from lab6_output import (check_hexdump, check_ls_l, check_nodes, check_sha, check_stat,
                          dump_expected, expect_mounted, lines_of, node_commands, q, shows,
                          stat_fields)
@@ -234,6 +234,7 @@ def navigation(ctx):
             ("cd top.txt", "cd: top.txt: not a directory"), ("pwd", "/"),
             ("cd /nope", "cd: /nope: no such file or directory"),
             ("cd /abs", None), ("pwd", "/my docs/deep"),
+            ("pwd x", "usage: pwd"), ("fsck x", "usage: fsck"),
             ("stat ../here", None)]
     r = ctx.boot([c for c, _ in cmds], disks=[path])
     expect_mounted(r)
@@ -283,25 +284,75 @@ def shared_vector(ctx):
     r.expect_exit(0)
 
 
-@test(6, "two disks: the root is the first that holds EclipseFS, and both are block devices",
-      points=1)
+@test(6, "three disks: the root is the first whose EclipseFS mounts, its root directory "
+      "read (one that cannot be read is passed over)", points=1)
 def two_disks_root_rule(ctx):
     blank = make_disk(ctx.scratch("blank.img"), 1 << 20)
     sample = ctx.scratch("sample.img")
     shutil.copy(ctx.path("build", "sample.img"), sample)
-    # slot 0 is discovered first (vda) but holds no file system; slot 1 does.
-    # On PCI there are no slots: QEMU puts the disks at 00:01.0 and 00:02.0
-    # in the order given, after the host bridge at 00:00.0.
+    # a sound header over a root whose record_size is 0: the header alone
+    # mounts, so mount must read the root too and boot go on to the next
+    bad = load(sample)
+    off, _ = bad.record(1)
+    bad.put32(off + RECORD_SIZE_AT, 0)
+    bad_root = bad.save(ctx.scratch("bad-root.img"))
+    # slot 0 is discovered first (vda) but holds no file system; slot 1
+    # (vdb) a volume whose root cannot be read; slot 2 (vdc) the sample.
+    # On PCI there are no slots: QEMU puts the disks at 00:01.0, 00:02.0
+    # and 00:03.0 in the order given, after the host bridge at 00:00.0.
     r = ctx.boot(["ls /", "blk"], disks=[{"file": blank, "slot": 0},
-                                         {"file": sample, "slot": 1}])
-    first, second = (("pci 00:01.0", "pci 00:02.0") if ctx.transport in PCI_TRANSPORTS else
-                     ("slot 0", "slot 1"))
+                                         {"file": bad_root, "slot": 1},
+                                         {"file": sample, "slot": 2}])
+    first, third = (("pci 00:01.0", "pci 00:03.0") if ctx.transport in PCI_TRANSPORTS else
+                    ("slot 0", "slot 2"))
     r.expect(rf"^fs: no EclipseFS volume on virtio-blk \({re.escape(first)}\)",
              "the blank disk tried first")
-    r.expect(rf"^fs: root is vdb \(virtio-blk \({re.escape(second)}\)\): the first disk that "
+    r.expect(r"^fs: mount failed: the root directory cannot be read: inode 1: record_size 0",
+             "the disk whose root record cannot be read refused at mount, with the reason")
+    r.expect(rf"^fs: root is vdc \(virtio-blk \({re.escape(third)}\)\): the first disk that "
              "holds EclipseFS$", "the root disk named, with the rule")
     if "readme.txt" not in r.section("ls /"):
-        raise Fail("`ls /` should list the sample disk's files (the root is the second disk)")
+        raise Fail("`ls /` should list the sample disk's files (the root is the third disk)")
+    r.expect_exit(0)
+
+
+@test(6, "odd metadata: ls -l keeps its columns for a 10-digit uid, tree counts symlinks as "
+      "links, dump shows control bytes in names as ?", points=1, transports=ONCE)
+def odd_metadata(ctx):
+    t = Node("dir", 0o755, 1700000000)
+    t.kids["docs"] = docs = Node("dir", 0o755, 1700000000)
+    docs.kids["a.txt"] = Node("file", 0o644, 1700000000, b"a\n")
+    t.kids["big uid"] = Node("file", 0o644, 1700000000, b"owned\n")
+    t.kids["ctl\x01name"] = Node("file", 0o644, 1700000000, b"c\n")
+    t.kids["tab\tname"] = Node("file", 0o644, 1700000000, b"t\n")
+    t.kids["up"] = Node("symlink", 0o777, 1700000000, target="..")
+    t.kids["link"] = Node("symlink", 0o777, 1700000000, target="docs/a.txt")
+    img = load(build(ctx, t, "odd"))
+    uid, _ = img.tlv(img.lookup("/big uid"), efs_image.TAG_UID)
+    img.put32(uid, 0xFFFFFFFF)
+    path = img.save(ctx.scratch("odd.img"))
+    r = ctx.boot(["ls -l /", "tree /", "dump /"], disks=[path])
+    expect_mounted(r)
+    lines = lines_of(r, "ls -l /")
+    if not any(" 4294967295 " in ln for ln in lines):
+        raise Fail(f"`ls -l /` should show uid 4294967295; it printed {lines}")
+    starts = {re.search(r"\d{4,}-\d\d-\d\d", ln).start() for ln in lines
+              if re.search(r"\d{4,}-\d\d-\d\d", ln)}
+    if len(lines) != 6 or len(starts) != 1:
+        raise Fail("`ls -l /` should line its 6 lines up, the dates in one column, whatever "
+                   f"the uid's width; it printed {lines}")
+    tree = r.section("tree /")
+    if not re.search(r"^1 directory, 4 files, 2 symlinks$", tree, re.M):
+        raise Fail("`tree /` should count docs as the directory, the four files, and up -> .. "
+                   f"and link as symlinks (`1 directory, 4 files, 2 symlinks`); it printed "
+                   f"{tree.strip()[-200:]!r}")
+    out = r.section("dump /")
+    if "\x01" in out or "\t" in out:
+        raise Fail("`dump /` should print control bytes in names as `?`, as ls and tree do, "
+                   f"not raw; it printed {out!r}")
+    for want in ("/ctl?name file 2 sha256:", "/tab?name file 2 sha256:"):
+        if want not in out:
+            raise Fail(f"`dump /` should show {want!r}...; it printed {out!r}")
     r.expect_exit(0)
 
 

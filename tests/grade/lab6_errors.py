@@ -20,7 +20,7 @@ def sample_image(ctx):
 
 def mount_fails(ctx, img, pattern, what):
     path = img.save(ctx.scratch("bad.img"))
-    r = ctx.boot(["ls /", "cat /bin/hello", "echo alive"], disks=[path])
+    r = ctx.boot(["ls /", "cat /bin/hello", "fsread /", "echo alive"], disks=[path])
     # a device's name may hold colons in parentheses: virtio-blk (pci 00:01.0)
     m = re.search(r"^fs: (?:mount failed|no EclipseFS volume on (?:[^:(]|\([^)]*\))*): (.*)$",
                   r.output, re.M)
@@ -30,7 +30,7 @@ def mount_fails(ctx, img, pattern, what):
     if not re.search(pattern, m.group(1)):
         raise Fail(f"the mount error should say {what}; it says {m.group(1)!r}")
     r.reject(r"^fs: mounted", "a mounted volume")
-    for c in ("ls /", "cat /bin/hello"):
+    for c in ("ls /", "cat /bin/hello", "fsread /"):
         if "no file system mounted" not in r.section(c):
             raise Fail(f"`{c}` without a volume should say `no file system mounted`")
     r.alive("alive")
@@ -123,11 +123,18 @@ def name_len(ctx):
     # name_len of the second entry of the root: the first is still listed
     img.put32(ents[1][0], 0x10000)
     path = img.save(ctx.scratch("bad.img"))
-    r = ctx.boot(["ls /", "cat /readme.txt", "cat /bin/hello", "tree /", "echo alive"],
+    r = ctx.boot(["ls /", "cat /readme.txt", "cat /bin/hello", "tree /", "fsck", "echo alive"],
                  disks=[path])
     expect_mounted(r)
     error_is(r, "ls /", r"inode 1: directory entry name_len 65536 runs past",
              "`inode 1: directory entry name_len 65536 runs past the end of DIRECTORY_ENTRIES`")
+    # the inodes checked after the root read well; fsck said the problem
+    # when it found it and needs no generic line after it
+    shows(r, "fsck", r"^fsck: inode 1: directory entry name_len 65536 runs past",
+          "the root's bad entry")
+    if "fsck: corrupt file system" in r.section("fsck"):
+        raise Fail("`fsck` said the problem; a generic `fsck: corrupt file system` after it "
+                   f"adds nothing; it printed {r.section('fsck')!r}")
     if ents[0][1] not in lines_of(r, "ls /"):
         raise Fail(f"`ls /` should still show {ents[0][1]!r}, the entry before the bad one")
     error_is(r, "cat /readme.txt", r"name_len", "the same name_len error")

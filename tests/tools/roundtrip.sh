@@ -134,6 +134,20 @@ L=$TMP/long
 n250=$(printf 'n%.0s' $(seq 1 250))
 mkdir -p "$L/$n250/$n250/$n250/$n250/$n250"
 refuses "path over 1023 bytes" "$MKFS" "$TMP/x.img" "$L"
+# depth: the reader's path holds 63 names below /, files included. 62
+# directories and a file is the deepest tree; it round-trips (the dump
+# looks every path up again), and one directory more is refused by name.
+D=$TMP/deep
+p=$D
+for i in $(seq 1 62); do p=$p/d; done
+mkdir -p "$p"
+printf 'deep\n' > "$p/file"
+roundtrip deepest "$D"
+mkdir "$p/d" && mv "$p/file" "$p/d/file"
+refuses "a file 64 names below /" "$MKFS" "$TMP/x.img" "$D"
+grep -q "/file: 64 names below / in the image, more than the reader's limit of 63" "$TMP/err" &&
+	ok "the refusal counts the file's names below / and names the limit" ||
+	bad "the depth refusal does not say 64 names below / and the limit 63: $(cat "$TMP/err")"
 B=$TMP/big
 mkdir -p "$B"
 truncate -s 33M "$B/big"

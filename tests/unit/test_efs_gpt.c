@@ -281,6 +281,7 @@ Test(eclipsefs_gpt, lab0_partition_past_the_disk_is_ebadmsg)
 	efs_t_disk_le(ENT(1, ending_lba), efs_t_disk_len / EFS_T_SECTOR, 8);
 	efs_t_gpt_seal();
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
+	cr_assert_str_eq(loc.error, "a GPT partition lies outside the disk");
 }
 
 Test(eclipsefs_gpt, lab0_partition_with_first_after_last_is_ebadmsg)
@@ -292,6 +293,8 @@ Test(eclipsefs_gpt, lab0_partition_with_first_after_last_is_ebadmsg)
 	efs_t_disk_le(ENT(1, ending_lba), EFS_T_PART + 4, 8);
 	efs_t_gpt_seal();
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
+	// the range is inside the disk, only inverted: the error says so
+	cr_assert_str_eq(loc.error, "a GPT partition's last LBA is below its first LBA");
 }
 
 Test(eclipsefs_gpt, lab0_tiny_disk_is_enoent)
