@@ -107,9 +107,9 @@ static int cmd_blkstress(int argc, char **argv)
 		kprintf("blkstress: %s\n", errstr(err));
 	else if (!patterned)
 		kprintf(
-		    "blkstress: no sector read holds the test pattern (sector n begins \"SECTOR "
-		    "n \", n in 8 digits; the lab 8 grader writes it, tests/grade/gradelib.py): "
-		    "this disk does not hold it, so nothing was checked\n"
+		    "blkstress: this disk does not hold the test pattern blkstress checks (sector "
+		    "n begins \"SECTOR n \", n in 8 digits; the lab 8 grader writes it, see "
+		    "tests/grade/gradelib.py): no sector read begins so, nothing was checked\n"
 		    "blkstress: %lu requests, %lu bytes, not checked\n",
 		    count, (unsigned long)total);
 	else
