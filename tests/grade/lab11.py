@@ -170,7 +170,8 @@ def other_devices(ctx):
     hexes = "".join(l.strip() for l in r.section("random 64").splitlines())
     if not re.fullmatch(r"[0-9a-f]{128}", hexes) or len(set(hexes)) < 8:
         raise Fail(f"`random 64` should print 64 random bytes in hex: {hexes[:140]!r}")
-    if not re.search(r"^ping: \d+ sent, [1-9]\d* received$", r.section("ping -i 0 10.0.2.2"), re.M):
+    if not re.search(r"^ping: \d+ sent, [1-9]\d* received, \d+ ms$",
+                     r.section("ping -i 0 10.0.2.2"), re.M):
         raise Fail("`ping -i 0 10.0.2.2` over a packed ring got no reply: "
                    + r.section("ping -i 0 10.0.2.2").strip()[-200:])
     r.expect_exit(0)
