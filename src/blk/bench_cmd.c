@@ -6,6 +6,7 @@
 #include "console.h"
 #include "errno.h"
 #include "fs/fs.h"
+#include "fs/fs_cmd.h"
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
@@ -268,14 +269,12 @@ static int cmd_fsread(int argc, char **argv)
 {
 	const uint64_t cap = 64UL << 20;
 	static uint8_t *buf; // kept: allocating 64 MiB is not what we time
-	struct fs_mount *fs = fs_root();
+	struct fs_mount *fs;
 	struct efs_inode dir;
 	uint64_t done = 0;
 
-	if (argc != 2 || !fs) {
-		kprintf("usage: fsread DIR   (needs a mounted volume)\n");
+	if (!shell_args_ok(argc, argv, 1, 1) || !(fs = fs_mounted("fsread")))
 		return 1;
-	}
 	int err = efs_lookup(&fs->vol, argv[1], &dir);
 	if (err == 0 && dir.type != EFS_DIR)
 		err = -ENOTDIR;

@@ -25,7 +25,9 @@
 #     the disk, keeps the run small, says so with the disk's own room,
 #   - `blkstress` refuses a word it would not read, and on a disk without
 #     its pattern (the zeroed one) says so once instead of a mismatch per
-#     request.
+#     request,
+#   - `fsread` (bench's file-system read) says no file system is mounted
+#     on the zeroed disk, and gives its usage without a DIR.
 #
 # Run from anywhere: tests/tools/benchloop.sh (BUILD=dir for another build).
 set -eu
@@ -64,7 +66,7 @@ with tempfile.TemporaryDirectory() as tmp:
     run = boot(disk, BAD + LOOPS + ["benchloop floor 1 10000", "faultinject kick 1 disk",
                                     "benchloop floor 1", "blkstress 64", "echo still-alive"] +
                BENCH_BAD + ["bench / 1 1 4k", "blkstress 1 2 3"])
-    tiny = boot(small, ["benchloop floor 1", "blkstress 8"])
+    tiny = boot(small, ["benchloop floor 1", "blkstress 8", "fsread /", "fsread"])
     nomem = boot(disk, ["faultinject dma 1", "benchloop bare 1", "benchloop bare 1"])
     packed = boot(disk, ["benchloop floor 1", "benchloop bare 1"], packed=True)
 
@@ -139,5 +141,9 @@ check("blkstress: this disk does not hold the test pattern blkstress checks" in 
       re.search(r"^blkstress: 8 requests, \d+ bytes, not checked$", out, re.M) is not None and
       "differs" not in out and "mismatched" not in out,
       "`blkstress 8` on a zeroed disk says it does not hold the pattern, no mismatch", out)
+check(section(tiny, "fsread /").strip() == "fsread: no file system mounted" and
+      section(tiny, "fsread").strip() == "usage: fsread DIR",
+      "`fsread /` with nothing mounted says so; `fsread` alone gives its usage",
+      section(tiny, "fsread /") + section(tiny, "fsread"))
 summary()
 PY
