@@ -7,7 +7,8 @@
 
 static int cmd_irq(int argc, char **argv)
 {
-	(void)argc, (void)argv;
+	if (!shell_args_ok(argc, argv, 0, 0))
+		return 1;
 	kprintf("irq: interrupts %s; %lu external, %lu timer, %lu spurious\n",
 	        irq_enabled() ? "on" : "off", (unsigned long)irq_stats.external,
 	        (unsigned long)irq_stats.timer, (unsigned long)irq_stats.spurious);

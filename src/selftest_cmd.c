@@ -6,7 +6,8 @@
 
 static int cmd_fmt(int argc, char **argv)
 {
-	(void)argc, (void)argv;
+	if (!shell_args_ok(argc, argv, 0, 0))
+		return 1;
 	kprintf("d=[%d] u=[%u] x=[%x] X=[%X]\n", -42, 42u, 42u, 42u);
 	kprintf("width=[%5d] zero=[%05d] left=[%-5d] neg0=[%05d]\n", 42, 42, 42, -42);
 	kprintf("lx=[%lx] lu=[%lu] ld=[%ld]\n", 0xdeadbeefcafeUL, ~0UL, (long)(1UL << 63));
@@ -19,17 +20,22 @@ static int cmd_panic(int argc, char **argv)
 {
 	char msg[128] = "";
 
+	// a panic with no words would print "panic: " and nothing: the
+	// message is what says the panic was asked for
+	if (!shell_args_ok(argc, argv, 1, SHELL_ARGS_MAX))
+		return 1;
 	for (int i = 1; i < argc; i++) {
 		size_t n = strlen(msg);
 		ksnprintf(msg + n, sizeof(msg) - n, "%s%s", i > 1 ? " " : "", argv[i]);
 	}
 	panic("%s", msg);
 }
-SHELL_COMMAND("panic", "[MESSAGE]", "panic on purpose (tests the failure exit)", cmd_panic);
+SHELL_COMMAND("panic", "MESSAGE", "panic on purpose (tests the failure exit)", cmd_panic);
 
 static int cmd_crash(int argc, char **argv)
 {
-	(void)argc, (void)argv;
+	if (!shell_args_ok(argc, argv, 0, 0))
+		return 1;
 	// an illegal instruction: the trap handler must report it and exit
 	__asm__ volatile("unimp");
 	return 0;

@@ -14,7 +14,6 @@
 // Longer lines and more words are refused whole, never cut short: a cut
 // path could name another file.
 #define LINE_MAX (EFS_PATH_MAX + 128)
-#define ARGS_MAX 32
 
 extern const struct shell_cmd __shell_cmds_start[], __shell_cmds_end[];
 
@@ -104,6 +103,18 @@ bool shell_interrupted(const char *cmd)
 	return true;
 }
 
+bool shell_args_ok(int argc, char **argv, int min, int max)
+{
+	if (argc - 1 >= min && argc - 1 <= max)
+		return true;
+	const struct shell_cmd *c = find_command(argv[0]);
+	if (c && c->usage[0])
+		kprintf("usage: %s %s\n", c->name, c->usage);
+	else
+		kprintf("usage: %s   (takes no arguments)\n", argv[0]);
+	return false;
+}
+
 // Split on spaces; "double quotes" keep spaces inside one word. Returns
 // the number of words, or -1 when there are more than max.
 static int split_words(char *line, char **argv, int max)
@@ -136,7 +147,7 @@ static int split_words(char *line, char **argv, int max)
 void shell_run(void)
 {
 	static char line[LINE_MAX];
-	char *argv[ARGS_MAX + 1];
+	char *argv[SHELL_ARGS_MAX + 1];
 
 	kprintf("shell: type 'help' for commands\n");
 	for (;;) {
@@ -146,9 +157,10 @@ void shell_run(void)
 			        LINE_MAX - 1);
 			continue;
 		}
-		int argc = split_words(line, argv, ARGS_MAX);
+		int argc = split_words(line, argv, SHELL_ARGS_MAX);
 		if (argc < 0) {
-			kprintf("shell: too many words (at most %d); nothing run\n", ARGS_MAX);
+			kprintf("shell: too many words (at most %d); nothing run\n",
+			        SHELL_ARGS_MAX);
 			continue;
 		}
 		if (argc == 0)
@@ -165,7 +177,8 @@ void shell_run(void)
 
 static int cmd_help(int argc, char **argv)
 {
-	(void)argc, (void)argv;
+	if (!shell_args_ok(argc, argv, 0, 0))
+		return 1;
 	for (const struct shell_cmd *c = __shell_cmds_start; c < __shell_cmds_end; c++) {
 		char left[48];
 		ksnprintf(left, sizeof(left), "%s %s", c->name, c->usage);

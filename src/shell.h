@@ -20,7 +20,15 @@ struct shell_cmd {
 	static const struct shell_cmd shell_cmd_##fn_                                              \
 	    __attribute__((used, section("shell_cmds"), aligned(8))) = {name_, usage_, help_, fn_}
 
+// The most words a command line may have, the command's name included.
+#define SHELL_ARGS_MAX 32
+
 void shell_run(void);
+// Whether a command got between min and max words after its name. If
+// not, prints its usage line from its own table entry ("usage: irq
+// (takes no arguments)", "usage: panic MESSAGE") and returns false: a
+// word the command would not read is refused, never silently dropped.
+bool shell_args_ok(int argc, char **argv, int min, int max);
 // Whether Ctrl-C was typed to stop the running command; if so, prints
 // "cmd: interrupted". For the commands that may run long (ping, bench,
 // cat, hexdump), at points where stopping leaves nothing half done.

@@ -6,6 +6,7 @@
 #include "console.h"
 #include "errno.h"
 #include "fs/fs.h"
+#include "fs/fs_cmd.h"
 #include "hw/time.h"
 #include "lib/string.h"
 #include "mem.h"
@@ -13,7 +14,10 @@
 #include "virtio/blk.h"
 #include "blk/bench.h"
 
-#define IO_4K 4096
+#define IO_4K    4096
+#define MIB_MAX  256      // bytes read by each pattern, at most
+#define REPS_MAX 100      // make bench takes 3 to 5
+#define QD32_MIN (4 * 32) // 4 KiB reads each random pattern needs to be worth timing
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL; // a fixed sequence: every run reads alike
 
@@ -172,10 +176,15 @@ static int cmd_bench(int argc, char **argv)
 	const char *path = argc > 1 ? argv[1] : "/bench";
 	bool only4k = argc > 4 && !strcmp(argv[4], "4k");
 
-	if ((argc > 2 && parse_u64(argv[2], &mib) < 0) ||
-	    (argc > 3 && parse_u64(argv[3], &reps) < 0) || mib == 0 || mib > 256 ||
+	// both are bounded where they are read: a count past the loop's
+	// type ran nothing and still said "done"
+	if ((argc > 2 && parse_u64_max(argv[2], MIB_MAX, &mib) < 0) ||
+	    (argc > 3 && parse_u64_max(argv[3], REPS_MAX, &reps) < 0) || mib == 0 || reps == 0 ||
 	    (argc > 4 && !only4k) || argc > 5) {
-		kprintf("usage: bench [DIR] [MIB] [REPS] [4k]\n");
+		kprintf(
+		    "usage: bench [DIR] [MIB] [REPS] [4k]   (MIB 1..%d, default 64; REPS 1..%d, "
+		    "default 5)\n",
+		    MIB_MAX, REPS_MAX);
 		return 1;
 	}
 	struct blkdev *dev = blk_root();
@@ -185,8 +194,12 @@ static int cmd_bench(int argc, char **argv)
 		return 1;
 	}
 	struct bench_ctx c = {.v = v, .bytes = mib << 20, .dev = dev};
-	if (c.bytes > dev->sectors * SECTOR_SIZE)
-		c.bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
+	// what the disk has room for, in whole 4 KiB reads: MIB or the disk,
+	// whichever is smaller, bounds the run, and the messages name which
+	uint64_t disk_bytes = dev->sectors * SECTOR_SIZE / IO_4K * IO_4K;
+	bool disk_bound = c.bytes > disk_bytes;
+	if (disk_bound)
+		c.bytes = disk_bytes;
 	// nothing to measure: say why rather than time failures
 	if (IO_4K % dev->block_size) {
 		kprintf("bench: bench reads 4 KiB at a time; this disk's blocks are %u bytes\n",
@@ -217,15 +230,27 @@ static int cmd_bench(int argc, char **argv)
 	bool was_polling = vblk_polling();
 	vblk_set_polling(false);
 	c.irq = !vblk_polling();
-	kprintf("bench: %lu MiB, %lu repetitions, timebase %lu Hz\n",
-	        (unsigned long)(c.bytes >> 20), reps, (unsigned long)time_hz);
-	if (pat_count(NPAT4K - 1, c.n4k) < 4 * 32)
+	// a disk smaller than MIB is read whole: its size in KiB, not "0 MiB"
+	if (c.bytes % (1U << 20))
+		kprintf("bench: %lu KiB", (unsigned long)(c.bytes >> 10));
+	else
+		kprintf("bench: %lu MiB", (unsigned long)(c.bytes >> 20));
+	kprintf(", %lu repetition%s, timebase %lu Hz\n", reps, reps == 1 ? "" : "s",
+	        (unsigned long)time_hz);
+	if (pat_count(NPAT4K - 1, c.n4k) < QD32_MIN && disk_bound)
 		kprintf("bench: the disk has room for %d 4 KiB reads; with fewer than %d for each "
 		        "random pattern, depth 32 is barely reached and the figures mean little\n",
-		        c.n4k, 4 * 32);
+		        c.n4k, QD32_MIN);
+	else if (pat_count(NPAT4K - 1, c.n4k) < QD32_MIN)
+		kprintf(
+		    "bench: MIB %lu gives %d 4 KiB reads (the disk has room for %lu); with fewer "
+		    "than %d for each random pattern, depth 32 is barely reached and the figures "
+		    "mean little%s\n",
+		    mib, c.n4k, (unsigned long)(disk_bytes / IO_4K), QD32_MIN,
+		    disk_bytes / IO_4K >= 4 * QD32_MIN ? ": give MIB 2 or more" : "");
 
 	bool stop = false;
-	for (int rep = 1; rep <= (int)reps && !stop; rep++) {
+	for (int rep = 1; rep <= (int)reps && !stop; rep++) { // reps <= REPS_MAX
 		for (int p = 0; p < NPAT4K && !(stop = shell_interrupted("bench")); p++)
 			bench_4k(&c, p, rep);
 		if (!only4k && !stop && !(stop = shell_interrupted("bench")))
@@ -244,18 +269,12 @@ static int cmd_fsread(int argc, char **argv)
 {
 	const uint64_t cap = 64UL << 20;
 	static uint8_t *buf; // kept: allocating 64 MiB is not what we time
-	struct fs_mount *fs = fs_root();
+	struct fs_mount *fs;
 	struct efs_inode dir;
 	uint64_t done = 0;
 
-	if (argc != 2) {
-		kprintf("usage: fsread DIR   (needs a mounted volume)\n");
+	if (!shell_args_ok(argc, argv, 1, 1) || !(fs = fs_mounted("fsread")))
 		return 1;
-	}
-	if (!fs) {
-		kprintf("fsread: no file system mounted\n");
-		return 1;
-	}
 	int err = efs_lookup(&fs->vol, argv[1], &dir);
 	if (err == 0 && dir.type != EFS_DIR)
 		err = -ENOTDIR;

@@ -12,6 +12,9 @@
 #include "virtio/rng.h"
 
 #define BLK_CMD_MAX_SECTORS 64 // one command reads at most 32 KiB
+// a request's deadline, as the boot line's blk_timeout_ms takes it
+// (src/lib/bootarg.c): at most an hour
+#define BLK_TIMEOUT_MS_MAX 3600000
 
 // Whether sector (and count sectors from it) can be transferred; if not,
 // say why in the words of `blk read: sector S count C: ...`.
@@ -119,6 +122,13 @@ static int blk_cmd_write(struct blkdev *dev, int argc, char **argv)
 	}
 	if (!cmd_range_ok(dev, "write", sector, per))
 		return 1;
+	// said before "overwriting": a write to a read-only disk is refused
+	// before any request, so nothing is overwritten
+	if (dev->read_only) {
+		kprintf("blk write: sector %lu: %s (%s); nothing written\n", sector, errstr(-EROFS),
+		        dev->name);
+		return 1;
+	}
 	size_t plen = strlen(argv[3]);
 	uint8_t *buf = dma_alloc(dev->block_size);
 	if (!buf) {
@@ -154,7 +164,7 @@ static int is_subcommand(const char *s)
 #define BLK_USAGE                                                                                  \
 	"usage: blk [DEV] [read|sum SECTOR [COUNT] | write SECTOR PATTERN | flush]\n"              \
 	"       blk mode poll|irq\n"                                                               \
-	"       blk timeout MS\n"                                                                  \
+	"       blk timeout MS   (MS 1..%d)\n"                                                     \
 	"DEV names a block device (vda, vdb, ..., ram0); without it, the root device\n"
 
 // `blk [DEV] [SUBCOMMAND ...]`: a device name may come first, and every
@@ -172,7 +182,7 @@ static int cmd_blk(int argc, char **argv)
 	struct blkdev *dev = blk_named("blk", name);
 	if (!dev) {
 		if (name)
-			kprintf(BLK_USAGE);
+			kprintf(BLK_USAGE, BLK_TIMEOUT_MS_MAX);
 		return 1;
 	}
 	if (argc == 1) {
@@ -188,9 +198,18 @@ static int cmd_blk(int argc, char **argv)
 	if (!strcmp(argv[1], "write"))
 		return blk_cmd_write(dev, argc, argv);
 	if (!strcmp(argv[1], "flush")) {
+		if (argc != 2) {
+			kprintf(BLK_USAGE, BLK_TIMEOUT_MS_MAX);
+			return 1;
+		}
 		int err = blk_flush(dev);
 		kprintf("blk flush: %s\n", errstr(err));
 		return err < 0;
+	}
+	// `blk vda vdb`: a second word that is no subcommand
+	if (!is_subcommand(argv[1])) {
+		kprintf(BLK_USAGE, BLK_TIMEOUT_MS_MAX);
+		return 1;
 	}
 	// the completion mode and the timeout belong to the driver, not to
 	// one disk: a device name would suggest otherwise
@@ -212,15 +231,18 @@ static int cmd_blk(int argc, char **argv)
 		kprintf("blk: completions by %s\n", vblk_polling() ? "polling" : "interrupt");
 		return 0;
 	}
-	if (!strcmp(argv[1], "timeout") && argc == 3) {
+	if (!strcmp(argv[1], "timeout")) {
 		unsigned long ms;
-		if (parse_u64(argv[2], &ms) == 0 && ms > 0 && ms < 600000) {
-			vblk_set_timeout_ms((uint32_t)ms);
-			kprintf("blk: request timeout %lu ms\n", ms);
-			return 0;
+		if (argc != 3 || parse_u64_max(argv[2], BLK_TIMEOUT_MS_MAX, &ms) < 0 || ms == 0) {
+			kprintf("usage: blk timeout MS   (MS 1..%d, a request's deadline)\n",
+			        BLK_TIMEOUT_MS_MAX);
+			return 1;
 		}
+		vblk_set_timeout_ms((uint32_t)ms);
+		kprintf("blk: request timeout %lu ms\n", ms);
+		return 0;
 	}
-	kprintf(BLK_USAGE);
+	kprintf(BLK_USAGE, BLK_TIMEOUT_MS_MAX);
 	return 1;
 }
 SHELL_COMMAND("blk", "[DEV] [read|sum|write|flush|mode|timeout]",

@@ -15,7 +15,8 @@ extern const uint8_t net_gateway_ip[4]; // 10.0.2.2
 
 // What net_wait is waiting for; the receive path fills in the answer.
 struct net_wait {
-	enum { WAIT_ARP, WAIT_ECHO } what;
+	// NONE: nothing awaited; the wait only answers ARP and pings to us
+	enum { WAIT_ARP, WAIT_ECHO, WAIT_NONE } what;
 	uint8_t ip[4];    // ARP: whose MAC; ECHO: who should reply
 	uint16_t id, seq; // ECHO: the request's identifier and sequence
 	bool done;        // the answer arrived

@@ -16,6 +16,9 @@ static int cmd_vqring(int argc, char **argv)
 			kprintf("%d: %s queue %u, %s ring, %u entries\n", i,
 			        vq->dev ? virtio_device_name(vq->dev->device_id) : "?", vq->index,
 			        virtq_kind(vq), vq->num);
+		if (!virtq_nth(0))
+			kprintf("vqring: no virtqueues: no virtio device was set up (`devices` "
+			        "lists what was found)\n");
 		return 0;
 	}
 	if (parse_u64(argv[1], &n) < 0 || (argc > 2 && parse_u64(argv[2], &first) < 0) ||

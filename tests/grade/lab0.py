@@ -101,13 +101,31 @@ def panic_exits(ctx):
     r.expect_exit(1)
 
 
+# commands given words they do not read: each prints its usage and does
+# nothing else (`crash x` traps no more, `panic` alone panics no more)
+NO_ARGS = ["help x", "irq x", "fmt x", "crash x", "net abc"]
+
+
 @test(0, "help lists the commands", points=1, transports=ONCE)
 def help_lists(ctx):
-    r = ctx.boot(["help"])
+    r = ctx.boot(["help"] + NO_ARGS + ["panic", "vqring", "echo still-alive"])
     out = r.section("help")
     for name in ("help", "poweroff", "devices"):
         if f"  {name} " not in out:
             raise Fail(f"`help` does not list {name}")
+    for c in NO_ARGS:
+        want = f"usage: {c.split()[0]}   (takes no arguments)"
+        if r.section(c).strip() != want:
+            raise Fail(f"`{c}` should print only {want!r}; it printed "
+                       f"{r.section(c).strip()[:200]!r}")
+    if r.section("panic").strip() != "usage: panic MESSAGE":
+        raise Fail("`panic` without a message should print its usage, not panic with none: "
+                   f"{r.section('panic').strip()[:200]!r}")
+    # no virtio device in this boot: no queue to list, and vqring says so
+    if not r.section("vqring").startswith("vqring: no virtqueues"):
+        raise Fail("`vqring` with no device set up should say there are no virtqueues; it "
+                   f"printed {r.section('vqring').strip()[:200]!r}")
+    r.alive()
     r.expect_exit(0)
 
 

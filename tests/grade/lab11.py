@@ -162,7 +162,7 @@ def packed_interrupts(ctx):
 
 @test(11, "virtio-rng and virtio-net run on packed rings too", points=2, transports=(None,))
 def other_devices(ctx):
-    r = ctx.boot(["random 64", "ping 10.0.2.2"], disks=[patterned(ctx)],
+    r = ctx.boot(["random 64", "ping -i 0 10.0.2.2"], disks=[patterned(ctx)],
                  devices=["virtio-rng-device"], extra=NET, transport=PACKED, timeout=20)
     lines = re.findall(r"packed ring: desc", r.output)
     if len(lines) < 4:
@@ -170,9 +170,10 @@ def other_devices(ctx):
     hexes = "".join(l.strip() for l in r.section("random 64").splitlines())
     if not re.fullmatch(r"[0-9a-f]{128}", hexes) or len(set(hexes)) < 8:
         raise Fail(f"`random 64` should print 64 random bytes in hex: {hexes[:140]!r}")
-    if not re.search(r"^ping: \d+ sent, [1-9]\d* received$", r.section("ping 10.0.2.2"), re.M):
-        raise Fail("`ping 10.0.2.2` over a packed ring got no reply: "
-                   + r.section("ping 10.0.2.2").strip()[-200:])
+    if not re.search(r"^ping: \d+ sent, [1-9]\d* received, \d+ ms$",
+                     r.section("ping -i 0 10.0.2.2"), re.M):
+        raise Fail("`ping -i 0 10.0.2.2` over a packed ring got no reply: "
+                   + r.section("ping -i 0 10.0.2.2").strip()[-200:])
     r.expect_exit(0)
 
 

@@ -357,6 +357,9 @@ def tiny_disks(ctx):
     # no request at all, timed as "bytes 0" and refused by the bare loop
     # as "out of memory"
     small = ctx.boot(cmds[2:], disks=[make_disk(ctx.scratch("small.img"), 12 << 10)])
+    # the disk, smaller than MIB (1), bounds the run: its size, not "0 MiB"
+    small.expect(r"^bench: 12 KiB, 1 repetition, timebase \d+ Hz$",
+                 "`bench / 1 1` on a 12 KiB disk naming the 12 KiB it reads")
     small.expect(r"^bench: the disk has room for 3 4 KiB reads; .* the figures mean little$",
                  "`bench` on a 12 KiB disk saying its figures mean little")
     small.reject(r"bytes 0 ticks|out of memory", "a pattern timed with no request, or "

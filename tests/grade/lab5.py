@@ -110,6 +110,9 @@ def read_only(ctx):
                  disks=[{"file": path, "readonly": True}])
     r.expect(r"^virtio-blk: capacity .*read-only", "`read-only` in the capacity line")
     write_failed(r, "blk write 5 nope", "read-only", "the disk is read-only")
+    if "overwriting" in r.section("blk write 5 nope"):
+        raise Fail("`blk write 5 nope` on a read-only disk says it is overwriting the sector: "
+                   "it is refused before any request")
     if not re.search(r"^blk flush: success$", r.section("blk flush"), re.M):
         raise Fail("`blk flush` on a read-only disk should still succeed: nothing is dirty")
     _, got = dumped(r, "blk read 5")
@@ -119,12 +122,22 @@ def read_only(ctx):
     image_is(path, before, "a read-only disk")
 
 
+# words blk does not take: the usage, and no flush or change made
+BLK_BAD = ["blk flush 1", "blk vda vdb", "blk timeout", "blk timeout 0", "blk timeout 3600001"]
+
+
 @test(5, "blk flush succeeds", points=1)
 def flush(ctx):
     path, before = patterned(ctx)
-    r = ctx.boot(["blk flush", "blk write 7 flushme", "blk flush"], disks=[path])
+    r = ctx.boot(["blk flush", "blk write 7 flushme", "blk flush"] + BLK_BAD, disks=[path])
     if not re.search(r"^blk flush: success$", r.section("blk flush"), re.M):
         raise Fail("`blk flush` should print `blk flush: success`")
+    for c in BLK_BAD:
+        out = r.section(c)
+        want = "usage: blk timeout MS   (MS 1..3600000" if "timeout" in c else "usage: blk "
+        if not out.startswith(want) or re.search(r"^blk( flush)?: ", out, re.M):
+            raise Fail(f"`{c}` should print only the usage ({want!r}...); it printed "
+                       f"{out.strip()[:200]!r}")
     wrote_ok(r, "blk write 7 flushme")
     r.reject(r"^virtio-blk: request type", "a failed request")
     r.expect_exit(0)

@@ -133,7 +133,12 @@ def no_devices(ctx):
 def arp_gateway(ctx):
     # 10.0.2.99 answers nothing: 1000 pings would wait 1000 s, unless the
     # Ctrl-C typed after the command stops them (what follows it still runs)
-    r = ctx.boot(["arp 10.0.2.2", "net", "ping -c 1000 10.0.2.99\r\x03echo after-ping"],
+    # three pings 200 ms apart take 400 ms at least (the gap is a floor:
+    # a loaded host only makes it longer); a gap or count out of range is
+    # refused with the usage
+    bad = ["ping -i 60001 10.0.2.2", "ping -c 0 10.0.2.2", "ping -x 1 10.0.2.2"]
+    r = ctx.boot(["arp 10.0.2.2", "net", "ping -c 3 -i 200 10.0.2.2"] + bad +
+                 ["ping -c 1000 10.0.2.99\r\x03echo after-ping"],
                  disks=[disk(ctx)], extra=NET, timeout=10)
     hdr = 10 if ctx.legacy else 12
     r.expect(rf"^virtio-net: {re.escape(ctx.where(1))}, {ctx.interface} transport, MAC {MAC}, "
@@ -145,8 +150,16 @@ def arp_gateway(ctx):
     net = r.section("net")
     if not re.search(rf"^net: MAC {MAC}, link up$", net, re.M):
         raise Fail(f"`net` should print 'net: MAC {MAC}, link up', it printed {net.strip()!r}")
+    out = r.section("ping -c 3 -i 200 10.0.2.2")
+    m = re.search(r"^ping: 3 sent, 3 received, (\d+) ms$", out, re.M)
+    if not m or int(m.group(1)) < 400:
+        raise Fail("`ping -c 3 -i 200 10.0.2.2` should get 3 replies over 400 ms or more; it "
+                   f"printed {out.strip()[-200:]!r}")
+    for c in bad:
+        if not r.section(c).startswith("usage: ping [-c N] [-i MS] A.B.C.D"):
+            raise Fail(f"`{c}` should print the usage; it printed {r.section(c).strip()[:200]!r}")
     ping = r.section("ping -c 1000 10.0.2.99")
-    stopped = re.search(r"^ping: interrupted\nping: [01] sent, 0 received$", ping, re.M)
+    stopped = re.search(r"^ping: interrupted\nping: [01] sent, 0 received, \d+ ms$", ping, re.M)
     after = "after-ping" in r.section("echo after-ping")
     if not (stopped and after):
         raise Fail("Ctrl-C during `ping -c 1000` should stop it at once ('ping: interrupted' "
@@ -163,9 +176,10 @@ def ping_burst(ctx):
     # 50 replies wrap the driver's small rx queue; legacy PCI fixes it at
     # the device's size, 256 at least for virtio-net, so 300 pings there
     n = 300 if ctx.fixed_queue_size else 50
-    r = ctx.boot([f"ping -c {n} 10.0.2.2", "net", "cat /readme.txt"], disks=[disk(ctx)],
+    # -i 0: back to back, a burst (one a second, the default, would take minutes)
+    r = ctx.boot([f"ping -c {n} -i 0 10.0.2.2", "net", "cat /readme.txt"], disks=[disk(ctx)],
                  devices=[RNG], extra=NET, timeout=15)
-    out = r.section(f"ping -c {n} 10.0.2.2")
+    out = r.section(f"ping -c {n} -i 0 10.0.2.2")
     if f"ping: {n} sent, {n} received" not in out:
         raise Fail("QEMU's gateway answers every ping; got: " + out.strip()[-200:])
     net = r.section("net")

@@ -19,6 +19,15 @@
 #     the reason, and so is a run whose memory cannot be had (`faultinject
 #     dma`), after which the next one runs; on a packed ring the floor loop
 #     (split only) says so while the bare loop runs.
+# And, in the same boots, the two other commands that drive the disk hard:
+#   - `bench` refuses a MIB or REPS out of range with the ranges (a REPS
+#     of 0 or past 2^31 ran nothing and said "done"), and when MIB, not
+#     the disk, keeps the run small, says so with the disk's own room,
+#   - `blkstress` refuses a word it would not read, and on a disk without
+#     its pattern (the zeroed one) says so once instead of a mismatch per
+#     request,
+#   - `fsread` (bench's file-system read) says no file system is mounted
+#     on the zeroed disk, and gives its usage without a DIR.
 #
 # Run from anywhere: tests/tools/benchloop.sh (BUILD=dir for another build).
 set -eu
@@ -48,13 +57,16 @@ def boot(disk, commands, packed=False):
 
 BAD = ["benchloop", "benchloop fast", "benchloop floor 0", "benchloop floor 1001",
        "benchloop floor 1 10001", "benchloop floor 1 2 3", "benchloop floor x"]
+BENCH_BAD = ["bench / 1 0", "bench / 1 4294967296", "bench / 1 2147483648 4k",
+             "bench bare 1 18446744073709551615", "bench / 0", "bench / 257", "bench / 1 101"]
 LOOPS = ["benchloop driver 2", "benchloop poll 2", "benchloop floor 2", "benchloop bare 2"]
 with tempfile.TemporaryDirectory() as tmp:
     disk = gradelib.make_disk(os.path.join(tmp, "disk.img"), 4 << 20, gradelib.sector_pattern)
     small = gradelib.make_disk(os.path.join(tmp, "small.img"), 256 << 10)
     run = boot(disk, BAD + LOOPS + ["benchloop floor 1 10000", "faultinject kick 1 disk",
-                                    "benchloop floor 1", "blkstress 64", "echo still-alive"])
-    tiny = boot(small, ["benchloop floor 1"])
+                                    "benchloop floor 1", "blkstress 64", "echo still-alive"] +
+               BENCH_BAD + ["bench / 1 1 4k", "blkstress 1 2 3"])
+    tiny = boot(small, ["benchloop floor 1", "blkstress 8", "fsread /", "fsread"])
     nomem = boot(disk, ["faultinject dma 1", "benchloop bare 1", "benchloop bare 1"])
     packed = boot(disk, ["benchloop floor 1", "benchloop bare 1"], packed=True)
 
@@ -111,5 +123,27 @@ check("benchloop: the floor loop drives a split ring; this disk's queue is packe
       bench_threads.LOOP_LINE.search(section(packed, "benchloop bare 1")) is not None,
       "on a packed ring the floor loop says it drives a split ring, the bare loop runs",
       out + section(packed, "benchloop bare 1"))
+for c in BENCH_BAD:
+    out = section(run, c)
+    check(out.startswith("usage: bench [DIR] [MIB] [REPS] [4k]   (MIB 1..256, default 64; "
+                         "REPS 1..100, default 5)") and "bench: done" not in out,
+          f"`{c}` prints the usage with the ranges and runs nothing", out)
+out = section(run, "bench / 1 1 4k")
+check(re.search(r"^bench: 1 MiB, 1 repetition, ", out, re.M) is not None and
+      "bench: MIB 1 gives 256 4 KiB reads (the disk has room for 1024)" in out and
+      "the disk has room for 256" not in out and "bench: done" in out,
+      "`bench / 1 1 4k` on a 4 MiB disk says MIB 1, not the disk, limits it to 256 reads", out)
+out = section(run, "blkstress 1 2 3")
+check(out.startswith("usage: blkstress") and "requests" not in out,
+      "`blkstress 1 2 3` prints the usage and reads nothing", out)
+out = section(tiny, "blkstress 8")
+check("blkstress: this disk does not hold the test pattern blkstress checks" in out and
+      re.search(r"^blkstress: 8 requests, \d+ bytes, not checked$", out, re.M) is not None and
+      "differs" not in out and "mismatched" not in out,
+      "`blkstress 8` on a zeroed disk says it does not hold the pattern, no mismatch", out)
+check(section(tiny, "fsread /").strip() == "fsread: no file system mounted" and
+      section(tiny, "fsread").strip() == "usage: fsread DIR",
+      "`fsread /` with nothing mounted says so; `fsread` alone gives its usage",
+      section(tiny, "fsread /") + section(tiny, "fsread"))
 summary()
 PY
