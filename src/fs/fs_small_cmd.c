@@ -265,13 +265,7 @@ static int cmd_pwd(int argc, char **argv)
 {
 	struct fs_mount *fs;
 
-	(void)argv;
-	if (argc > 1) {
-		kprintf("usage: pwd\n");
-		return 1;
-	}
-	fs = fs_mounted("pwd");
-	if (!fs)
+	if (!shell_args_ok(argc, argv, 0, 0) || !(fs = fs_mounted("pwd")))
 		return 1;
 	fs_put_name(fs->cwd_path, strlen(fs->cwd_path));
 	kprintf("\n");

@@ -25,11 +25,8 @@ static int cmd_fsck(int argc, char **argv)
 	void *mem;
 	int r;
 
-	(void)argv;
-	if (argc > 1) {
-		kprintf("usage: fsck\n");
+	if (!shell_args_ok(argc, argv, 0, 0))
 		return 1;
-	}
 	fs = fs_mounted("fsck");
 	if (!fs)
 		return 1;

@@ -79,13 +79,11 @@ static int cmd_pci(int argc, char **argv)
 {
 	unsigned bus, dev, fn;
 
+	if (!shell_args_ok(argc, argv, 0, 1))
+		return 1;
 	if (argc < 2) {
 		pci_print_map();
 		return 0;
-	}
-	if (argc > 2) {
-		kprintf("usage: pci [bus:dev.fn]\n");
-		return 1;
 	}
 	if (parse_bdf(argv[1], &bus, &dev, &fn) < 0) {
 		kprintf("pci: %s: expected bus:device.function, e.g. 00:01.0\n", argv[1]);

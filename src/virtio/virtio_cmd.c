@@ -8,11 +8,8 @@
 
 static int cmd_devices(int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1) {
-		kprintf("usage: devices\n");
+	if (!shell_args_ok(argc, argv, 0, 0))
 		return 1;
-	}
 	virtio_print_map();
 	// what drives each mmio device (the map above is lab 1's, by slot)
 	struct virtio_dev *d;

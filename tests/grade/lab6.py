@@ -234,7 +234,8 @@ def navigation(ctx):
             ("cd top.txt", "cd: top.txt: not a directory"), ("pwd", "/"),
             ("cd /nope", "cd: /nope: no such file or directory"),
             ("cd /abs", None), ("pwd", "/my docs/deep"),
-            ("pwd x", "usage: pwd"), ("fsck x", "usage: fsck"),
+            ("pwd x", "usage: pwd   (takes no arguments)"),
+            ("fsck x", "usage: fsck   (takes no arguments)"),
             ("stat ../here", None)]
     r = ctx.boot([c for c, _ in cmds], disks=[path])
     expect_mounted(r)
