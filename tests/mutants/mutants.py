@@ -364,7 +364,10 @@ CAUGHT_BY = {
     "queue-size-limit-ignored": "unit: virtqueue/lab3_chain_longer_than_the_queue_is_einval_not_enospc",
     "wrong-legacy-alignment": "unit: virtqueue/lab3_legacy_setup_gives_page_size_alignment_and_pfn",
     "avail-idx-before-entry": "unit: virtqueue/lab4_chain_completed_twice_is_not_freed_twice",
-    "avail-slot-not-wrapped": "qemu: 2,500 requests through a 16-entry ring: the ring indices wrap 150 times",
+    # lab 4's QEMU test of 2,500 requests sees it only when a completion
+    # comes after the driver's first look at the used ring (a host under
+    # load let it through 2 times in 4): the unit test sees it every time
+    "avail-slot-not-wrapped": "unit: virtqueue/lab4_available_entries_stay_inside_the_ring",
     "chain-not-returned-to-free-list": "unit: virtqueue/lab4_chain_completed_twice_is_not_freed_twice",
     "no-write-barrier": "unit: virtqueue/lab4_chain_longer_than_an_indirect_table_goes_direct",
     "read-data-device-readable": "unit: virtio_blk/lab4_probe_reads_the_serial_number_with_get_id",
