@@ -359,4 +359,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: grade.py has said what it stopped
+        print("\nmake test: interrupted (Ctrl-C): no tally", file=sys.stderr)
+        sys.exit(130)

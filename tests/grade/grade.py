@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -201,7 +202,22 @@ def unit_tests(root, labs, binary, stop, text=None, leaks=False):
     return sorted(results, key=lambda u: (u.lab, u.suite, u.name))
 
 
+def interrupted(signum, frame):
+    """Ctrl-C (or a SIGTERM): the QEMUs the terminal's SIGINT killed would
+    otherwise count as failures and the run go on to a score. End what the
+    run started, say so, and give no score."""
+    gradelib.STOP.set()  # the QEMU loops stop starting anything
+    gradelib.kill_children()
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    sys.stdout.flush()
+    print(f"\ngrade: interrupted ({name}): the run was stopped, no score", file=sys.stderr,
+          flush=True)
+    os._exit(128 + signum)
+
+
 def main():
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     ap = argparse.ArgumentParser()
     ap.add_argument("--lab", action="append", help="lab number(s) to grade")
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(HERE)))
@@ -236,6 +252,9 @@ def main():
         if not words or not all(x.isdigit() for x in words):
             ap.error(f"--lab {','.join(args.lab)}: expected lab numbers, such as 3 or 2,3")
         labs = {int(x) for x in words}
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        ap.error(f"--json {args.json}: the directory {os.path.dirname(os.path.abspath(args.json))}"
+                 " does not exist")
     root = os.path.abspath(args.root)
     stop = Stop(args.fail_fast)
     # With --fail-fast the unit tests run first: they take seconds, and a

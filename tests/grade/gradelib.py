@@ -16,6 +16,7 @@ import os
 import re
 import select
 import shlex
+import signal
 import subprocess
 import tempfile
 import threading
@@ -312,6 +313,69 @@ class Stopped(Exception):
     """The run was cut short by STOP."""
 
 
+# Every process the graders start (QEMU, the unit-test runner) while it
+# runs: on Ctrl-C grade.py ends them all, with their process groups (the
+# Criterion runner moves into a group of its own, where the terminal's
+# SIGINT never reaches it), instead of letting the run charge their deaths
+# as failures.
+CHILDREN = set()
+CHILDREN_LOCK = threading.Lock()
+
+
+def started(proc):
+    with CHILDREN_LOCK:
+        CHILDREN.add(proc)
+    return proc
+
+
+def finished(proc):
+    with CHILDREN_LOCK:
+        CHILDREN.discard(proc)
+
+
+def descendants(pid):
+    """The processes below pid, read from /proc (empty where there is none)."""
+    kids = {}
+    for d in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+def kill_children():
+    """End every process started here and still running, with everything
+    below it: the Criterion runner puts itself and each of its workers in
+    a process group of their own, out of the terminal's reach. Each is
+    stopped first, so nothing starts a new process while the tree is read."""
+    with CHILDREN_LOCK:
+        procs = list(CHILDREN)
+    for p in procs:
+        tree = [p.pid]
+        for _ in range(2):
+            for pid in tree:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except OSError:
+                    pass  # gone already
+            tree = [p.pid] + descendants(p.pid)
+        for pid in tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 # Criterion's runner talks to its test processes over a socket it names
 # /tmp/criterion_<its pid>.sock, whatever TMPDIR says. A runner that ends
 # by signal, as `--fail-fast` makes it end, leaves the file behind; on a
@@ -328,8 +392,8 @@ def run_criterion(cmd, cwd=None, env=None, timeout=None, tries=3):
     attempt = 0
     while True:
         attempt += 1
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = started(subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True))
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -337,6 +401,7 @@ def run_criterion(cmd, cwd=None, env=None, timeout=None, tries=3):
             proc.communicate()
             raise
         finally:
+            finished(proc)
             try:
                 os.unlink(f"/tmp/criterion_{proc.pid}.sock")
             except OSError:
@@ -361,8 +426,8 @@ def run_qemu(cmd, commands, timeout, wait_prompt=True, at_once=False):
     them at once), and collect everything it prints until it exits or
     `timeout` seconds pass."""
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, env=QEMU_ENV)
+    proc = started(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=QEMU_ENV))
     out = bytearray()
     pending = list(commands)
     if at_once:
@@ -407,6 +472,7 @@ def run_qemu(cmd, commands, timeout, wait_prompt=True, at_once=False):
         if proc.poll() is None:
             proc.kill()
         status = proc.wait()
+        finished(proc)
     text = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "")
     # the shell echoes what we type; keep the echo so a log reads naturally
     return Run(shlex.join(cmd), text, status, timed_out, time.monotonic() - start)
