@@ -36,6 +36,14 @@ check "a DISK_IMG that is there is booted as it is" \
 	'make -s -n qemu DISK_IMG="$tmp/mine.img" 2>&1 | grep -q -- "-drive file=$tmp/mine.img,"'
 check "make unit LAB=x says LAB is not a number, before building anything" \
 	'! make -s -n unit LAB=x >"$tmp/out" 2>&1 && grep -q "unit: LAB=x: expected a lab number" "$tmp/out"'
+check "make unit LAB=99 names the labs there are, before building anything" \
+	'! make -s -n unit LAB=99 >"$tmp/out" 2>&1 && grep -q "unit: LAB=99: there is no lab 99 (the labs are 0 to [0-9]*)" "$tmp/out"'
+check "make unit LAB=12 (one past the last lab) is refused too" \
+	'last=$(ls tests/grade | sed -n "s/^lab\([0-9]*\)\.py\$/\1/p" | sort -n | tail -1); ! make -s -n unit LAB=$((last + 1)) >"$tmp/out" 2>&1 && grep -q "there is no lab" "$tmp/out"'
+check "make unit LAB=3 runs labs 0 to 3" \
+	'make -s -n unit LAB=3 2>&1 | grep -qF "lab@(0|1|2|3)_*"'
+check "make unit LAB=03 is lab 3" \
+	'make -s -n unit LAB=03 2>&1 | grep -qF "lab@(0|1|2|3)_*"'
 check "grade.py --lab abc is a usage error, not a traceback" \
 	'python3 tests/grade/grade.py --lab abc >"$tmp/out" 2>&1; [ $? -eq 2 ] && grep -q "expected lab numbers" "$tmp/out" && ! grep -q Traceback "$tmp/out"'
 check "grade.py --lab 99 names the labs there are" \
