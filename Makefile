@@ -137,9 +137,12 @@ kernel: $(KBUILD)/kernel.elf ## build build/kernel.elf (DEBUG=1: build/debug/ker
 
 tools: $(HOST_TOOLS) ## build the host tools (mkfs-eclipsefs, eclipsefs-dump)
 
+# (in a student's handout, make test grades the lab: tests/run_all.py)
+HANDOUT_LAB := $(if $(wildcard HANDOUT.md),$(shell sed -n '1s/^.*handout for lab \([0-9]*\)$$/\1/p' HANDOUT.md))
+HANDOUT_HELP = sed 's/^\(  make test  *\).*/\1grade lab $(HANDOUT_LAB): this handout'"'"'s lab (what make grade LAB=$(HANDOUT_LAB) runs)/'
 help: ## list the targets
 	@grep -hE '^[a-z_.-]+:.*## ' $(MAKEFILE_LIST) | sort | \
-	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}' $(if $(HANDOUT_LAB),| $(HANDOUT_HELP))
 	@echo "  variables: TRANSPORT=legacy|modern|modern-packed|pci|pci-legacy|pci-packed  LAB=n  BOOTARGS=\"...\"  VIRTQ_SIZE=n  DEBUG=1  GDBPORT=n"
 
 # --- dependencies -----------------------------------------------------------
@@ -179,7 +182,7 @@ $(KBUILD)/kernel.elf: $(KERNEL_OBJS) kernel.ld
 # The course's sample disk is made from disk/: add a file there and it shows
 # up in `ls` after the next `make qemu`.
 $(SAMPLE_IMG): $(BUILD)/tools/mkfs-eclipsefs disk $(call rwildcard,disk,%)
-	SOURCE_DATE_EPOCH=1640995200 $(BUILD)/tools/mkfs-eclipsefs $@ disk
+	SOURCE_DATE_EPOCH=1640995200 $(BUILD)/tools/mkfs-eclipsefs $@.$$$$ disk && mv $@.$$$$ $@
 
 # --- running ----------------------------------------------------------------
 $(OWN_DISK): | $(SAMPLE_IMG)
@@ -286,14 +289,16 @@ unit: $(BUILD)/unit-tests ## run the host unit tests (Criterion, ASan, UBSan; LA
 
 # run_all.py builds what it needs itself (make -j, timed as a phase), so
 # the time it prints is the whole run's.
+# (+: run_all.py starts make, which then shares this make's job slots:
+# without it, make -j8 test warned "jobserver unavailable" and ran -j1)
 test: | deps ## the fast checks (<= 100 s): unit tests, legacy graders, handout proofs, the QEMU graders' mutation proof
-	$(PYTHON) tests/run_all.py
+	+$(PYTHON) tests/run_all.py
 
 test-slow: | deps ## the slow checks: modern, PCI and packed-ring graders, handouts whole and the unit tests' mutation proof, fuzzing, bundle, web pages, gdb
-	$(PYTHON) tests/run_all.py --tier slow
+	+$(PYTHON) tests/run_all.py --tier slow
 
 check: | deps ## make test and make test-slow in one run, one tally
-	$(PYTHON) tests/run_all.py --tier all
+	+$(PYTHON) tests/run_all.py --tier all
 
 grade: kernel $(SAMPLE_IMG) $(BUILD)/unit-tests-ubsan ## QEMU graders and the lab's unit tests (LAB=n, GRADE_JSON=f)
 	$(PYTHON) tests/grade/grade.py $(if $(LAB),--lab $(LAB)) $(if $(GRADE_JSON),--json $(GRADE_JSON))

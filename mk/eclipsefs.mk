@@ -32,6 +32,9 @@ tools: $(EFS_TOOLS)
 
 eclipsefs-tools: $(EFS_TOOLS)
 
+# Linked under a name of its own, then renamed: a second make in the same
+# tree (two make test at once) may be running the old program, and writing
+# over a program that runs fails ("Text file busy"); a rename does not.
 # mkfs-eclipsefs also links its GPT writer.
 $(BUILD)/tools/mkfs-eclipsefs: $(BUILD)/tools/obj/tools/mkfs_gpt.o
 $(BUILD)/tools/obj/tools/mkfs_gpt.o: tools/mkfs_gpt.h
@@ -48,7 +51,7 @@ $(BUILD)/tools/mkfs-eclipsefs $(BUILD)/tools/eclipsefs-dump: $(BUILD)/tools/%: \
 		$(call EFS_OBJ,tools/%.c) $(call EFS_OBJ,tools/efs_host.c) \
 		$(foreach f,$(EFS_SRCS),$(call EFS_OBJ,$(f)))
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(EFS_HOSTFLAGS) $(filter %.o,$^) -o $@
+	$(HOSTCC) $(EFS_HOSTFLAGS) $(filter %.o,$^) -o $@.$$$$ && mv $@.$$$$ $@
 
 eclipsefs-roundtrip: $(EFS_TOOLS)
 	BUILD=$(BUILD) tests/tools/roundtrip.sh
