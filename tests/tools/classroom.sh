@@ -22,7 +22,7 @@ def check(name, cond, why=""):
 try:
     import yaml
 except ImportError:
-    print("SKIP classroom.yml: python3-yaml is not installed (tools/install-deps installs it)")
+    print("SKIP classroom.yml: python3-yaml is not installed (tools/install-deps --with-optional installs it)")
     print("0 passed, 0 failed, 1 skipped")
     sys.exit(0)
 path = ".github/workflows/classroom.yml"
@@ -48,6 +48,10 @@ grade = [i for i, r in enumerate(runs) if re.match(r"^make grade LAB=\$LAB\b", r
 check("a step runs tools/install-deps", bool(inst), repr(runs))
 check("a later step runs make grade LAB=$LAB", bool(grade) and bool(inst) and grade[0] > inst[0],
       repr(runs))
+# Ubuntu 22.04's qemu-system-misc is QEMU 6.2; the course needs 7.0 or newer
+images = [str(j.get("runs-on", "")) for j in wf["jobs"].values()]
+check("it runs on an image whose QEMU is 7.0 or newer (ubuntu-24.04 or later)",
+      all(re.match(r"^ubuntu-(2[4-9]|[3-9]\d)\.\d\d$", i) for i in images), repr(images))
 check("the job has a time limit",
       all(isinstance(j.get("timeout-minutes"), int) for j in wf["jobs"].values()))
 readme = open("lab-guides/README.md").read()
