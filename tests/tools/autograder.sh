@@ -115,6 +115,8 @@ check "tamper: rewritten graders earn only the code's score ($S_score, handout $
 get broken
 check "broken: a build failure scores 0 and says why" \
 	'[ "$S_score" = 0 ] && grep -q "does not build" "$TMP/broken/results/results.json"'
+check "broken: the top-level output shows the compiler's error on src/power.c" \
+	'python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[\"output\"])" "$TMP/broken/results/results.json" | grep -A3 "the compiler said:\$" | grep -q "src/power.c:.*error"'
 get slow
 check "slow: AUTOGRADER_TIMEOUT bounds the run, results still written" \
 	'[ "$S_score" = 0 ] && grep -q "in time\|timed out" "$TMP/slow/results/results.json"'

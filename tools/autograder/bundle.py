@@ -23,6 +23,7 @@ comes from tree/.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,18 @@ def add_tree(z, top, prefix):
                 z.writestr(info, fh.read())
 
 
+def needs_vectors(root, lab):
+    """Whether lab's graders (tests/grade/labN.py, labN_*.py) read the
+    course's shared vectors, which sit beside the tree in ../shared."""
+    d = os.path.join(root, "tests", "grade")
+    for f in os.listdir(d):
+        if re.match(rf"lab{lab}(_\w+)?\.py$", f):
+            with open(os.path.join(d, f), encoding="utf-8") as fh:
+                if '"shared", "vectors"' in fh.read():
+                    return True
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lab", type=int, required=True)
@@ -118,6 +131,11 @@ def main():
                                    "vectors")
             if os.path.isdir(vectors):
                 add_tree(z, vectors, os.path.join("shared", "vectors"))
+            elif needs_vectors(args.root, args.lab):
+                print(f"autograder: WARNING: {vectors} is not there, so the bundle has no "
+                      f"shared/vectors/: lab {args.lab}'s tests that read them are skipped "
+                      "for every student (worth 0 points). Build the bundle in a checkout "
+                      "with the course's shared/ folder beside it.", file=sys.stderr)
         os.replace(part, args.out)
     print(f"autograder: {args.out} (lab {args.lab}; student files: {' '.join(files)})")
 

@@ -104,12 +104,39 @@ def write_results(res):
     print(f"score: {res['score']}")
 
 
-def failed_run(lab, title, output, notes):
-    """Results for a submission that could not be graded at all."""
+# What make prints about its own work (the `  CC file` lines, the command
+# lines of the host tools, directories made), as against what the
+# compiler says: a failed build's log is mostly the former, with the
+# error at its end.
+BUILD_NOISE = re.compile(r"^\s+(CC|HOSTCC|LD|AR)\s|^(\S*ccache |\S*gcc |cc |mkdir |cp |mv |"
+                         r"SOURCE_DATE_EPOCH=|make(\[\d+\])?: (Entering|Leaving|\*\*\* Waiting))")
+DIAGNOSTIC = re.compile(r"error:|warning:|undefined reference|\*\*\*|Error \d")
+
+
+def compiler_said(log, most=40):
+    """The compiler's messages in a build log: each line with an error (or
+    a warning -Werror made one) and the few lines around it, without make's
+    progress lines; the log's last lines when nothing matches."""
+    lines = [l for l in log.splitlines() if not BUILD_NOISE.search(l)]
+    keep = set()
+    for i, l in enumerate(lines):
+        if DIAGNOSTIC.search(l):
+            keep.update(range(max(0, i - 2), min(len(lines), i + 4)))
+    picked = [lines[i] for i in sorted(keep)] or log.splitlines()[-15:]
+    if len(picked) > most:
+        picked = picked[:most] + [f"... ({len(picked) - most} more lines in the build log)"]
+    return "\n".join(picked)
+
+
+def failed_run(lab, title, output, notes, said=""):
+    """Results for a submission that could not be graded at all; `said`,
+    the compiler's messages, comes first, then the whole log."""
+    head = [title] + (["  " + l for l in said.splitlines()] if said else [])
+    body = (said + "\n\nthe whole build log (its end):\n" if said else "") + output[-8000:]
     return {"score": 0,
-            "output": "\n".join(notes + ["", title]),
-            "tests": [{"name": f"lab{lab}: {title}", "score": 0, "max_score": 0,
-                       "status": "failed", "output": output[-8000:]}]}
+            "output": "\n".join(notes + [""] + head),
+            "tests": [{"name": f"lab{lab}: {title.split('; ')[0]}", "score": 0, "max_score": 0,
+                       "status": "failed", "output": body}]}
 
 
 def main():
@@ -134,7 +161,7 @@ def main():
     if status != 0:
         why = "the build timed out" if status is None else \
             "the code does not build (the kernel and the unit tests, -Wall -Wextra -Werror); the compiler said:"
-        write_results(failed_run(lab, why, out, notes))
+        write_results(failed_run(lab, why, out, notes, "" if status is None else compiler_said(out)))
         return
 
     raw = os.path.join(WORK, "grade.json")
