@@ -203,8 +203,11 @@ qemu-gdb: kernel $(DISK_IMG) ## boot stopped, GDB stub on your port (DEBUG=1 sho
 	@echo "*** waiting for gdb on port $(GDBPORT): run 'make$(if $(DEBUG), DEBUG=$(DEBUG)) gdb' in another terminal"
 	$(QEMU_RUN) $(QEMU_DISK) -S -gdb tcp:localhost:$(GDBPORT)
 
+# -x loads .gdbinit; gdb's own look for ./.gdbinit is turned off, as it
+# would refuse the file with a ten-line "auto-loading has been declined"
+# warning every time (the user's ~/.gdbinit still loads)
 gdb: kernel ## attach gdb-multiarch to `make qemu-gdb` on your port (uses .gdbinit)
-	gdb-multiarch -q -x .gdbinit $(KBUILD)/kernel.elf
+	gdb-multiarch -q -iex 'set auto-load local-gdbinit off' -x .gdbinit $(KBUILD)/kernel.elf
 
 qemu-trace: kernel $(DISK_IMG) ## boot with QEMU's virtio trace events beside the kernel log
 	$(QEMU_RUN) $(QEMU_DISK) -trace 'virtio_*'

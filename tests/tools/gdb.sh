@@ -46,6 +46,22 @@ make -s BUILD="$BUILD" DEBUG=1 kernel "$BUILD/disk.img" >"$TMP/build.log" 2>&1 |
 line=$(grep -n 'vq->heads\[s->id\].writable = writable;' src/virtio/virtq_split.c | head -1 | cut -d: -f1)
 # a port of this run's own, so a student's session on the usual one is safe
 export GDBPORT=$((30000 + $$ % 20000))
+# make gdb before make qemu-gdb: a message saying what to start, quickly,
+# not gdb's 15 s of retries and a Python traceback; and never gdb's
+# "auto-loading has been declined" warning (.gdbinit is loaded by -x)
+t0=$(date +%s)
+make -s BUILD="$BUILD" DEBUG=1 gdb </dev/null >"$TMP/nogdb.log" 2>&1 || true
+if grep -q "nothing listens on localhost:$GDBPORT: start .make qemu-gdb." "$TMP/nogdb.log" &&
+	! grep -q Traceback "$TMP/nogdb.log" && [ $(($(date +%s) - t0)) -le 10 ]; then
+	ok "make gdb with no make qemu-gdb says to start it first (no traceback)"
+else
+	bad "make gdb with no make qemu-gdb: $(tail -4 "$TMP/nogdb.log")"
+fi
+if grep -q "auto-loading has been declined" "$TMP/nogdb.log"; then
+	bad "make gdb prints gdb's auto-loading warning"
+else
+	ok "make gdb prints no auto-loading warning"
+fi
 setsid make -s BUILD="$BUILD" DEBUG=1 qemu-gdb </dev/null >"$TMP/qemu.log" 2>&1 &
 QPID=$!
 # wait (up to 30 s on a loaded machine) until QEMU listens on the port
