@@ -133,6 +133,7 @@ TRANSPORTS = {
     "modern-packed": (MODERN, "virtio-blk-device", ",packed=on"),
     "pci": ([], "virtio-blk-pci", ",disable-legacy=on"),
     "pci-legacy": ([], "virtio-blk-pci", ",disable-modern=on"),
+    "pci-packed": ([], "virtio-blk-pci", ",disable-legacy=on,packed=on"),
 }
 
 
@@ -269,7 +270,9 @@ PARTS = ("main", "uboot", "packed", "transports", "instret", "idle", "threads")
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--reps", type=int, default=5,
+                    help="repetitions of each pattern in the main boot and the side runs "
+                    "(medians and [min..max] are over them; default 5)")
     ap.add_argument("--transport", default="legacy", choices=tuple(TRANSPORTS))
     ap.add_argument("--rounds", type=int, default=7,
                     help="rounds of the transport comparison (one boot per setup each)")
@@ -306,7 +309,8 @@ def main():
     if "uboot" in only and os.path.exists(UBOOT):
         # U-Boot on the same transport, except PCI: its virtio-pci support
         # depends on how Debian built it, so it reads over mmio there
-        utr = {"pci": "modern", "pci-legacy": "legacy"}.get(args.transport, args.transport)
+        utr = {"pci": "modern", "pci-legacy": "legacy",
+               "pci-packed": "modern-packed"}.get(args.transport, args.transport)
         if utr != args.transport:
             print(f"bench: U-Boot reads over mmio ({utr}), not {args.transport}")
         ucmd = transport_cmd(UBOOT, img, aio, utr)
@@ -367,8 +371,9 @@ def main():
     if "transports" in only:
         bench_transports.print_host_cost(host_cost)
     thread_ratios = bench_threads.report(threads) if threads else []
-    print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each, "
-          "one run on the other transports):")
+    if instret:  # (none with --only main, say: no heading over nothing)
+        print("\n  instructions per 4 KiB random read (-icount shift=0; 3 runs in 2 boots each, "
+              "one run on the other transports):")
     for (who, depth), runs in sorted(instret.items()):
         same = "repeats exactly" if len(set(runs)) == 1 else "varies with the device's timing"
         print(f"  {who:18} rand4k_qd{depth:<2} {statistics.median(runs):9.2f}  "

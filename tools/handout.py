@@ -107,7 +107,10 @@ def main():
                  f"(--lab {max(graded) + 1}: every lab solved, the markers removed)")
     if os.path.exists(args.out):
         shutil.rmtree(args.out)
-    stubbed = set()
+    # a file with markers always changes (they are removed); it holds a stub
+    # when it differs from the full solution with its markers removed
+    stubbed, unmarked = set(), set()
+    every_lab = (max(graded) + 1) if graded else 1 << 30
     for rel in repo_files(args.root):
         src = os.path.join(args.root, rel)
         if not os.path.isfile(src):
@@ -124,7 +127,7 @@ def main():
             with open(dst, "w", encoding="utf-8") as f:
                 f.writelines(new)
             if new != lines:
-                stubbed.add(rel)
+                (stubbed if new != transform(lines, every_lab, rel) else unmarked).add(rel)
                 shutil.copymode(src, dst)
             else:
                 # unchanged: keep its time too, so objects built from the
@@ -135,7 +138,8 @@ def main():
                 os.symlink(os.readlink(src), dst)
     with open(os.path.join(args.out, HANDOUT_NOTE), "w", encoding="utf-8") as f:
         f.write(handout_note(args.lab))
-    print(f"handout: {args.out} (labs {args.lab} and later stubbed; {len(stubbed)} files changed)")
+    print(f"handout: {args.out} (labs {args.lab} and later stubbed: {len(stubbed)} files hold "
+          f"stubs; {len(unmarked)} more only had their lab markers removed)")
 
 
 # What a student finds at the top of the tree: which lab it is for, and

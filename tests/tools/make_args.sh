@@ -48,6 +48,8 @@ check "make help in a lab 4 handout says make test grades lab 4" \
 	'make -s help HANDOUT_LAB=4 | grep "make test  *grade lab 4: this handout.s lab" >/dev/null'
 check "make's test targets start run_all.py as a sub-make (+), so -j reaches it" \
 	'[ "$(grep -c "^	+\$(PYTHON) tests/run_all.py" Makefile)" = 3 ]'
+check "make bench takes every TRANSPORT make takes (pci-packed was refused after the build)" \
+	'[ "$(python3 -c "import sys; sys.path.insert(0, \"tools\"); import bench; print(\" \".join(bench.TRANSPORTS))")" = "$(sed -n "s/^TRANSPORTS := //p" Makefile)" ]'
 check "grade.py --lab abc is a usage error, not a traceback" \
 	'python3 tests/grade/grade.py --lab abc >"$tmp/out" 2>&1; [ $? -eq 2 ] && grep -q "expected lab numbers" "$tmp/out" && ! grep -q Traceback "$tmp/out"'
 check "grade.py --lab 99 names the labs there are" \
