@@ -58,10 +58,10 @@ def slugify(value, separator="-"):
 # published as a page of the site: the format lab 6 reads, the
 # measurements lab 8 quotes, and the README the guides cite for the tools
 # and the design notes. Any other file outside the guides (a source file,
-# a script) stays its path in code.
-REFERENCE = [("docs/eclipsefs-format.md", "eclipsefs-format.html"),
-             ("docs/measurements.md", "measurements.html"),
-             ("README.md", "project.html")]
+# a script) stays its path in code. (source, page, its name in the menu)
+REFERENCE = [("docs/eclipsefs-format.md", "eclipsefs-format.html", "The EclipseFS format"),
+             ("docs/measurements.md", "measurements.html", "Measurements"),
+             ("README.md", "project.html", "The project's README")]
 
 
 def title_of(path):
@@ -238,10 +238,10 @@ def main():
     # repository path -> page, for every document the site carries
     pages = {"lab-guides/README.md": "index.html"}
     pages.update({"lab-guides/" + name: page_name(name) for _, name, _ in guide_list})
-    pages.update(dict(REFERENCE))
+    pages.update({src: page for src, page, _ in REFERENCE})
     chain = [("lab-guides/README.md", "The course map")] + \
         [("lab-guides/" + name, title) for _, name, title in guide_list]
-    reference = [(src, title_of(src)) for src, _ in REFERENCE]
+    reference = [(src, label) for src, _, label in REFERENCE]
     for src, title in chain + reference:
         with open(os.path.join(ROOT, src), encoding="utf-8") as f:
             body = render(f.read(), src, pages)
