@@ -7,8 +7,9 @@
 #                    source's hash, and `make test` fails on a stale one)
 #   make docs        the static course site in build/docs/ (tools/docs/site.py:
 #                    python3-markdown and python3-pygments)
-#   make docs-check  load it in headless Chromium: pages, images, links, and a
-#                    screenshot in build/docs/screenshot.png
+#   make docs-check  load it in headless Chromium: pages, images, links, that
+#                    every page's text can be seen, and a screenshot in
+#                    build/docs/screenshot.png
 
 BUILD  ?= build
 PYTHON ?= python3

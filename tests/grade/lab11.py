@@ -27,8 +27,9 @@ def patterned(ctx, size=1 << 20):
 def negotiated(run):
     m = run.expect(r"^virtio: features accepted 0x[0-9a-f]+: (.*)$", "the accepted feature line")
     if "RING_PACKED" not in m.group(1).split():
-        raise Fail("a modern device offering RING_PACKED should get it accepted: "
-                   f"{m.group(0)!r}")
+        raise Fail("a modern device offering RING_PACKED should get it accepted "
+                   "(virtq_ring_features() in src/virtio/virtq.c asks for it, the last "
+                   f"thing of the guide's Step 3): {m.group(0)!r}")
     run.expect(r"^virtio: slot 7: queue 0: \d+ entries \(device max \d+\), packed ring: ",
                "`virtio: slot 7: queue 0: N entries (device max M), packed ring: ...`")
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make docs builds the course site, and headless Chromium checks it: every
-# page loads, every image has a size, every internal link resolves; a
-# screenshot is kept in build/docs/screenshot.png (tools/docs/check.py).
+# page loads, every image has a size, every internal link resolves, and the
+# whole text of every page can be seen; a screenshot is kept in
+# build/docs/screenshot.png (tools/docs/check.py).
 # Without python3-markdown or chromium the check is reported skipped.
 set -eu
 cd "$(dirname "$0")/../.."

@@ -256,8 +256,10 @@ Test(virtio_init, lab2_in_order_and_notification_data_are_never_accepted)
 }
 
 // The packed ring is the virtqueue's choice, not the device driver's: a
-// driver that does not list it still gets it, unless packed=off.
-Test(virtio_init, lab2_packed_ring_is_accepted_unless_packed_off)
+// driver that does not list it still gets it, unless packed=off. Lab 11's:
+// until then virtq_ring_features() asks for nothing, and devices that
+// offer the packed ring get the split one.
+Test(virtio_init, lab11_packed_ring_is_accepted_unless_packed_off)
 {
 	plug(2, VIRTIO_ID_BLOCK);
 	fv->offered |= BIT(VIRTIO_F_RING_PACKED);

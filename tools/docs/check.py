@@ -8,7 +8,16 @@
     every <details> opened, so a figure inside one is measured too);
   - every internal link resolves: the file exists, and a #fragment names
     an element of the page it points to;
-  - lab pages have their code highlighted and prev/next navigation.
+  - lab pages have their code highlighted and prev/next navigation, and
+    the reference pages a link back to the course map;
+  - a reader can see the whole page (every <details> opened): its last
+    heading and last paragraph take up room on screen, no element with a
+    `hidden` attribute holds page text, and the text shown has as many
+    characters as the Markdown it was made from, within 3 % (a stray
+    attribute or an unclosed element that hides the rest of a page
+    fails all three);
+  - no link to a Markdown document was left as plain text (a document
+    the guides link to has a page).
 
 Then a screenshot of one page goes to build/docs/screenshot.png, for a
 person to look at. Prints `ok`/`FAIL` lines and `N passed, N failed`
@@ -31,6 +40,9 @@ import tempfile
 import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the visible text may differ from the Markdown's by this fraction: what
+# markdown_chars cannot strip exactly (entities, emphasis by underscores)
+TEXT_SLACK = 0.03
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -67,6 +79,26 @@ function load(p) {
     info.highlighted = d.querySelectorAll(".highlight span[class]").length;
     info.prev = !!d.querySelector('a[rel="prev"]');
     info.next = !!d.querySelector('a[rel="next"]');
+    // what a reader can see, with every <details> open: the text of the
+    // page's own content (the pager aside), the last heading and the last
+    // paragraph, and any page text under a `hidden` attribute
+    const main = d.querySelector("main"), pager = main && main.querySelector("nav.pager");
+    const own = e => !pager || !pager.contains(e);
+    const seen = e => e.innerText.trim().length > 0 && e.getBoundingClientRect().height > 0;
+    const last = sel => {
+      const all = main ? [...main.querySelectorAll(sel)].filter(own) : [];
+      const e = all[all.length - 1];
+      return e ? {text: e.textContent.trim().slice(0, 60), seen: seen(e)} : null;
+    };
+    info.lastHeading = last("h1, h2, h3, h4, h5, h6");
+    info.lastPara = last("p");
+    info.hidden = [...d.body.querySelectorAll("[hidden]")]
+      .map(e => e.textContent.replace(/\\s+/g, " ").trim()).filter(t => t)
+      .map(t => ({chars: t.length, text: t.slice(0, 60)}));
+    info.visibleChars = main ? (main.innerText.replace(/\\s/g, "").length -
+      (pager ? pager.innerText.replace(/\\s/g, "").length : 0)) : 0;
+    info.unpublished = [...d.querySelectorAll("span.repo[title]")]
+      .map(e => e.title.replace(/^in the repository: /, "")).filter(t => /\\.md$/.test(t));
     info.images = [...d.images].map(img => ({src: img.getAttribute("src"),
       natural: img.naturalWidth * img.naturalHeight,
       shown: Math.round(img.getBoundingClientRect().width * img.getBoundingClientRect().height)}));
@@ -117,6 +149,32 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def markdown_chars(text):
+    """How many non-blank characters of a Markdown page a reader sees once
+    it is rendered: its text without the markup (fence lines, tags, link
+    targets, images, list and heading marks, table rules, emphasis)."""
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"^\s*```.*$", "", text, flags=re.M)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    text = re.sub(r"\]\([^)\s]*\)", "]", text)
+    text = re.sub(r"</?[a-zA-Z][^>\n]*>", "", text)
+    text = re.sub(r"^[ \t]*(#+|[-*+]|\d+\.|>)[ \t]", "", text, flags=re.M)
+    text = re.sub(r"^[ \t]*\|?[ \t:|-]+\|?[ \t]*$", "", text, flags=re.M)
+    text = re.sub(r"[`*|\[\]\\]", "", text)
+    return len(re.sub(r"\s", "", text))
+
+
+def page_source(site, page):
+    """The Markdown a page was made from: site.py names it in the page's
+    <meta name="source">; a page without one is a guide or the course map."""
+    with open(os.path.join(site, page), encoding="utf-8") as f:
+        m = re.search(r'<meta name="source" content="([^"]+)">', f.read())
+    if m:
+        return os.path.join(ROOT, m.group(1))
+    return os.path.join(ROOT, "lab-guides",
+                        "README.md" if page == "index.html" else page[:-5] + ".md")
+
+
 def chromium_binary():
     for name in ("chromium", "chromium-browser"):
         if shutil.which(name):
@@ -153,6 +211,7 @@ def main():
 
     pages = sorted((os.path.basename(p) for p in glob.glob(os.path.join(args.site, "*.html"))),
                    key=order)
+    labs = [p for p in pages if re.match(r"lab\d+-", p)]
     if "index.html" not in pages:
         check("the site has index.html", False, f"run make docs first ({args.site})")
         print(f"{tally[0]} passed, {tally[1]} failed")
@@ -179,14 +238,34 @@ def main():
             check(f"{p} loads with its style", info.get("status") == 200 and info.get("title")
                   and info.get("sheets") == 2 and info.get("rules", 0) > 20 and info.get("main"),
                   json.dumps({k: info.get(k) for k in ("status", "title", "sheets", "main")}))
+            seen = [x for x in (info.get("lastHeading"), info.get("lastPara")) if x]
+            check(f"{p}: its last heading and last paragraph can be seen",
+                  len(seen) == 2 and all(x["seen"] for x in seen),
+                  json.dumps([info.get("lastHeading"), info.get("lastPara")]))
+            hid = info.get("hidden", [])
+            check(f"{p}: no page text under a hidden attribute", not hid,
+                  f"{sum(h['chars'] for h in hid)} characters in {len(hid)} hidden elements, "
+                  f"from {hid[0]['text']!r}" if hid else "")
+            src = page_source(args.site, p)
+            want = markdown_chars(open(src, encoding="utf-8").read()) if os.path.exists(src) else 0
+            got = info.get("visibleChars", 0)
+            check(f"{p}: the text shown is the Markdown's ({got} of {want} characters)",
+                  want and abs(got - want) <= TEXT_SLACK * want,
+                  f"{os.path.relpath(src, ROOT)} has {want}; a reader sees {got}, "
+                  f"the details opened")
             bad = [i for i in info.get("images", []) if not (i["natural"] > 0 and i["shown"] > 0)]
             check(f"{p}: {len(info.get('images', []))} images, each with a non-zero size",
                   not bad, json.dumps(bad))
-            if p != "index.html":
+            check(f"{p}: every Markdown document it links to has a page",
+                  not info.get("unpublished"), json.dumps(info.get("unpublished")))
+            if p in labs:
                 check(f"{p}: code highlighted, prev and next links",
                       info.get("highlighted", 0) > 0 and info.get("prev")
-                      and (info.get("next") or p == pages[-1]),
+                      and (info.get("next") or p == labs[-1]),
                       json.dumps({k: info.get(k) for k in ("highlighted", "prev", "next")}))
+            elif p != "index.html":
+                check(f"{p}: a link back to the course map", info.get("prev"),
+                      json.dumps({k: info.get(k) for k in ("prev", "next")}))
         broken = [f"{l['from']} -> {l['path']}{'#' + l['hash'] if l['hash'] else ''}"
                   for l in rep["links"] if not l.get("ok")]
         check(f"all {len(rep['links'])} internal links resolve", not broken and rep["links"],

@@ -10,9 +10,12 @@ Markdown is rendered by Python-Markdown with Pygments for the code
 because they are small, pure Python and already next to the graders'
 Python: the whole site builds in a second, and the extensions we need
 (tables, fenced code, heading anchors, markdown inside <details>) are
-part of the package. Links between guides (labN-*.md) become links
-between pages; a link to a file outside lab-guides/ becomes its path in
-code, since the site does not carry the repository.
+part of the package. Beside the guides, the site carries the repository
+documents they send a student to (REFERENCE below: the EclipseFS format,
+the measurements, the README), each a page. A link to any of those pages
+becomes a link on the site, #anchor kept; a link to any other file (a
+source file) becomes its path in code, since the site does not carry the
+repository.
 """
 
 import argparse
@@ -51,6 +54,22 @@ def slugify(value, separator="-"):
     return value.replace(" ", separator)
 
 
+# The repository's documents a student is sent to from the guides, each
+# published as a page of the site: the format lab 6 reads, the
+# measurements lab 8 quotes, and the README the guides cite for the tools
+# and the design notes. Any other file outside the guides (a source file,
+# a script) stays its path in code. (source, page, its name in the menu)
+REFERENCE = [("docs/eclipsefs-format.md", "eclipsefs-format.html", "The EclipseFS format"),
+             ("docs/measurements.md", "measurements.html", "Measurements"),
+             ("README.md", "project.html", "The project's README")]
+
+
+def title_of(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        first = f.readline().strip()
+    return re.sub(r"^#\s*", "", first) or os.path.basename(path)
+
+
 def labs():
     """[(number, file name, title)] of every guide, in lab order."""
     out = []
@@ -58,10 +77,8 @@ def labs():
         m = re.match(r"lab(\d+)-.*\.md$", os.path.basename(path))
         if not m:
             continue
-        with open(path, encoding="utf-8") as f:
-            first = f.readline().strip()
-        title = re.sub(r"^#\s*", "", first) or os.path.basename(path)
-        out.append((int(m.group(1)), os.path.basename(path), title))
+        name = os.path.basename(path)
+        out.append((int(m.group(1)), name, title_of("lab-guides/" + name)))
     return sorted(out)
 
 
@@ -69,29 +86,31 @@ def page_name(md):
     return "index.html" if md == "README.md" else md[:-3] + ".html"
 
 
-LINK = re.compile(r'(<a href=")([^"]*)(")')
-IMG = re.compile(r'(<img [^>]*src=")([^"]*)(")')
+# a link as Python-Markdown writes it: the target, any title, the text
+LINK = re.compile(r'<a href="([^"]*)"([^>]*)>(.*?)</a>', re.S)
 
 
-def fix_links(body, names):
+def fix_links(body, src, pages):
+    """Point the links of the page made from `src` (a path in the
+    repository) at the site: a link to a document with a page of its own
+    goes to that page (its #anchor kept, since the headings' anchors are
+    GitHub's), a figure stays where it is, and a link to any other file
+    keeps its text, in code, without the link."""
     def link(m):
-        href = m.group(2)
+        href, attrs, text = m.groups()
         if re.match(r"^[a-z]+:|^#", href):
             return m.group(0)
         path, _, frag = href.partition("#")
-        base = os.path.basename(path)
-        if path.endswith(".md") and "/" not in path and base in names:
-            return m.group(1) + page_name(base) + ("#" + frag if frag else "") + m.group(3)
-        if path.startswith("figures/"):
+        target = os.path.normpath(os.path.join(os.path.dirname(src), html.unescape(path)))
+        if target in pages:
+            return (f'<a href="{pages[target]}' + ("#" + frag if frag else "") +
+                    f'"{attrs}>{text}</a>')
+        if target.startswith("lab-guides/figures/"):
             return m.group(0)
-        # outside the guides: no page for it on the site
-        return '<a class="repo" data-path="' + html.escape(path) + '" href="#" hidden="'
-    body = LINK.sub(link, body)
-    # a link to a repository file: keep its text, drop the link
-    body = re.sub(r'<a class="repo" data-path="([^"]*)" href="#" hidden="">(.*?)</a>',
-                  r'<span class="repo" title="in the repository: \1">\2</span>', body,
-                  flags=re.S)
-    return body
+        # outside the site: no page for it
+        return (f'<span class="repo" title="in the repository: {html.escape(target)}">'
+                f"{text}</span>")
+    return LINK.sub(link, body)
 
 
 if "RegexLexer" in globals():
@@ -125,7 +144,7 @@ def highlight_fences(text):
     return FENCE.sub(one, text)
 
 
-def render(text, names):
+def render(text, src, pages):
     text = highlight_fences(text)
     # Python-Markdown reads markdown inside a block-level HTML element only
     # when it says markdown="1"; GitHub needs no such attribute
@@ -134,7 +153,7 @@ def render(text, names):
         extensions=["fenced_code", "tables", "toc", "md_in_html", "codehilite", "sane_lists"],
         extension_configs={"codehilite": {"guess_lang": False, "css_class": "highlight"},
                            "toc": {"slugify": slugify}})
-    return fix_links(md.convert(text), names)
+    return fix_links(md.convert(text), src, pages)
 
 
 TEMPLATE = """<!DOCTYPE html>
@@ -143,6 +162,7 @@ TEMPLATE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} - Eclipse RV</title>
+<meta name="source" content="{source}">
 <link rel="stylesheet" href="style.css">
 <link rel="stylesheet" href="pygments.css">
 </head>
@@ -170,6 +190,8 @@ nav.labs a { display: block; padding: .25rem .5rem; color: #1d4f91; text-decorat
   border-radius: 4px; font-size: .92rem; }
 nav.labs a.home { font-weight: 700; margin-bottom: .6rem; }
 nav.labs a.current { background: #1d4f91; color: #fff; }
+nav.labs .group { margin: 1rem .5rem .3rem; font-size: .8rem; font-weight: 700; color: #5a6472;
+  text-transform: uppercase; letter-spacing: .04em; }
 main { max-width: 52rem; padding: 1.5rem 2.5rem 1rem; min-width: 0; }
 h1, h2, h3 { line-height: 1.25; }
 h2 { border-bottom: 1px solid #d8dee6; padding-bottom: .2rem; margin-top: 2rem; }
@@ -213,24 +235,43 @@ def main():
                 ".session .go { color: #444 }\n")
 
     guide_list = labs()
-    names = {"README.md"} | {name for _, name, _ in guide_list}
-    pages = [("README.md", "The course map")] + [(name, title) for _, name, title in guide_list]
-    for i, (md, title) in enumerate(pages):
-        with open(os.path.join(GUIDES, md), encoding="utf-8") as f:
-            body = render(f.read(), names)
-        cur = ' class="current"'
-        nav = "\n".join(f'<a href="{page_name(name)}"{cur if name == md else ""}>'
-                        f"{html.escape(t)}</a>" for _, name, t in guide_list)
-        prev = (f'<a rel="prev" href="{page_name(pages[i - 1][0])}">&larr; '
-                f"{html.escape(pages[i - 1][1])}</a>") if i > 0 else "<span></span>"
-        nxt = (f'<a rel="next" href="{page_name(pages[i + 1][0])}">'
-               f"{html.escape(pages[i + 1][1])} &rarr;</a>") if i + 1 < len(pages) else ""
+    # repository path -> page, for every document the site carries
+    pages = {"lab-guides/README.md": "index.html"}
+    pages.update({"lab-guides/" + name: page_name(name) for _, name, _ in guide_list})
+    pages.update({src: page for src, page, _ in REFERENCE})
+    chain = [("lab-guides/README.md", "The course map")] + \
+        [("lab-guides/" + name, title) for _, name, title in guide_list]
+    reference = [(src, label) for src, _, label in REFERENCE]
+    for src, title in chain + reference:
+        with open(os.path.join(ROOT, src), encoding="utf-8") as f:
+            body = render(f.read(), src, pages)
+        me = pages[src]
+
+        def entry(s, t):
+            cur = ' class="current"' if pages[s] == me else ""
+            return f'<a href="{pages[s]}"{cur}>{html.escape(t)}</a>'
+        nav = "\n".join([entry(s, t) for s, t in chain[1:]] +
+                        ['<div class="group">Reference</div>'] +
+                        [entry(s, t) for s, t in reference])
+        # the labs are read in order; a reference page leads back to the map
+        i = [s for s, _ in chain].index(src) if src in dict(chain) else None
+        if i is None:
+            prev, nxt = chain[0], None
+        else:
+            prev = chain[i - 1] if i > 0 else None
+            nxt = chain[i + 1] if i + 1 < len(chain) else None
+        left = (f'<a rel="prev" href="{pages[prev[0]]}">&larr; {html.escape(prev[1])}</a>'
+                if prev else "<span></span>")
+        right = (f'<a rel="next" href="{pages[nxt[0]]}">{html.escape(nxt[1])} &rarr;</a>'
+                 if nxt else "")
         page = TEMPLATE.format(title=html.escape(title), nav=nav, body=body,
-                               home_cur=" current" if md == "README.md" else "",
-                               pager=f'<div class="pager-links">{prev}{nxt}</div>')
-        with open(os.path.join(out, page_name(md)), "w", encoding="utf-8") as f:
+                               source=html.escape(src),
+                               home_cur=" current" if me == "index.html" else "",
+                               pager=f'<div class="pager-links">{left}{right}</div>')
+        with open(os.path.join(out, me), "w", encoding="utf-8") as f:
             f.write(page)
-    print(f"docs: {out}/index.html and {len(guide_list)} lab pages")
+    print(f"docs: {out}/index.html, {len(guide_list)} lab pages and "
+          f"{len(reference)} reference pages")
 
 
 if __name__ == "__main__":
