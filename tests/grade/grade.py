@@ -35,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OWN_TREE = os.path.dirname(os.path.dirname(HERE))  # the tree these graders belong to
 sys.path.insert(0, HERE)
 import gradelib  # noqa: E402
+import procs  # noqa: E402
 
 
 def load_labs(labs):
@@ -207,7 +208,7 @@ def interrupted(signum, frame):
     otherwise count as failures and the run go on to a score. End what the
     run started, say so, and give no score."""
     gradelib.STOP.set()  # the QEMU loops stop starting anything
-    gradelib.kill_children()
+    procs.kill_children()
     name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
     sys.stdout.flush()
     print(f"\ngrade: interrupted ({name}): the run was stopped, no score", file=sys.stderr,

@@ -51,6 +51,8 @@ left=$(for p in $kids; do
 done)
 check "nothing it started is left ($(echo $kids | wc -w) processes: QEMU, the unit-test runner, its workers)" \
 	'[ -z "$left" ]'
+check "the killed runner's socket is not left in /tmp (a stale one can stop a later runner)" \
+	'[ -z "$(for p in $kids; do [ ! -e "/tmp/criterion_$p.sock" ] || echo "$p"; done)" ]'
 check "it says it was interrupted" 'grep -q "grade: interrupted (Ctrl-C)" "$tmp/out"'
 check "it prints no score and no tally" '! grep -qE "^Score:|passed, [0-9]+ failed" "$tmp/out"'
 check "no killed test is charged as a failure" '! grep -q "^FAIL" "$tmp/out"'
