@@ -67,8 +67,11 @@ def unit_names(ph, binary):
 # the tool tests of the slow tier: each takes from 5 s to over a minute
 SLOW_TOOLS = {
     "autograder.sh",  # five Gradescope runs, each building its tree from scratch
+    "autograder_messages.sh",  # a bundle built twice and a broken submission graded
     "docs.sh",  # the course site rendered in headless Chromium
     "gdb.sh",  # a debug build of the kernel and a gdb session
+    "grade_interrupt.sh",  # Ctrl-C in the middle of a lab's grading run
+    "install_deps.sh",  # tools/install-deps run a dozen times on a fake PATH
     "leaks.sh",  # two programs built with ASan, graded with and without --leaks
     "roundtrip.sh",  # mkfs and dump of many trees: the lab 6 grader runs mkfs anyway
 }

@@ -19,6 +19,7 @@ and says where; a passing one removes them.
 """
 
 import argparse
+import glob
 import importlib
 import json
 import os
@@ -320,6 +321,12 @@ def main():
         json_tests.append({"name": t.title, "score": got, "max_score": t.points,
                            "status": "passed" if outcome == "pass" else "failed",
                            "output": "\n".join(x for x in (message, detail) if x)})
+    # every guide ends with the usual causes of its checks' failures
+    for lab in sorted({t.lab for t, r in zip(tests, results) if r[0] == "fail"}):
+        guide = sorted(glob.glob(os.path.join(root, "lab-guides", f"lab{lab}-*.md")))
+        if guide:
+            print(f"Lab {lab}'s failures: lab-guides/{os.path.basename(guide[0])}, "
+                  "\"When things go wrong\", lists their usual causes.")
     print(f"Score: {score}/{total}")
     summary = f"{passed} passed, {failed} failed"
     if skipped:

@@ -201,7 +201,8 @@ def main():
 
     binary = chromium_binary()
     if not binary:
-        print("SKIP browser check: chromium is not installed (tools/install-deps installs it)")
+        print("SKIP browser check: chromium is not installed (tools/install-deps "
+              "--with-optional installs it; make test-slow runs that)")
         print("0 passed, 0 failed, 1 skipped")
         return 0
     # in the course's order: lab2 before lab10 (the number, not the text)

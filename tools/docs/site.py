@@ -40,7 +40,7 @@ except ImportError:
         os.environ["SITE_REEXEC"] = "1"
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("docs: python3-markdown and python3-pygments are needed "
-             "(tools/install-deps installs them)")
+             "(tools/install-deps --with-optional installs them)")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUIDES = os.path.join(ROOT, "lab-guides")
