@@ -26,15 +26,17 @@ for f in sorted(glob.glob("tests/grade/lab*.py")):
         importlib.import_module(m.group(1))
 units = subprocess.run(["build/unit-tests-ubsan", "--list"], capture_output=True, text=True,
                        check=True).stdout
-unit_labs = [int(n) for n in re.findall(r"── lab(\d+)_\w+$", units, re.M)]
+# (lab, points) of every unit test: a test of given code is worth 0
+unit_tests = [(int(m.group(1)), gradelib.unit_points(m.group(0)))
+              for m in re.finditer(r"(?<=── )lab(\d+)_\w+$", units, re.M)]
 
 
 def score(lab, without=""):
     """(points, tests) of `make grade LAB=lab`; `without` leaves out the
     QEMU tests whose name contains it (they skip)."""
     qemu = [t for t in gradelib.TESTS if t.lab == lab and not (without and without in t.name)]
-    n_unit = unit_labs.count(lab)
-    return sum(t.points for t in qemu) + n_unit, len(qemu) + n_unit
+    unit = [pts for n, pts in unit_tests if n == lab]
+    return sum(t.points for t in qemu) + sum(unit), len(qemu) + len(unit)
 
 
 BLOCK = re.compile(r"```\nScore: (\d+)/(\d+)\n(\d+) passed, 0 failed\n```")

@@ -54,7 +54,7 @@ static void expect_bytes(uint64_t off, size_t len)
 	cr_assert_arr_eq(buf, disk + off, len);
 }
 
-Test(bcache, lab0_bad_sector_fails_only_reads_that_need_it)
+Test(bcache, lab0_given_bad_sector_fails_only_reads_that_need_it)
 {
 	uint8_t buf[600];
 
@@ -69,7 +69,7 @@ Test(bcache, lab0_bad_sector_fails_only_reads_that_need_it)
 	bcache_release(&cache);
 }
 
-Test(bcache, lab0_good_sectors_come_from_the_cache_after_a_failure)
+Test(bcache, lab0_given_good_sectors_come_from_the_cache_after_a_failure)
 {
 	setup_disk(DISK_SECTORS, 512);
 	bad_sector = 6;
@@ -81,7 +81,7 @@ Test(bcache, lab0_good_sectors_come_from_the_cache_after_a_failure)
 	bcache_release(&cache);
 }
 
-Test(bcache, lab0_a_transient_error_is_retried)
+Test(bcache, lab0_given_a_transient_error_is_retried)
 {
 	uint8_t buf[8];
 
@@ -93,7 +93,7 @@ Test(bcache, lab0_a_transient_error_is_retried)
 	bcache_release(&cache);
 }
 
-Test(bcache, lab0_big_blocks_read_up_to_the_last_whole_block)
+Test(bcache, lab0_given_big_blocks_read_up_to_the_last_whole_block)
 {
 	uint8_t buf[16];
 
@@ -112,7 +112,7 @@ Test(bcache, lab0_big_blocks_read_up_to_the_last_whole_block)
 	bcache_release(&cache);
 }
 
-Test(bcache, lab0_bad_block_in_a_big_block_unit)
+Test(bcache, lab0_given_bad_block_in_a_big_block_unit)
 {
 	uint8_t buf[8];
 
@@ -128,7 +128,7 @@ Test(bcache, lab0_bad_block_in_a_big_block_unit)
 // Units BCACHE_SETS apart share a set. Direct-mapped, units 1 and 65
 // (the inode table's and a 256 KiB file's end, say) took turns in one
 // entry and each read of one sent the other back to the disk.
-Test(bcache, lab0_units_of_one_set_stay_cached_least_recently_used_leaves)
+Test(bcache, lab0_given_units_of_one_set_stay_cached_least_recently_used_leaves)
 {
 	const uint64_t u = BCACHE_UNIT, s = BCACHE_SETS;
 
@@ -191,7 +191,7 @@ static void random_reads(uint32_t block_size)
 	bcache_release(&cache);
 }
 
-Test(bcache, lab0_random_reads_match_the_disk_and_fail_only_over_the_bad_sector)
+Test(bcache, lab0_given_random_reads_match_the_disk_and_fail_only_over_the_bad_sector)
 {
 	random_reads(512);
 	random_reads(4096);

@@ -14,7 +14,7 @@ static void line(const char *args)
 	strcpy(boot_info.bootargs, args);
 }
 
-Test(bootarg, lab0_values_switches_and_defaults)
+Test(bootarg, lab0_given_values_switches_and_defaults)
 {
 	line("vq_size=16 irq=off blk_spin_us=0 packed=on");
 	cr_assert_eq(bootarg_check(), 0, "%s", host_log());
@@ -27,7 +27,7 @@ Test(bootarg, lab0_values_switches_and_defaults)
 	cr_assert(!bootarg_is_off("indirect"));
 }
 
-Test(bootarg, lab0_a_typo_is_named_and_the_rest_still_taken)
+Test(bootarg, lab0_given_a_typo_is_named_and_the_rest_still_taken)
 {
 	line("vqsize=16 irq=off =5");
 	cr_assert_eq(bootarg_check(), 2, "%s", host_log());
@@ -40,7 +40,7 @@ Test(bootarg, lab0_a_typo_is_named_and_the_rest_still_taken)
 	cr_assert(bootarg_is_off("irq"));
 }
 
-Test(bootarg, lab0_values_an_argument_does_not_take_leave_its_default)
+Test(bootarg, lab0_given_values_an_argument_does_not_take_leave_its_default)
 {
 	line("blk_max_kib=0 blk_timeout_ms=99999999999999999999 vq_size=1k packed=no irq "
 	     "blk_spin_us=1000001");
@@ -68,7 +68,7 @@ Test(bootarg, lab0_values_an_argument_does_not_take_leave_its_default)
 	cr_assert_eq(bootarg_u64("vq_size", 256), 256);
 }
 
-Test(bootarg, lab0_the_edges_of_a_range_are_taken)
+Test(bootarg, lab0_given_the_edges_of_a_range_are_taken)
 {
 	line("blk_max_kib=65536 blk_timeout_ms=1 vq_size=32768");
 	cr_assert_eq(bootarg_check(), 0, "%s", host_log());
@@ -79,7 +79,7 @@ Test(bootarg, lab0_the_edges_of_a_range_are_taken)
 	cr_assert_eq(bootarg_u64("vq_size", 256), 256);
 }
 
-Test(bootarg, lab0_an_argument_given_twice_counts_once)
+Test(bootarg, lab0_given_an_argument_given_twice_counts_once)
 {
 	line("irq=off vq_size=16 irq=on vq_size=64 vq_size=128");
 	cr_assert_eq(bootarg_check(), 3, "%s", host_log());
@@ -91,7 +91,7 @@ Test(bootarg, lab0_an_argument_given_twice_counts_once)
 	cr_assert_eq(bootarg_u64("vq_size", 256), 16);
 }
 
-Test(bootarg, lab0_a_line_too_long_to_keep_is_said)
+Test(bootarg, lab0_given_a_line_too_long_to_keep_is_said)
 {
 	line("irq=off");
 	boot_info.bootargs_cut = true;
@@ -106,7 +106,7 @@ Test(bootarg, lab0_a_line_too_long_to_keep_is_said)
 // check refuses them with that reason and the default stands, so a disk
 // is never dropped for it. 0 still means the default; a size that is not
 // a power of two is taken and its rounding said.
-Test(bootarg, lab0_a_queue_too_small_for_a_request_is_refused_and_rounding_said)
+Test(bootarg, lab0_given_a_queue_too_small_for_a_request_is_refused_and_rounding_said)
 {
 	for (int n = 1; n <= 3; n++) {
 		char arg[24];

@@ -120,7 +120,7 @@ static int efs_t_find(struct efs_location *loc)
 
 TestSuite(eclipsefs_gpt, .init = efs_t_setup);
 
-Test(eclipsefs_gpt, lab0_whole_disk_volume_is_found_at_offset_0)
+Test(eclipsefs_gpt, lab0_given_whole_disk_volume_is_found_at_offset_0)
 {
 	struct efs_location loc;
 
@@ -192,7 +192,7 @@ Test(eclipsefs_gpt, lab6_gpt_with_4096_byte_lbas_is_found)
 	cr_assert_str_eq(loc.error, "protective MBR but no GPT header at LBA 1 (byte 512 or 4096)");
 }
 
-Test(eclipsefs_gpt, lab0_volume_reader_refuses_reads_past_the_partition)
+Test(eclipsefs_gpt, lab0_given_volume_reader_refuses_reads_past_the_partition)
 {
 	struct efs_location loc;
 	uint8_t b[2];
@@ -203,7 +203,7 @@ Test(eclipsefs_gpt, lab0_volume_reader_refuses_reads_past_the_partition)
 	cr_assert_eq(loc.io.read(loc.io.ctx, loc.io.size - 2, b, 2), 0);
 }
 
-Test(eclipsefs_gpt, lab0_header_crc_mismatch_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_given_header_crc_mismatch_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -213,7 +213,7 @@ Test(eclipsefs_gpt, lab0_header_crc_mismatch_is_ebadmsg)
 	cr_assert(strstr(loc.error, "header CRC32") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, lab0_entry_array_crc_mismatch_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_given_entry_array_crc_mismatch_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -223,7 +223,7 @@ Test(eclipsefs_gpt, lab0_entry_array_crc_mismatch_is_ebadmsg)
 	cr_assert(strstr(loc.error, "array CRC32") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, lab0_disk_without_protective_mbr_is_enoent)
+Test(eclipsefs_gpt, lab0_given_disk_without_protective_mbr_is_enoent)
 {
 	struct efs_location loc;
 
@@ -233,7 +233,7 @@ Test(eclipsefs_gpt, lab0_disk_without_protective_mbr_is_enoent)
 	cr_assert(strstr(loc.error, "protective MBR") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, lab0_no_partition_with_the_magic_is_enoent)
+Test(eclipsefs_gpt, lab0_given_no_partition_with_the_magic_is_enoent)
 {
 	struct efs_location loc;
 
@@ -243,7 +243,7 @@ Test(eclipsefs_gpt, lab0_no_partition_with_the_magic_is_enoent)
 	cr_assert(strstr(loc.error, "no GPT partition") != NULL, "%s", loc.error);
 }
 
-Test(eclipsefs_gpt, lab0_entry_size_below_128_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_given_entry_size_below_128_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -253,7 +253,7 @@ Test(eclipsefs_gpt, lab0_entry_size_below_128_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, lab0_entry_count_over_the_limit_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_given_entry_count_over_the_limit_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -263,7 +263,7 @@ Test(eclipsefs_gpt, lab0_entry_count_over_the_limit_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, lab0_entry_array_past_the_disk_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_given_entry_array_past_the_disk_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -273,7 +273,7 @@ Test(eclipsefs_gpt, lab0_entry_array_past_the_disk_is_ebadmsg)
 	cr_assert_eq(efs_t_find(&loc), -EBADMSG);
 }
 
-Test(eclipsefs_gpt, lab0_partition_past_the_disk_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_given_partition_past_the_disk_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -284,7 +284,7 @@ Test(eclipsefs_gpt, lab0_partition_past_the_disk_is_ebadmsg)
 	cr_assert_str_eq(loc.error, "a GPT partition lies outside the disk");
 }
 
-Test(eclipsefs_gpt, lab0_partition_with_first_after_last_is_ebadmsg)
+Test(eclipsefs_gpt, lab0_given_partition_with_first_after_last_is_ebadmsg)
 {
 	struct efs_location loc;
 
@@ -297,7 +297,7 @@ Test(eclipsefs_gpt, lab0_partition_with_first_after_last_is_ebadmsg)
 	cr_assert_str_eq(loc.error, "a GPT partition's last LBA is below its first LBA");
 }
 
-Test(eclipsefs_gpt, lab0_tiny_disk_is_enoent)
+Test(eclipsefs_gpt, lab0_given_tiny_disk_is_enoent)
 {
 	struct efs_location loc;
 

@@ -35,7 +35,7 @@ static void park(unsigned long boot, unsigned nharts)
 	harts_park_others(&bi);
 }
 
-Test(harts, lab0_every_hart_but_the_boot_hart_starts_on_hart_park)
+Test(harts, lab0_given_every_hart_but_the_boot_hart_starts_on_hart_park)
 {
 	park(2, HARTS);
 	cr_assert_eq(nasked, 3);
@@ -44,14 +44,14 @@ Test(harts, lab0_every_hart_but_the_boot_hart_starts_on_hart_park)
 	          "%s", host_log());
 }
 
-Test(harts, lab0_one_hart_alone_asks_nothing_and_says_nothing)
+Test(harts, lab0_given_one_hart_alone_asks_nothing_and_says_nothing)
 {
 	park(0, 1);
 	cr_assert_eq(nasked, 0);
 	cr_assert_str_empty(host_log());
 }
 
-Test(harts, lab0_a_hart_already_running_is_named_and_not_counted)
+Test(harts, lab0_given_a_hart_already_running_is_named_and_not_counted)
 {
 	answer[1] = SBI_ERR_ALREADY_AVAILABLE;
 	park(0, HARTS);
@@ -59,7 +59,7 @@ Test(harts, lab0_a_hart_already_running_is_named_and_not_counted)
 	cr_assert(host_log_has("boot: 2 other harts parked in wfi"), "%s", host_log());
 }
 
-Test(harts, lab0_firmware_without_hsm_is_said_once)
+Test(harts, lab0_given_firmware_without_hsm_is_said_once)
 {
 	for (int h = 0; h < HARTS; h++)
 		answer[h] = SBI_ERR_NOT_SUPPORTED;
@@ -69,7 +69,7 @@ Test(harts, lab0_firmware_without_hsm_is_said_once)
 	cr_assert(!host_log_has("parked in wfi"), "%s", host_log());
 }
 
-Test(harts, lab0_other_sbi_errors_name_the_hart_and_the_error)
+Test(harts, lab0_given_other_sbi_errors_name_the_hart_and_the_error)
 {
 	answer[3] = -3; // SBI_ERR_INVALID_PARAM: say, a hart the firmware disabled
 	park(0, HARTS);

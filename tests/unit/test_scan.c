@@ -18,7 +18,7 @@ static void setup(void)
 
 TestSuite(scan, .init = setup);
 
-Test(scan, lab0_empty_slot_has_device_id_zero)
+Test(scan, lab0_given_empty_slot_has_device_id_zero)
 {
 	struct virtio_slot s;
 
@@ -95,7 +95,7 @@ Test(scan, lab1_full_scan_finds_two_devices_including_the_last_slot)
 	cr_assert_null(virtio_dev_next(VIRTIO_ID_NET, NULL));
 }
 
-Test(scan, lab0_device_names_cover_the_common_ids)
+Test(scan, lab0_given_device_names_cover_the_common_ids)
 {
 	cr_assert_str_eq(virtio_device_name(VIRTIO_ID_BLOCK), "block");
 	cr_assert_str_eq(virtio_device_name(VIRTIO_ID_NET), "network");

@@ -17,7 +17,7 @@ static void efs_t_sha_hex(const void *data, size_t len, char hex[65])
 	sha256_hex(d, hex);
 }
 
-Test(sha256, lab0_empty_message)
+Test(sha256, lab0_given_empty_message)
 {
 	char hex[65];
 
@@ -25,7 +25,7 @@ Test(sha256, lab0_empty_message)
 	cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-Test(sha256, lab0_abc)
+Test(sha256, lab0_given_abc)
 {
 	char hex[65];
 
@@ -33,7 +33,7 @@ Test(sha256, lab0_abc)
 	cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-Test(sha256, lab0_two_block_message)
+Test(sha256, lab0_given_two_block_message)
 {
 	static const char m[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	char hex[65];
@@ -42,7 +42,7 @@ Test(sha256, lab0_two_block_message)
 	cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
-Test(sha256, lab0_million_a_fed_in_odd_pieces)
+Test(sha256, lab0_given_million_a_fed_in_odd_pieces)
 {
 	static char a[1000];
 	uint8_t d[SHA256_DIGEST_SIZE];
@@ -63,7 +63,7 @@ Test(sha256, lab0_million_a_fed_in_odd_pieces)
 	cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
-Test(sha256, lab0_lengths_around_the_padding_boundary)
+Test(sha256, lab0_given_lengths_around_the_padding_boundary)
 {
 	static const struct {
 		size_t len;
@@ -88,24 +88,24 @@ Test(sha256, lab0_lengths_around_the_padding_boundary)
 	}
 }
 
-Test(crc32, lab0_check_value)
+Test(crc32, lab0_given_check_value)
 {
 	cr_assert_eq(crc32_update(0, "123456789", 9), 0xCBF43926u);
 }
 
-Test(crc32, lab0_empty_input_is_zero)
+Test(crc32, lab0_given_empty_input_is_zero)
 {
 	cr_assert_eq(crc32_update(0, "", 0), 0);
 }
 
-Test(crc32, lab0_quick_brown_fox)
+Test(crc32, lab0_given_quick_brown_fox)
 {
 	static const char m[] = "The quick brown fox jumps over the lazy dog";
 
 	cr_assert_eq(crc32_update(0, m, strlen(m)), 0x414FA339u);
 }
 
-Test(crc32, lab0_pieces_give_the_same_result)
+Test(crc32, lab0_given_pieces_give_the_same_result)
 {
 	static const char m[] = "The quick brown fox jumps over the lazy dog";
 	uint32_t crc = 0;

@@ -44,7 +44,7 @@ Test(virtio_blk, lab3_probe_finds_a_modern_disk)
 	probe_on(2);
 }
 
-Test(virtio_blk, lab0_probe_without_a_disk_is_enodev)
+Test(virtio_blk, lab0_given_probe_without_a_disk_is_enodev)
 {
 	fake_virtio_new(3, 2, VIRTIO_ID_RNG);
 	virtio_scan();

@@ -391,7 +391,7 @@ Test(virtio_blk_errors, lab4_device_lost_during_probe_is_not_registered)
 // descriptor chain longer than the Queue Size of the device").
 // The boot line can no longer ask for such a queue (bootarg.c refuses
 // vq_size 1 to 3), so the device's own maximum makes it here.
-Test(virtio_blk_errors, lab0_queue_smaller_than_a_request_never_gets_one)
+Test(virtio_blk_errors, lab0_given_queue_smaller_than_a_request_never_gets_one)
 {
 	strcpy(boot_info.bootargs, "blk_timeout_ms=10");
 	plug(2);

@@ -70,7 +70,7 @@ static bool log_line_has(const char *prefix, const char *word)
 	return strstr(buf, word) != NULL;
 }
 
-Test(virtio_init, lab0_open_of_an_empty_slot_is_enodev)
+Test(virtio_init, lab0_given_open_of_an_empty_slot_is_enodev)
 {
 	struct virtio_slot s;
 
