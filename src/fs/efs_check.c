@@ -65,8 +65,9 @@ static bool check_node(struct checker *c, const struct efs_inode *n)
 {
 	struct efs_volume *v = c->v;
 
-	if (n->ino == EFS_ROOT_INO && n->type != EFS_DIR)
-		return problem(c, efs_fail(v, -EBADMSG, n->ino, "the root is not a directory"));
+	int err = n->ino == EFS_ROOT_INO ? efs_root_type_check(v, n) : 0;
+	if (err)
+		return problem(c, err);
 	if ((n->mode & MODE_TYPE_MASK) && (n->mode & MODE_TYPE_MASK) != mode_type(n->type) &&
 	    problem(c, efs_fail(v, -EBADMSG, n->ino,
 	                        "MODE 0x%x has type bits 0x%x, but NODE_TYPE is %u (0x%x expected)",

@@ -34,6 +34,11 @@ static inline uint64_t le64(const uint8_t *p)
 int efs_fail(struct efs_volume *v, int err, uint32_t ino, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+// The one rule about the root itself: inode 1 is a directory. 0, or
+// -EBADMSG with the sentence in v->error (efs_root_check at mount, and
+// efs_check's pass over every node).
+int efs_root_type_check(struct efs_volume *v, const struct efs_inode *root);
+
 // A name from disk, quoted and made safe for a message: printable ASCII
 // kept, other bytes shown as '?', cut after 40 bytes with "...".
 struct efs_quoted {

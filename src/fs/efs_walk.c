@@ -167,14 +167,17 @@ int efs_lookup(struct efs_volume *v, const char *path, struct efs_inode *node)
 	return efs_walk(v, NULL, path, 0, &p, node);
 }
 
+int efs_root_type_check(struct efs_volume *v, const struct efs_inode *root)
+{
+	if (root->type != EFS_DIR)
+		return efs_fail(v, -EBADMSG, EFS_ROOT_INO, "the root is not a directory");
+	return 0;
+}
+
 int efs_root_check(struct efs_volume *v)
 {
 	struct efs_inode root;
 	int r = efs_inode_get(v, EFS_ROOT_INO, &root);
 
-	if (r < 0)
-		return r;
-	if (root.type != EFS_DIR)
-		return efs_fail(v, -EBADMSG, EFS_ROOT_INO, "the root is not a directory");
-	return 0;
+	return r < 0 ? r : efs_root_type_check(v, &root);
 }

@@ -79,12 +79,12 @@ struct virtio_dev *virtio_dev_next(uint32_t device_id, struct virtio_dev *prev);
 struct virtio_dev *virtio_claim_first(uint32_t device_id, const char *driver);
 // The i-th registered device of any type, or NULL.
 struct virtio_dev *virtio_dev_at(int i);
-// Whether this kernel has a driver for devices of this type (blk, rng, net).
-bool virtio_has_driver(uint32_t device_id);
-// What uses the device, in words, for `devices`: d->use, or for a type
-// without a driver "virtio transport, no driver for device type 16 (gpu)".
+// What uses the device, in words, for `devices`: d->use, or, for a device
+// no driver's probe looked at, "virtio transport, no driver for device
+// type 16 (gpu)".
 const char *vdev_use(const struct virtio_dev *d);
-// One boot line for each registered device no driver in this kernel drives.
+// One boot line for each registered device no driver's probe looked at
+// (call it after every probe).
 void virtio_report_undriven(void);
 
 static inline bool vdev_has(const struct virtio_dev *d, unsigned bit)
